@@ -1,0 +1,181 @@
+package signalr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Action is a value the SignalR output binding accepts: a Message or a GroupAction.
+// HubClient.Apply routes each one exactly as the Functions extension does.
+type Action interface {
+	// Validate reports, without I/O, why the action cannot be applied.
+	Validate() error
+	isAction()
+}
+
+// Message is a hub method invocation sent to clients, in the shape of the Functions signalR output
+// binding. Routing precedence: ConnectionID, then UserID, then GroupName, else every connection.
+type Message struct {
+	// Target is the client method to invoke (required).
+	Target string `json:"target"`
+	// Arguments are the method's arguments; nil is sent as an empty list.
+	Arguments []any `json:"arguments"`
+	// UserID sends to every connection of a user.
+	UserID string `json:"userId,omitempty"`
+	// GroupName sends to every connection in a group.
+	GroupName string `json:"groupName,omitempty"`
+	// ConnectionID sends to one connection.
+	ConnectionID string `json:"connectionId,omitempty"`
+	// Endpoints restricts the send to these service endpoints; empty means all.
+	Endpoints []EndpointRef `json:"endpoints,omitempty"`
+}
+
+// GroupActionType is what a GroupAction does.
+type GroupActionType string
+
+const (
+	// GroupActionAdd adds the connection or user to GroupName.
+	GroupActionAdd GroupActionType = "add"
+	// GroupActionRemove removes the connection or user from GroupName.
+	GroupActionRemove GroupActionType = "remove"
+	// GroupActionRemoveAll removes the connection or user from every group.
+	GroupActionRemoveAll GroupActionType = "removeAll"
+)
+
+// PossibleGroupActionTypeValues returns the defined GroupActionType values.
+func PossibleGroupActionTypeValues() []GroupActionType {
+	return []GroupActionType{GroupActionAdd, GroupActionRemove, GroupActionRemoveAll}
+}
+
+// GroupAction changes group membership, in the shape of the Functions signalR output binding.
+// A connection id takes precedence over a user id.
+type GroupAction struct {
+	Action       GroupActionType `json:"action"`
+	UserID       string          `json:"userId,omitempty"`
+	GroupName    string          `json:"groupName,omitempty"`
+	ConnectionID string          `json:"connectionId,omitempty"`
+	Endpoints    []EndpointRef   `json:"endpoints,omitempty"`
+}
+
+// EndpointType is the role of a service endpoint.
+type EndpointType string
+
+const (
+	EndpointTypePrimary   EndpointType = "Primary"
+	EndpointTypeSecondary EndpointType = "Secondary"
+)
+
+// PossibleEndpointTypeValues returns the defined EndpointType values.
+func PossibleEndpointTypeValues() []EndpointType {
+	return []EndpointType{EndpointTypePrimary, EndpointTypeSecondary}
+}
+
+// EndpointRef names a service endpoint in a Message or GroupAction (the extension's "lite"
+// endpoint). Name and Endpoint select it; Online is informational.
+type EndpointRef struct {
+	EndpointType EndpointType `json:"endpointType,omitempty"`
+	Name         string       `json:"name,omitempty"`
+	Endpoint     string       `json:"endpoint,omitempty"`
+	Online       bool         `json:"online,omitempty"`
+}
+
+func (Message) isAction()     {}
+func (GroupAction) isAction() {}
+
+// Validate reports why m cannot be sent.
+func (m Message) Validate() error {
+	if m.Target == "" {
+		return errors.New("signalr: message has no target; expected the name of the client method to invoke")
+	}
+	return nil
+}
+
+// Validate reports why a cannot be applied.
+func (a GroupAction) Validate() error {
+	switch a.Action {
+	case GroupActionAdd, GroupActionRemove:
+		if a.GroupName == "" {
+			return fmt.Errorf("signalr: group action %q has no groupName", a.Action)
+		}
+	case GroupActionRemoveAll:
+	case "":
+		return errors.New("signalr: group action has no action; expected add, remove or removeAll")
+	default:
+		return fmt.Errorf("signalr: group action %q is not supported; expected add, remove or removeAll", a.Action)
+	}
+	if a.ConnectionID == "" && a.UserID == "" {
+		return fmt.Errorf("signalr: group action %q has neither connectionId nor userId", a.Action)
+	}
+	return nil
+}
+
+// UnmarshalJSON accepts property names in any casing, as the Functions host does.
+func (m *Message) UnmarshalJSON(data []byte) error {
+	type plain Message
+	var p plain
+	if err := unmarshalCaseInsensitive(data, &p, "message"); err != nil {
+		return err
+	}
+	*m = Message(p)
+	return nil
+}
+
+// UnmarshalJSON accepts property names in any casing and the action in any casing
+// (the isolated worker writes Add, Remove, RemoveAll).
+func (a *GroupAction) UnmarshalJSON(data []byte) error {
+	type plain GroupAction
+	var p plain
+	if err := unmarshalCaseInsensitive(data, &p, "group action"); err != nil {
+		return err
+	}
+	for _, v := range PossibleGroupActionTypeValues() {
+		if strings.EqualFold(string(p.Action), string(v)) {
+			p.Action = v
+		}
+	}
+	*a = GroupAction(p)
+	return nil
+}
+
+// unmarshalCaseInsensitive decodes a JSON object into v; encoding/json already matches field
+// names case-insensitively, so this only improves the error.
+func unmarshalCaseInsensitive(data []byte, v any, what string) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("signalr: decoding %s: %w", what, err)
+	}
+	return nil
+}
+
+// ParseAction decodes one output-binding item the way the extension does: an object with a
+// target is a Message, an object with an action is a GroupAction, anything else is an error.
+func ParseAction(data []byte) (Action, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("signalr: output item is not a JSON object (%w); expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}", err)
+	}
+	has := func(name string) bool {
+		for k := range probe {
+			if strings.EqualFold(k, name) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("target"):
+		var m Message
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	case has("action"):
+		var a GroupAction
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	return nil, errors.New("signalr: output item has neither target nor action; expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}")
+}
