@@ -29,9 +29,15 @@ type fakeHub struct {
 	auth    []string
 }
 
-func newFakeHub(t *testing.T) *fakeHub {
+func newFakeHub(t *testing.T) *fakeHub { return newFakeHubWith(t, nil) }
+
+// newFakeHubWith also serves other, when non-nil, for every path the hub does not own.
+func newFakeHubWith(t *testing.T, other http.Handler) *fakeHub {
 	h := &fakeHub{}
 	mux := http.NewServeMux()
+	if other != nil {
+		mux.Handle("/", other)
+	}
 	mux.HandleFunc("POST /hub/negotiate", h.negotiate)
 	mux.HandleFunc("GET /hub", h.connect)
 	h.srv = httptest.NewServer(mux)
