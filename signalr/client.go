@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -105,11 +106,16 @@ func newClient(cs *ConnectionString, key *AccessKeyCredential, cred azcore.Token
 	if key != nil {
 		auth = newAccessKeyPolicy(key)
 	} else {
-		auth = runtime.NewBearerTokenPolicy(cred, []string{EntraScope}, nil)
+		auth = runtime.NewBearerTokenPolicy(cred, []string{EntraScope}, &policy.BearerTokenOptions{
+			InsecureAllowCredentialWithHTTP: opts.InsecureAllowCredentialWithHTTP,
+		})
 	}
 	azClient, err := azcore.NewClient(internal.ModuleName, internal.ModuleVersion, runtime.PipelineOptions{
+		// Registering the parameter is what makes ClientOptions.APIVersion work.
 		APIVersion: runtime.APIVersionOptions{Name: "api-version", Location: runtime.APIVersionLocationQueryParam},
-		PerRetry:   []policy.Policy{auth},
+		// messageRetryPolicy sits inside the retry loop, before auth, so it sees every attempt.
+		PerRetry:               []policy.Policy{messageRetryPolicy{}, auth},
+		AllowedQueryParameters: []string{"api-version", "application", "excluded", "ttl", "minutesToExpire", "maxpagesize", "top"},
 	}, &opts.ClientOptions)
 	if err != nil {
 		return nil, err
@@ -150,17 +156,21 @@ func (c *Client) TokenCredential() azcore.TokenCredential { return c.credential 
 // namePattern is the service's rule for hub and application names.
 var namePattern = regexp.MustCompile("^[A-Za-z][A-Za-z0-9_`,.\\[\\]]{0,127}$")
 
-// HubClient sends to and manages the connections of one hub. It shares its Client's pipeline.
+// HubClient sends to and manages the connections of one hub. It shares its Client's pipeline,
+// is immutable and safe for concurrent use.
 type HubClient struct {
-	client *Client
-	hub    string // lowercased
+	client  *Client
+	hub     string // lowercased
+	escaped string // hub as a path segment
+	err     error  // the name is invalid: every call returns it
 }
 
 // Hub returns a client for one hub. Hub names are case-insensitive and lowercased, as the
-// service's SDKs do. An invalid name makes every call of the returned client fail; use
-// NewHubClient to get the error at once.
+// service's SDKs do. An invalid name makes every call of the returned client fail with the
+// validation error; use NewHubClient to get the error at once.
 func (c *Client) Hub(name string) *HubClient {
-	return &HubClient{client: c, hub: strings.ToLower(name)}
+	lower := strings.ToLower(name)
+	return &HubClient{client: c, hub: lower, escaped: url.PathEscape(lower), err: ValidateHubName(name)}
 }
 
 // NewHubClient is Hub with the name checked up front.
@@ -220,4 +230,18 @@ func (c *Client) GetTemporaryAccessKey(ctx context.Context) (TemporaryAccessKey,
 		return TemporaryAccessKey{}, errors.New("signalr: the accessKey response is not {\"KeyId\":…,\"AccessKey\":…}")
 	}
 	return key, nil
+}
+
+// Health checks that the service is reachable and healthy (HEAD /api/health). Any 2xx is
+// healthy; otherwise it returns an *azcore.ResponseError (the SDKs treat 5xx as unhealthy).
+func (c *Client) Health(ctx context.Context, options *HealthOptions) (HealthResponse, error) {
+	req, err := runtime.NewRequest(ctx, http.MethodHead, c.serverURL+"/api/health?api-version="+DefaultAPIVersion)
+	if err != nil {
+		return HealthResponse{}, err
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return HealthResponse{}, err
+	}
+	return HealthResponse{}, expect(resp)
 }

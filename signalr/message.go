@@ -89,6 +89,9 @@ func (m Message) Validate() error {
 	if m.Target == "" {
 		return errors.New("signalr: message has no target; expected the name of the client method to invoke")
 	}
+	if m.ConnectionID == "" && m.UserID == "" && m.GroupName != "" {
+		return validateGroupName(m.GroupName)
+	}
 	return nil
 }
 
@@ -98,6 +101,9 @@ func (a GroupAction) Validate() error {
 	case GroupActionAdd, GroupActionRemove:
 		if a.GroupName == "" {
 			return fmt.Errorf("signalr: group action %q has no groupName", a.Action)
+		}
+		if err := validateGroupName(a.GroupName); err != nil {
+			return err
 		}
 	case GroupActionRemoveAll:
 	case "":

@@ -1,0 +1,43 @@
+// Package signalr is a client for the data-plane REST API of Azure SignalR Service in serverless
+// mode: sending messages to every connection, a user, a group or one connection, managing group
+// membership, checking and closing connections, and minting client tokens.
+//
+// # Clients
+//
+// A Client talks to one service instance. Build it from a connection string
+//
+//	client, err := signalr.NewClientFromConnectionString(os.Getenv("AzureSignalRConnectionString"), nil)
+//
+// from Functions-style app settings, including identity-based ones (NewClientFromEnvironment),
+// with an access key (NewClientWithAccessKey) or with a Microsoft Entra ID credential (NewClient).
+// Client.Hub returns a cheap HubClient for one hub that shares the client's azcore pipeline, so
+// retries, logging, telemetry and ClientOptions.APIVersion apply to every call.
+//
+//	hub := client.Hub("chat")
+//	_, err = hub.SendToAll(ctx, signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}, nil)
+//
+// # Authentication
+//
+// With an access key every request carries an HS256 token signed with the key's UTF-8 bytes whose
+// audience is the request URL without query; tokens are cached per URL until shortly before they
+// expire. AccessKeyCredential.Update rotates the key. With Microsoft Entra ID the pipeline adds a
+// bearer token for the scope https://signalr.azure.com/.default. Keys, tokens and client secrets
+// never appear in errors or String output.
+//
+// # Errors and retries
+//
+// A failed operation returns an *azcore.ResponseError whose ErrorCode is the service's
+// x-ms-error-code. Bad arguments (an empty id, an invalid hub or group name) are reported before
+// any I/O. The existence checks turn the service's "not found" answers into false and a 404
+// without an error code into an error saying that the endpoint or hub looks wrong.
+//
+// Retries follow the azcore retry options, with one exception: a request that delivers a message
+// (the sends and InvokeConnection) is not retried on a 500 or on a transport error after the
+// request may have reached the service, because the service may already have delivered it.
+//
+// # Output binding values
+//
+// Message and GroupAction have the JSON shape of the Functions signalR output binding, and
+// HubClient.Apply routes them as the binding does, so a custom handler can apply its output
+// items directly.
+package signalr
