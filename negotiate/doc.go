@@ -1,0 +1,29 @@
+// Package negotiate gives SignalR clients what they need to connect to Azure SignalR Service in
+// serverless mode: the service URL and an access token for a hub, the ConnectionInfo a negotiate
+// endpoint returns.
+//
+// A Negotiator mints tokens for one service. With an access key it signs locally (HS256 over the
+// key's UTF-8 bytes) and does no I/O; with a Microsoft Entra identity it signs with a temporary
+// key fetched from the service, kept and refreshed in the background, and falls back to the
+// service's :generateToken operation when no key can be had:
+//
+//	client, _ := signalr.NewClientFromConnectionString(os.Getenv("AzureSignalRConnectionString"), nil)
+//	n := negotiate.New(client, nil)
+//	info, err := n.Negotiate(ctx, "chat", &negotiate.Options{UserID: "alice"})
+//
+// Handler serves <base>/negotiate, so the official JavaScript client, given withUrl("<base>"),
+// follows the redirect to the service. It takes the user from App Service authentication headers
+// (PrincipalFromRequest) unless told otherwise, and answers CORS preflights for listed origins
+// with credentials:
+//
+//	http.Handle("/api/negotiate", negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
+//		AllowedOrigins: []string{"https://app.example.com"},
+//	}))
+//
+// Tokens follow the service's rules: the audience is <scheme>://<host>/client/?hub=<hub> built
+// from Endpoint without its port, while the URL uses ClientEndpoint, or Endpoint with Port; hub
+// names are lowercased and prefixed with the client's application name; the user id travels in
+// asrs.s.uid; custom claims named like a reserved claim are sent as asrs.u.<name>; tokens longer
+// than 4096 characters are refused. ClaimsFromIDToken reads claims from a JWT such as the
+// caller's id token, the Functions binding's idToken and claimTypeList feature.
+package negotiate

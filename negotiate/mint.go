@@ -1,0 +1,252 @@
+package negotiate
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"hash"
+	"strconv"
+	"unicode/utf8"
+)
+
+// signingKey is a key plus the encoded JWT header that names it, built once per key so minting
+// only encodes the payload.
+type signingKey struct {
+	secret string
+	header string // base64url(header JSON) + "."
+}
+
+func newSigningKey(kid, secret string) *signingKey {
+	h := []byte(`{"alg":"HS256",`)
+	if kid != "" {
+		h = append(h, `"kid":`...)
+		h = appendJSONString(h, kid)
+		h = append(h, ',')
+	}
+	h = append(h, `"typ":"JWT"}`...)
+	return &signingKey{secret: secret, header: base64.RawURLEncoding.EncodeToString(h) + "."}
+}
+
+// localKeyHeader is the header of tokens signed with a connection-string access key. The service
+// ignores kid for those keys and tries each of its keys, so none is sent.
+var localKeyHeader = newSigningKey("", "").header
+
+// minter holds the reusable state of one minting: an HMAC keyed once and two buffers. Minters
+// are pooled per Negotiator, so a steady stream of negotiations allocates only the token string.
+type minter struct {
+	secret  string
+	mac     hash.Hash
+	sum     []byte
+	payload []byte
+	token   []byte
+}
+
+// maxPooledBuffer keeps a rare huge claim set from pinning memory in the pool.
+const maxPooledBuffer = 16 << 10
+
+// claimsPlan is everything a token carries besides the registered claims.
+type claimsPlan struct {
+	userID          string
+	claims          []Claim
+	roles           []string
+	diagnostic      bool
+	closeOnAuth     bool
+	authExpiresUnix int64
+	issuedUnix      int64
+	expiresUnix     int64
+	audienceJSON    []byte // the quoted, escaped aud value
+}
+
+// mint returns header.payload.signature. It appends JSON by hand instead of marshalling a claims
+// map: no reflection and no per-claim allocation on this hot path.
+func (m *minter) mint(header, secret string, p *claimsPlan) (string, error) {
+	if m.mac == nil || m.secret != secret {
+		m.secret = secret
+		m.mac = hmac.New(sha256.New, []byte(secret))
+	}
+	b := m.payload[:0]
+	b = append(b, `{"aud":`...)
+	b = append(b, p.audienceJSON...)
+	b = append(b, `,"exp":`...)
+	b = strconv.AppendInt(b, p.expiresUnix, 10)
+	b = append(b, `,"iat":`...)
+	b = strconv.AppendInt(b, p.issuedUnix, 10)
+	b = append(b, `,"nbf":`...)
+	b = strconv.AppendInt(b, p.issuedUnix, 10)
+	if p.userID != "" {
+		b = append(b, `,"`+ClaimUserID+`":`...)
+		b = appendJSONString(b, p.userID)
+	}
+	b = appendCustomClaims(b, p.claims, p.roles)
+	if p.diagnostic {
+		b = append(b, `,"`+claimDiagnostic+`":"true"`...)
+	}
+	if p.closeOnAuth {
+		b = append(b, `,"`+claimCloseOnAuth+`":"true","`+claimAuthExpires+`":"`...)
+		b = strconv.AppendInt(b, p.authExpiresUnix, 10)
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	m.payload = b
+
+	t := append(m.token[:0], header...)
+	t = base64.RawURLEncoding.AppendEncode(t, b)
+	m.token = t
+	// 43 characters of signature plus the dot follow.
+	if len(t)+44 > maxTokenLength {
+		return "", ErrTokenTooLong
+	}
+	m.mac.Reset()
+	m.mac.Write(t)
+	m.sum = m.mac.Sum(m.sum[:0])
+	t = append(t, '.')
+	t = base64.RawURLEncoding.AppendEncode(t, m.sum)
+	m.token = t
+	return string(t), nil
+}
+
+// release trims oversized buffers before the minter goes back to the pool.
+func (m *minter) release() {
+	if cap(m.payload) > maxPooledBuffer {
+		m.payload = nil
+	}
+	if cap(m.token) > maxPooledBuffer {
+		m.token = nil
+	}
+}
+
+// maxClaimCount bounds the quadratic grouping below; a token holding more claims than this
+// cannot fit in 4096 characters anyway.
+const maxClaimCount = 700
+
+// appendCustomClaims writes custom claims followed by roles (as "role" claims). Claims sharing a
+// name become one JSON array in first-seen order; reserved names and every "sub" after the first
+// are written as asrs.u.<name>.
+func appendCustomClaims(b []byte, claims []Claim, roles []string) []byte {
+	n := len(claims) + len(roles)
+	if n == 0 {
+		return b
+	}
+	var flagsBuf [32]bool
+	renamed := flagsBuf[:0]
+	if n > len(flagsBuf) {
+		renamed = make([]bool, 0, n)
+	}
+	seenSub := false
+	for i := 0; i < n; i++ {
+		typ, _ := claimAt(claims, roles, i)
+		renamed = append(renamed, isReservedClaim(typ) || (typ == "sub" && seenSub))
+		if typ == "sub" {
+			seenSub = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		typ, val := claimAt(claims, roles, i)
+		dup := false
+		for j := 0; j < i && !dup; j++ {
+			t, _ := claimAt(claims, roles, j)
+			dup = sameName(renamed[i], typ, renamed[j], t)
+		}
+		if dup {
+			continue
+		}
+		count := 1
+		for j := i + 1; j < n; j++ {
+			t, _ := claimAt(claims, roles, j)
+			if sameName(renamed[i], typ, renamed[j], t) {
+				count++
+			}
+		}
+		b = append(b, ',')
+		if renamed[i] {
+			b = appendJSONString(b, userClaimPrefix+typ)
+		} else {
+			b = appendJSONString(b, typ)
+		}
+		b = append(b, ':')
+		if count == 1 {
+			b = appendJSONString(b, val)
+			continue
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, val)
+		for j := i + 1; j < n; j++ {
+			t, v := claimAt(claims, roles, j)
+			if sameName(renamed[i], typ, renamed[j], t) {
+				b = append(b, ',')
+				b = appendJSONString(b, v)
+			}
+		}
+		b = append(b, ']')
+	}
+	return b
+}
+
+// claimAt indexes claims followed by roles as one list.
+func claimAt(claims []Claim, roles []string, i int) (typ, val string) {
+	if i < len(claims) {
+		return claims[i].Type, claims[i].Value
+	}
+	return ClaimRole, roles[i-len(claims)]
+}
+
+// sameName compares the names two claims are written under, prefix included.
+func sameName(renamedA bool, a string, renamedB bool, b string) bool {
+	switch {
+	case renamedA == renamedB:
+		return a == b
+	case renamedA:
+		return len(b) == len(userClaimPrefix)+len(a) && b[:len(userClaimPrefix)] == userClaimPrefix && b[len(userClaimPrefix):] == a
+	default:
+		return len(a) == len(userClaimPrefix)+len(b) && a[:len(userClaimPrefix)] == userClaimPrefix && a[len(userClaimPrefix):] == b
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaping as encoding/json does (invalid UTF-8
+// becomes U+FFFD; U+2028 and U+2029 are escaped), so every token payload is valid JSON.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,262 @@
+package negotiate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/funcsignalr/funcsignalr/signalr"
+)
+
+// Token lifetime bounds. The service documents one minute as the shortest lifetime of
+// :generateToken and one hour as its default; it documents no maximum, so a day caps how long a
+// leaked token stays usable.
+const (
+	DefaultLifetime = time.Hour
+	MinLifetime     = time.Minute
+	MaxLifetime     = 24 * time.Hour
+)
+
+// NegotiatorOptions configures a Negotiator. A nil *NegotiatorOptions means defaults. The key
+// settings apply only to clients that use Microsoft Entra ID.
+type NegotiatorOptions struct {
+	// KeyRefreshInterval is the age at which a temporary access key is refreshed in the
+	// background while it keeps being used. Default 55 minutes, as the service SDK does.
+	KeyRefreshInterval time.Duration
+	// KeyMaxAge is the age after which a temporary access key is no longer used. Default 120
+	// minutes.
+	KeyMaxAge time.Duration
+	// KeyRetryInterval is how long to wait before asking for a key again after the service
+	// refused (401 or 403): usually a missing SignalR Service Owner role. Default 5 minutes.
+	KeyRetryInterval time.Duration
+}
+
+// Options are the claims of one client token. A nil *Options means an anonymous client with a
+// one-hour token.
+type Options struct {
+	// UserID identifies the user across connections (the asrs.s.uid claim). Empty means
+	// anonymous.
+	UserID string
+	// Claims are passed through to upstream handlers. A type may repeat; order is kept. Types
+	// the service reserves (aud, exp, iat, nbf, iss, actort, acr, azp, c_hash, jti, nonce, a
+	// second sub) are sent as asrs.u.<type>; the asrs.s. prefix is refused.
+	Claims []Claim
+	// Roles are sent as "role" claims, after any role in Claims.
+	Roles []string
+	// Lifetime is how long the token is valid: zero means DefaultLifetime, otherwise from
+	// MinLifetime to MaxLifetime. When set, ConnectionInfo.TokenLifetime reports it.
+	Lifetime time.Duration
+	// CloseOnAuthenticationExpiration asks the service to close the connection when
+	// AuthenticationExpiresOn passes (asrs.s.coae and asrs.s.aeo).
+	CloseOnAuthenticationExpiration bool
+	// AuthenticationExpiresOn is when the user's authentication ends; zero means when the token
+	// expires. Used only with CloseOnAuthenticationExpiration.
+	AuthenticationExpiresOn time.Time
+	// DiagnosticClient marks the connection as a diagnostic client (asrs.s.dc), whose traffic
+	// the service logs in detail.
+	DiagnosticClient bool
+}
+
+var noOptions Options
+
+// Negotiator issues connection info for clients of one SignalR Service instance. It is safe for
+// concurrent use and meant to be shared: it caches per-hub URLs, signing state and, under
+// Microsoft Entra ID, the service's temporary signing key.
+type Negotiator struct {
+	client *signalr.Client
+	now    func() time.Time
+	keys   *keyCache // nil when the client has an access key
+
+	hubs     sync.Map // hub as given -> *hubInfo
+	hubCount atomic.Int32
+	minters  sync.Pool
+}
+
+// hubInfo is what minting needs from a hub name, computed once per name.
+type hubInfo struct {
+	hub          string // lowercased, without the application prefix
+	name         string // prefixed and lowercased, as the service knows it
+	url          string
+	audienceJSON []byte
+}
+
+// maxCachedHubs bounds the hub cache; names past it are computed on every call.
+const maxCachedHubs = 1024
+
+// New returns a Negotiator that mints tokens for client's service: with the client's access key,
+// or under Microsoft Entra ID with a temporary key fetched from the service (falling back to the
+// service's :generateToken operation when that key cannot be had).
+func New(client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
+	n := &Negotiator{client: client, now: time.Now}
+	n.minters.New = func() any { return new(minter) }
+	if client != nil && client.AccessKey() == nil {
+		var o NegotiatorOptions
+		if opts != nil {
+			o = *opts
+		}
+		n.keys = newKeyCache(client, o, func() time.Time { return n.now() })
+	}
+	return n
+}
+
+// Negotiate returns the URL and access token a client uses to connect to hub. Hub names are
+// case-insensitive; the client's application name, if any, prefixes them.
+//
+// With an access key it does no I/O. Under Microsoft Entra ID it may fetch the temporary key
+// (GET /api/v1/auth/accessKey) or, if that fails, call POST /api/hubs/{hub}/:generateToken; a
+// service failure is then reported as an *azcore.ResponseError inside the returned error.
+func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (ConnectionInfo, error) {
+	if n == nil || n.client == nil {
+		return ConnectionInfo{}, errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil)")
+	}
+	if opts == nil {
+		opts = &noOptions
+	}
+	lifetime, err := checkLifetime(opts.Lifetime)
+	if err != nil {
+		return ConnectionInfo{}, err
+	}
+	h, err := n.hub(hub)
+	if err != nil {
+		return ConnectionInfo{}, err
+	}
+	if err := validateClaims(opts.Claims, opts.Roles); err != nil {
+		return ConnectionInfo{}, err
+	}
+	info := ConnectionInfo{URL: h.url}
+	if opts.Lifetime != 0 {
+		info.TokenLifetime = lifetime
+	}
+
+	header, secret := localKeyHeader, ""
+	if key := n.client.AccessKey(); key != nil {
+		secret = key.Key()
+	} else {
+		k, kerr := n.keys.get(ctx)
+		if kerr != nil {
+			info.AccessToken, err = n.generateToken(ctx, h, opts, lifetime, kerr)
+			if err != nil {
+				return ConnectionInfo{}, err
+			}
+			return info, nil
+		}
+		header, secret = k.header, k.secret
+	}
+
+	now := n.now()
+	plan := claimsPlan{
+		userID:       opts.UserID,
+		claims:       opts.Claims,
+		roles:        opts.Roles,
+		diagnostic:   opts.DiagnosticClient,
+		closeOnAuth:  opts.CloseOnAuthenticationExpiration,
+		issuedUnix:   now.Unix(),
+		expiresUnix:  now.Add(lifetime).Unix(),
+		audienceJSON: h.audienceJSON,
+	}
+	plan.authExpiresUnix = plan.expiresUnix
+	if !opts.AuthenticationExpiresOn.IsZero() {
+		plan.authExpiresUnix = opts.AuthenticationExpiresOn.Unix()
+	}
+	m := n.minters.Get().(*minter)
+	info.AccessToken, err = m.mint(header, secret, &plan)
+	m.release()
+	n.minters.Put(m)
+	if err != nil {
+		return ConnectionInfo{}, err
+	}
+	return info, nil
+}
+
+// generateToken asks the service to mint the token, for Entra identities whose temporary key is
+// unavailable; the hub client applies the application prefix itself. :generateToken only carries a user id and a lifetime, so a request needing more
+// fails loudly rather than losing claims.
+func (n *Negotiator) generateToken(ctx context.Context, h *hubInfo, opts *Options, lifetime time.Duration, keyErr error) (string, error) {
+	if missing := notCarriedByGenerateToken(opts); missing != "" {
+		return "", &KeyError{err: fmt.Errorf("the service's :generateToken fallback cannot carry %s: %w", missing, keyErr)}
+	}
+	resp, err := n.client.Hub(h.hub).GenerateClientToken(ctx, &signalr.GenerateClientTokenOptions{
+		UserID:   opts.UserID,
+		Lifetime: lifetime,
+	})
+	if err != nil {
+		return "", &KeyError{err: errors.Join(keyErr, fmt.Errorf(":generateToken: %w", err))}
+	}
+	if resp.Token == "" {
+		return "", &KeyError{err: errors.Join(keyErr, errors.New(":generateToken returned no token"))}
+	}
+	return resp.Token, nil
+}
+
+// notCarriedByGenerateToken names the options :generateToken has no parameter for.
+func notCarriedByGenerateToken(opts *Options) string {
+	var missing []string
+	if len(opts.Claims) > 0 {
+		missing = append(missing, "claims")
+	}
+	if len(opts.Roles) > 0 {
+		missing = append(missing, "roles")
+	}
+	if opts.DiagnosticClient {
+		missing = append(missing, "DiagnosticClient")
+	}
+	if opts.CloseOnAuthenticationExpiration {
+		missing = append(missing, "CloseOnAuthenticationExpiration")
+	}
+	return strings.Join(missing, ", ")
+}
+
+// KeyError reports that no signing key could be obtained from the service for a client using
+// Microsoft Entra ID. Its message carries the service's answer but never key material; errors.As
+// finds the *azcore.ResponseError inside. The usual cause is an identity without the SignalR
+// Service Owner role.
+type KeyError struct{ err error }
+
+func (e *KeyError) Error() string {
+	return "negotiate: no signing key could be obtained from the service (does the identity have the SignalR Service Owner role?): " + e.err.Error()
+}
+
+// Unwrap returns the underlying failure.
+func (e *KeyError) Unwrap() error { return e.err }
+
+func checkLifetime(d time.Duration) (time.Duration, error) {
+	switch {
+	case d == 0:
+		return DefaultLifetime, nil
+	case d < MinLifetime || d > MaxLifetime:
+		return 0, fmt.Errorf("negotiate: token lifetime %v is out of range; expected zero (one hour) or from %v to %v", d, MinLifetime, MaxLifetime)
+	}
+	return d, nil
+}
+
+// hub returns the cached URL and audience of a hub name.
+func (n *Negotiator) hub(name string) (*hubInfo, error) {
+	if v, ok := n.hubs.Load(name); ok {
+		return v.(*hubInfo), nil
+	}
+	if err := signalr.ValidateHubName(name); err != nil {
+		return nil, fmt.Errorf("negotiate: %w", err)
+	}
+	full := strings.ToLower(name)
+	if app := n.client.ApplicationName(); app != "" {
+		full = app + "_" + full
+	}
+	// The service compares the audience with its own scheme://host/ (no port, never
+	// ClientEndpoint), while clients connect to ClientEndpoint or Endpoint with Port.
+	h := &hubInfo{
+		hub:          strings.ToLower(name),
+		name:         full,
+		url:          n.client.ClientURL() + "/client/?hub=" + full,
+		audienceJSON: appendJSONString(nil, n.client.AudienceBase()+"client/?hub="+full),
+	}
+	if n.hubCount.Load() < maxCachedHubs {
+		if _, loaded := n.hubs.LoadOrStore(name, h); !loaded {
+			n.hubCount.Add(1)
+		}
+	}
+	return h, nil
+}
