@@ -1,0 +1,286 @@
+package signalrtest
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const (
+	// tokenLeeway tolerates small clock differences on exp/nbf, like ASP.NET's
+	// ClockSkew but shorter so that expiry tests need not wait minutes.
+	tokenLeeway = 30 * time.Second
+	// maxTokenLength is the service's limit; longer tokens get 413.
+	maxTokenLength = 4096
+	// tempKeyLifetime is how long an /api/v1/auth/accessKey key stays valid.
+	tempKeyLifetime = 90 * time.Minute
+)
+
+var (
+	errNoToken       = errors.New("signalrtest: no access token; expected an Authorization: Bearer header or an access_token query parameter")
+	errTokenTooLarge = errors.New("signalrtest: access token is longer than 4096 characters")
+	errBadAudience   = errors.New("signalrtest: the audience is invalid")
+)
+
+// identity is what a validated token says about its bearer.
+type identity struct {
+	userID string
+	claims []claim // in token order, for X-ASRS-User-Claims
+	entra  bool    // validated by Options.TokenValidator, not by an access key
+}
+
+type claim struct{ typ, value string }
+
+// tempKey is an access key handed out by /api/v1/auth/accessKey.
+type tempKey struct {
+	key     string
+	expires time.Time
+}
+
+// bearerToken extracts the token of a request: the Authorization header first,
+// then (when allowQuery) the access_token query parameter browsers must use.
+func bearerToken(r *http.Request, allowQuery bool) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return strings.TrimSpace(h[7:])
+		}
+		return ""
+	}
+	if allowQuery {
+		return r.URL.Query().Get("access_token")
+	}
+	return ""
+}
+
+// verificationKeys returns the keys a token may be signed with: the temporary key
+// named by kid when there is one, else every configured access key (SDKs put a
+// per-process hash in kid, so it cannot select among local keys).
+func (s *Server) verificationKeys(kid string) []jwt.VerificationKey {
+	if kid != "" {
+		s.mu.Lock()
+		tk, ok := s.tempKeys[kid]
+		s.mu.Unlock()
+		if ok && s.now().Before(tk.expires) {
+			return []jwt.VerificationKey{[]byte(tk.key)}
+		}
+	}
+	keys := make([]jwt.VerificationKey, 0, 2)
+	for _, k := range s.keys {
+		keys = append(keys, []byte(k))
+	}
+	return keys
+}
+
+// validateToken checks signature, lifetime and audience. audOK decides whether an
+// audience value fits the request. Entra tokens are accepted through
+// Options.TokenValidator when allowEntra is set.
+func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.URL) bool, allowEntra bool) (identity, error) {
+	if token == "" {
+		return identity{}, errNoToken
+	}
+	if len(token) > maxTokenLength {
+		return identity{}, errTokenTooLarge
+	}
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{"HS256", "HS384", "HS512"}),
+		jwt.WithLeeway(tokenLeeway),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithExpirationRequired(),
+	)
+	claims := jwt.MapClaims{}
+	tok, err := p.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		return jwt.VerificationKeySet{Keys: s.verificationKeys(kid)}, nil
+	})
+	if err != nil || !tok.Valid {
+		if allowEntra && s.opts.TokenValidator != nil && !errors.Is(err, jwt.ErrTokenExpired) {
+			if verr := s.opts.TokenValidator(r.Context(), token); verr == nil {
+				return identity{entra: true}, nil
+			}
+		}
+		return identity{}, tokenError(err)
+	}
+	auds, _ := claims.GetAudience()
+	if len(auds) == 0 {
+		return identity{}, errors.New("signalrtest: token has no aud claim; expected the request URL")
+	}
+	ok := false
+	for _, a := range auds {
+		if u, err := url.Parse(a); err == nil && audOK(u) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return identity{}, errBadAudience
+	}
+	return identity{userID: userIDOf(claims), claims: claimList(claims, token)}, nil
+}
+
+// tokenError turns a jwt error into one that never echoes the token.
+func tokenError(err error) error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return errors.New("signalrtest: the token is expired")
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return errors.New("signalrtest: the token is not valid yet (nbf)")
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return errors.New("signalrtest: the token has no exp claim")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return errors.New("signalrtest: the token signature is invalid; expected HS256 signed with an access key of the connection string")
+	default:
+		return errors.New("signalrtest: the token is malformed")
+	}
+}
+
+// userIDOf follows the service: asrs.s.uid, then nameid, then sub.
+func userIDOf(c jwt.MapClaims) string {
+	for _, k := range []string{"asrs.s.uid", "nameid", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "sub"} {
+		if v := claimString(c[k]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func claimString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		if len(x) > 0 {
+			return claimString(x[0])
+		}
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
+}
+
+// claimTypeMap maps short JWT claim names to the long types ASP.NET (and so the
+// service) reports upstream.
+var claimTypeMap = map[string]string{
+	"nameid":      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+	"sub":         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
+	"role":        "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+	"roles":       "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+	"unique_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+	"email":       "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+	"given_name":  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+	"family_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+}
+
+// claimList flattens the token's claims in the order they appear in its payload,
+// one entry per array element.
+func claimList(c jwt.MapClaims, token string) []claim {
+	keys := payloadKeyOrder(token)
+	seen := make(map[string]bool, len(keys))
+	var out []claim
+	add := func(k string) {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		typ := k
+		if long, ok := claimTypeMap[k]; ok {
+			typ = long
+		}
+		switch v := c[k].(type) {
+		case []any:
+			for _, e := range v {
+				out = append(out, claim{typ, claimString(e)})
+			}
+		default:
+			out = append(out, claim{typ, claimString(v)})
+		}
+	}
+	for _, k := range keys {
+		if _, ok := c[k]; ok {
+			add(k)
+		}
+	}
+	rest := make([]string, 0, len(c))
+	for k := range c {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		add(k)
+	}
+	return out
+}
+
+// payloadKeyOrder returns the top-level keys of the token payload in order.
+func payloadKeyOrder(token string) []string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	return topLevelKeys(b)
+}
+
+// audPathOK reports whether aud names the same path as want: compared without
+// query, port, scheme, host and trailing slash, ignoring case (spec §2.1).
+func audPathOK(want string) func(*url.URL) bool {
+	want = strings.TrimRight(want, "/")
+	return func(u *url.URL) bool {
+		return strings.EqualFold(strings.TrimRight(u.Path, "/"), want)
+	}
+}
+
+// clientAudOK accepts the client URL {base}/client/?hub={hub}: path /client and,
+// when the audience names a hub, the same hub.
+func clientAudOK(hub string) func(*url.URL) bool {
+	return func(u *url.URL) bool {
+		if !strings.EqualFold(strings.TrimRight(u.Path, "/"), "/client") {
+			return false
+		}
+		h := u.Query().Get("hub")
+		return h == "" || strings.EqualFold(h, hub)
+	}
+}
+
+// signature is the X-ASRS-Signature value: sha256=HEX per key, comma-joined.
+func signature(keys []string, connectionID string) string {
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		m := hmac.New(sha256.New, []byte(k))
+		m.Write([]byte(connectionID))
+		parts = append(parts, "sha256="+strings.ToUpper(hex.EncodeToString(m.Sum(nil))))
+	}
+	return strings.Join(parts, ",")
+}
+
+// newID returns a random URL-safe identifier of n random bytes.
+func newID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("signalrtest: crypto/rand failed: %v", err)) // unreachable on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signToken mints an HS256 token with the primary key.
+func (s *Server) signToken(claims jwt.MapClaims) (string, error) {
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(s.keys[0]))
+}

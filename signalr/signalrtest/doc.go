@@ -1,0 +1,44 @@
+// Package signalrtest is an in-process Azure SignalR Service for tests and
+// local development, in the style of net/http/httptest.
+//
+// A Server speaks the service's data-plane REST API (every operation of api
+// versions 2022-06-01 to 2024-12-01 plus the legacy /api/v1 routes, with the
+// service's status codes and x-ms-error-code values), serves clients the way
+// the service does (negotiate v0 and v1, WebSockets, Server-Sent Events and
+// long polling, the JSON and MessagePack hub protocols, keep-alive pings,
+// Close messages and stateful reconnect), and forwards what clients send to
+// upstream webhooks with the service's headers and signatures.
+//
+//	srv := signalrtest.NewServer(&signalrtest.Options{
+//		Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: app.URL + "/runtime/webhooks/signalr"}},
+//	})
+//	defer srv.Close()
+//	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
+//
+// It follows Microsoft's emulator (the default access key, the settings.json
+// upstream format, first-match upstream rules) but fixes its known gaps: token
+// lifetimes and audiences are checked, a secondary key is accepted and signs
+// upstream requests too, `excluded` is honoured everywhere, access_token never
+// leaks into X-ASRS-Client-Query, user-group TTLs remove the memberships they
+// granted, sends take any number of arguments, and :generateToken, :invoke,
+// connection streams, paged group listings, /api/v1/auth/accessKey and
+// application/octet-stream multi-protocol bodies are implemented.
+//
+// Where Azure leaves a client waiting forever (an invoke() no upstream rule
+// matches, or a stream() in serverless mode), the server answers with an error
+// Completion instead; set Options.StrictAzure to drop them exactly like Azure.
+//
+// The inspection methods (Hubs, Connections, GroupMembers, UserGroups,
+// RESTCalls, UpstreamCalls) let tests assert on the service's state.
+//
+// # Routes
+//
+//	POST /client/negotiate?hub=…                  negotiate (v0, v1, useStatefulReconnect)
+//	GET|POST|DELETE /client/?hub=…&id=…           WebSockets, Server-Sent Events, long polling
+//	/api/hubs/{hub}/…, /api/v1/hubs/{hub}/…       REST API (any api-version, optional application)
+//	GET|HEAD /api/health, /api/v1/health          health, no token needed
+//	GET /api/v1/auth/accessKey, /api/auth/accessKey temporary access keys (Entra callers)
+//
+// The package imports no test framework, so it can be used from programs such
+// as a standalone emulator as well as from tests.
+package signalrtest

@@ -1,0 +1,171 @@
+package signalrtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+	"sync"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// outbound is one message for many connections, encoded at most once per
+// protocol however many connections receive it.
+type outbound struct {
+	msg *hubproto.Message // nil only until derived from a pre-encoded frame
+
+	mu     sync.Mutex
+	frames [2][]byte // indexed by protoIndex
+	done   [2]bool
+	errs   [2]error
+}
+
+func newOutbound(m *hubproto.Message) *outbound { return &outbound{msg: m} }
+
+func protoIndex(p hubproto.Protocol) int {
+	if p.Binary() {
+		return 1
+	}
+	return 0
+}
+
+var protocols = [2]hubproto.Protocol{hubproto.JSON, hubproto.MessagePack}
+
+// frame returns the framed encoding for p.
+func (o *outbound) frame(p hubproto.Protocol) ([]byte, error) {
+	i := protoIndex(p)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done[i] {
+		return o.frames[i], o.errs[i]
+	}
+	if o.msg == nil {
+		// Pre-encoded for the other protocol only: decode it once and convert.
+		other := 1 - i
+		m, n, err := protocols[other].ParseFrame(o.frames[other])
+		if err == nil && n != len(o.frames[other]) {
+			err = errors.New("trailing bytes after the message")
+		}
+		if err != nil {
+			o.done[i], o.errs[i] = true, fmt.Errorf("signalrtest: converting a pre-encoded %s message: %w", protocols[other].Name(), err)
+			return nil, o.errs[i]
+		}
+		o.msg = &m
+	}
+	o.frames[i], o.errs[i] = p.AppendFrame(nil, o.msg)
+	o.done[i] = true
+	return o.frames[i], o.errs[i]
+}
+
+// parsePayload decodes a REST send body: a JSON PayloadMessage (property names
+// matched case-insensitively), or for application/octet-stream and
+// application/x-msgpack the SDK's MessagePack map of pre-encoded frames
+// {"json": bin, "messagepack": bin}.
+func parsePayload(contentType string, body []byte) (*outbound, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case "application/octet-stream", "application/x-msgpack":
+		return parseBinaryPayload(body)
+	}
+	return parseJSONPayload(body)
+}
+
+var errPayload = errors.New(`signalrtest: invalid payload; expected {"target":"<method>","arguments":[…]}`)
+
+func parseJSONPayload(body []byte) (*outbound, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, errPayload
+	}
+	var target string
+	var args json.RawMessage
+	for k, v := range obj {
+		switch {
+		case strings.EqualFold(k, "target"):
+			if err := json.Unmarshal(v, &target); err != nil {
+				return nil, errors.New("signalrtest: invalid payload: target must be a string")
+			}
+		case strings.EqualFold(k, "arguments"):
+			args = v
+		}
+	}
+	if target == "" {
+		return nil, errors.New("signalrtest: invalid payload: target is required and must not be empty")
+	}
+	m := &hubproto.Message{Type: hubproto.TypeInvocation, Target: target}
+	if len(args) > 0 && !bytes.Equal(args, []byte("null")) {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(args, &raw); err != nil {
+			return nil, errors.New("signalrtest: invalid payload: arguments must be an array")
+		}
+		m.Arguments = make([]hubproto.Value, len(raw))
+		for i, a := range raw {
+			m.Arguments[i] = hubproto.JSONValue(a)
+		}
+	}
+	return newOutbound(m), nil
+}
+
+func parseBinaryPayload(body []byte) (*outbound, error) {
+	var frames map[string][]byte
+	if err := msgpack.Unmarshal(body, &frames); err != nil {
+		return nil, errors.New(`signalrtest: invalid binary payload; expected a MessagePack map {"json": bin, "messagepack": bin}`)
+	}
+	o := &outbound{}
+	for k, v := range frames {
+		p, ok := hubproto.ProtocolByName(k)
+		if !ok || len(v) == 0 {
+			continue
+		}
+		m, n, err := p.ParseFrame(v)
+		if err != nil || n != len(v) {
+			return nil, fmt.Errorf("signalrtest: invalid binary payload: the %q entry is not one framed %s message", k, p.Name())
+		}
+		if m.Type != hubproto.TypeInvocation || m.InvocationID != "" {
+			return nil, fmt.Errorf("signalrtest: invalid binary payload: the %q entry must be an invocation without an invocation id", k)
+		}
+		i := protoIndex(p)
+		o.frames[i], o.done[i] = bytes.Clone(v), true
+		if o.msg == nil {
+			o.msg = &m
+		}
+	}
+	if !o.done[0] && !o.done[1] {
+		return nil, errors.New(`signalrtest: invalid binary payload: neither a "json" nor a "messagepack" entry`)
+	}
+	return o, nil
+}
+
+func completionMessage(id, errMsg string) hubproto.Message {
+	return hubproto.Message{Type: hubproto.TypeCompletion, InvocationID: id, Error: errMsg, HasError: errMsg != ""}
+}
+
+func streamItemMessage(id string, item []byte) *hubproto.Message {
+	return &hubproto.Message{Type: hubproto.TypeStreamItem, InvocationID: id, Item: hubproto.JSONValue(item)}
+}
+
+// topLevelKeys returns the keys of a JSON object in document order.
+func topLevelKeys(b []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return keys
+		}
+	}
+	return keys
+}

@@ -1,0 +1,385 @@
+package signalrtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultAccessKey is the well-known key of Microsoft's emulator, so samples
+// written for it work unchanged.
+const DefaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"
+
+// Defaults of the service (and ASP.NET SignalR).
+const (
+	DefaultKeepAliveInterval = 15 * time.Second
+	DefaultClientTimeout     = 30 * time.Second
+	DefaultHandshakeTimeout  = 15 * time.Second
+	DefaultUpstreamTimeout   = 100 * time.Second
+)
+
+// Options configures a Server. The zero value, and a nil *Options, give the
+// service's defaults.
+type Options struct {
+	// AccessKey is the primary key; DefaultAccessKey when empty.
+	AccessKey string
+	// SecondaryAccessKey, when set, is accepted for tokens and adds a second
+	// entry to upstream signatures.
+	SecondaryAccessKey string
+
+	// Upstream lists the upstream rules; the first match wins. Events that
+	// match none are dropped, as by the service.
+	Upstream []UpstreamTemplate
+	// UpstreamTimeout bounds one upstream request; DefaultUpstreamTimeout when zero.
+	UpstreamTimeout time.Duration
+	// UpstreamClient sends upstream requests; a private client when nil.
+	UpstreamClient *http.Client
+
+	// KeepAliveInterval is how long a connection may go without output before
+	// the server sends a Ping; ClientTimeout how long without input before the
+	// server drops it; HandshakeTimeout how long it waits for the handshake.
+	KeepAliveInterval time.Duration
+	ClientTimeout     time.Duration
+	HandshakeTimeout  time.Duration
+
+	// TokenValidator accepts Microsoft Entra bearer tokens on the REST API and on
+	// /api/v1/auth/accessKey. A nil error means the token is valid. Access-key
+	// tokens are checked first and never reach it.
+	TokenValidator func(ctx context.Context, token string) error
+
+	// Now is the clock for token lifetimes, negotiate expiry and user-group
+	// TTLs; time.Now when nil. Keep-alive and timeouts use real time.
+	Now func() time.Time
+
+	// StrictAzure drops, like Azure, invocations no upstream rule matches and
+	// every stream invocation. By default the server answers them with an error
+	// Completion so a client's invoke() or stream() never hangs.
+	StrictAzure bool
+
+	// MaxConnections caps concurrent client connections; above it negotiate
+	// answers 429. Zero means no limit.
+	MaxConnections int
+
+	// Logger receives diagnostics; nothing is logged when nil.
+	Logger *slog.Logger
+}
+
+// Server is an in-process Azure SignalR Service: the data-plane REST API, the
+// client endpoints (negotiate, WebSockets, Server-Sent Events, long polling) and
+// upstream delivery. It is safe for concurrent use.
+type Server struct {
+	// URL is the base URL, "http://127.0.0.1:port", once started.
+	URL string
+
+	opts     Options
+	keys     []string
+	log      *slog.Logger
+	handler  http.Handler
+	upstream *http.Client
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the server starts
+
+	httpSrv  *http.Server
+	listener net.Listener
+
+	mu        sync.Mutex
+	hubs      map[string]*hub
+	byToken   map[string]*conn // connection token -> connection, negotiated or live
+	tempKeys  map[string]tempKey
+	seq       uint64
+	restCalls []RESTCall
+	upCalls   []UpstreamCall
+	closed    bool
+	started   bool
+}
+
+// NewServer starts a server on a random loopback port. Close it when done.
+func NewServer(opts *Options) *Server {
+	s := NewUnstartedServer(opts)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a server that is not listening yet; call Start or
+// StartOn. Its Handler works without starting it.
+func NewUnstartedServer(opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.AccessKey == "" {
+		o.AccessKey = DefaultAccessKey
+	}
+	if o.UpstreamTimeout <= 0 {
+		o.UpstreamTimeout = DefaultUpstreamTimeout
+	}
+	if o.KeepAliveInterval <= 0 {
+		o.KeepAliveInterval = DefaultKeepAliveInterval
+	}
+	if o.ClientTimeout <= 0 {
+		o.ClientTimeout = DefaultClientTimeout
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	o.Upstream = append([]UpstreamTemplate(nil), o.Upstream...)
+	s := &Server{
+		opts:     o,
+		keys:     []string{o.AccessKey},
+		log:      o.Logger,
+		hubs:     map[string]*hub{},
+		byToken:  map[string]*conn{},
+		tempKeys: map[string]tempKey{},
+	}
+	if o.SecondaryAccessKey != "" {
+		s.keys = append(s.keys, o.SecondaryAccessKey)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.upstream = o.UpstreamClient
+	if s.upstream == nil {
+		s.upstream = &http.Client{Transport: &http.Transport{
+			Proxy:               nil, // upstreams are local function hosts
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     30 * time.Second,
+		}}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	return s
+}
+
+// Start listens on a random loopback port. It panics if it cannot listen, like
+// httptest.Server.Start.
+func (s *Server) Start() {
+	if err := s.StartOn("127.0.0.1:0"); err != nil {
+		panic(fmt.Sprintf("signalrtest: failed to listen on a loopback port: %v", err))
+	}
+}
+
+// StartOn listens on addr ("host:port"), as the standalone emulator does with
+// its -i/-p flags.
+func (s *Server) StartOn(addr string) error {
+	s.mu.Lock()
+	if s.started || s.closed {
+		s.mu.Unlock()
+		return errors.New("signalrtest: server already started or closed; expected a new server")
+	}
+	s.started = true
+	s.mu.Unlock()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("signalrtest: listen on %q: %w", addr, err)
+	}
+	s.listener = ln
+	host := ln.Addr().String()
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		host = net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	s.URL = "http://" + host
+	s.httpSrv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.httpSrv.Serve(ln)
+	}()
+	s.log.Info("signalrtest: listening", "url", s.URL)
+	return nil
+}
+
+// Close closes every client connection, stops listening and waits for every
+// goroutine the server started, including upstream requests in flight.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	conns := make([]*conn, 0, len(s.byToken))
+	for _, c := range s.byToken {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	s.cancel()
+	for _, c := range conns {
+		c.abort()
+	}
+	if s.httpSrv != nil {
+		_ = s.httpSrv.Close()
+	}
+	s.wg.Wait()
+	if s.opts.UpstreamClient == nil {
+		s.upstream.CloseIdleConnections()
+	}
+}
+
+// ConnectionString returns a connection string for the server, in the form
+// Microsoft's emulator prints: Endpoint=http://127.0.0.1;Port=N;AccessKey=…;Version=1.0;
+func (s *Server) ConnectionString() string {
+	u, err := url.Parse(s.URL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return fmt.Sprintf("Endpoint=%s://%s;Port=%s;AccessKey=%s;Version=1.0;", u.Scheme, u.Hostname(), u.Port(), s.keys[0])
+}
+
+// AccessKeys returns the primary key and, when configured, the secondary key.
+func (s *Server) AccessKeys() []string { return append([]string(nil), s.keys...) }
+
+// Handler returns the whole service as an http.Handler, for mounting in another
+// server or for in-process use with httptest.NewRecorder.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
+}
+
+// serveHTTP routes a request to the REST API or the client endpoints.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cors(w, r) {
+		return
+	}
+	p := r.URL.Path
+	switch {
+	case p == "/client/negotiate" || p == "/client/negotiate/":
+		s.serveNegotiate(w, r)
+	case p == "/client" || p == "/client/":
+		s.serveClient(w, r)
+	case strings.HasPrefix(p, "/api/"):
+		s.serveREST(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// cors allows browser pages on any origin, with credentials, as the service
+// does. It reports whether the request was a preflight and has been answered.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// normHub lowercases a hub name; the service treats hubs case-insensitively.
+func normHub(name string) string { return strings.ToLower(name) }
+
+// RESTCall records one request to the REST API.
+type RESTCall struct {
+	Time      time.Time
+	Method    string
+	Path      string // unescaped
+	Query     string // raw
+	Hub       string // normalised, with application prefix; "" for non-hub routes
+	Status    int
+	ErrorCode string // the x-ms-error-code header, if any
+	Body      []byte
+}
+
+// UpstreamCall records one upstream request and its outcome.
+type UpstreamCall struct {
+	Time         time.Time
+	URL          string
+	Hub          string
+	Category     string // "connections" or "messages"
+	Event        string
+	ConnectionID string
+	Header       http.Header
+	Body         []byte
+	Status       int    // 0 when no response arrived
+	Err          string // transport error, if any
+}
+
+// maxLog bounds each call log; the oldest half is dropped when it fills.
+const maxLog = 10000
+
+// RESTCalls returns a copy of the REST call log, oldest first.
+func (s *Server) RESTCalls() []RESTCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RESTCall(nil), s.restCalls...)
+}
+
+// UpstreamCalls returns a copy of the upstream call log, oldest first.
+func (s *Server) UpstreamCalls() []UpstreamCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]UpstreamCall(nil), s.upCalls...)
+}
+
+func (s *Server) recordREST(c RESTCall) {
+	s.mu.Lock()
+	if len(s.restCalls) >= maxLog {
+		s.restCalls = append(s.restCalls[:0], s.restCalls[maxLog/2:]...)
+	}
+	s.restCalls = append(s.restCalls, c)
+	s.mu.Unlock()
+}
+
+func (s *Server) recordUpstream(c UpstreamCall) {
+	s.mu.Lock()
+	if len(s.upCalls) >= maxLog {
+		s.upCalls = append(s.upCalls[:0], s.upCalls[maxLog/2:]...)
+	}
+	s.upCalls = append(s.upCalls, c)
+	s.mu.Unlock()
+}
+
+// spawn runs f on a goroutine that Close waits for. It refuses once the
+// server is closing, so no goroutine starts after Close began waiting.
+func (s *Server) spawn(f func()) bool {
+	if !s.track() {
+		return false
+	}
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// track counts the calling goroutine (a long-lived handler) for Close; the
+// caller must call s.wg.Done when it returns.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}

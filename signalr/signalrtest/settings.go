@@ -1,0 +1,133 @@
+package signalrtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// UpstreamTemplate is one upstream rule, in the shape of the Templates entries of
+// Microsoft's emulator settings.json. Rules are tried in order; the first whose
+// three patterns all match an event receives it.
+type UpstreamTemplate struct {
+	// UrlTemplate is the absolute URL events are POSTed to. The placeholders
+	// {hub}, {category} and {event} are replaced with the URI-escaped values.
+	UrlTemplate string //nolint:revive // the settings.json property name
+
+	// HubPattern, EventPattern and CategoryPattern are "*", a comma-separated
+	// list of names, or a single name; matching ignores case. Empty means "*".
+	HubPattern      string
+	EventPattern    string
+	CategoryPattern string
+
+	// Auth optionally adds an Authorization header to upstream requests.
+	Auth *UpstreamAuth `json:",omitempty"`
+}
+
+// UpstreamAuth describes how upstream requests authenticate, as in the Azure
+// portal's upstream settings.
+type UpstreamAuth struct {
+	// Type is "None" or "ManagedIdentity".
+	Type string
+	// ManagedIdentity.Resource is the audience of the bearer token. The emulator has
+	// no identity provider: it sends a JWT with that audience signed with the
+	// primary access key, so receivers can check the header's presence and shape.
+	ManagedIdentity struct {
+		Resource string
+	} `json:",omitempty"`
+}
+
+// settingsFile is the settings.json layout of Microsoft's emulator.
+type settingsFile struct {
+	UpstreamSettings struct {
+		Templates []UpstreamTemplate
+	}
+}
+
+// LoadSettings reads upstream templates from a settings.json file in the format
+// of Microsoft's emulator:
+//
+//	{"UpstreamSettings":{"Templates":[{"UrlTemplate":"http://localhost:7071/runtime/webhooks/signalr","EventPattern":"*","HubPattern":"*","CategoryPattern":"*"}]}}
+//
+// A directory is accepted too, in which case its settings.json is read.
+func LoadSettings(path string) ([]UpstreamTemplate, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = strings.TrimRight(path, `/\`) + string(os.PathSeparator) + "settings.json"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("signalrtest: reading upstream settings: %w", err)
+	}
+	return ParseSettings(b)
+}
+
+// ParseSettings decodes the content of a settings.json file (see LoadSettings).
+// Property names match case-insensitively, as in the .NET configuration binder.
+func ParseSettings(b []byte) ([]UpstreamTemplate, error) {
+	var f settingsFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("signalrtest: upstream settings are not valid JSON of the form {\"UpstreamSettings\":{\"Templates\":[…]}}: %w", err)
+	}
+	for i, t := range f.UpstreamSettings.Templates {
+		if err := t.validate(); err != nil {
+			return nil, fmt.Errorf("signalrtest: upstream template %d: %w", i, err)
+		}
+	}
+	return f.UpstreamSettings.Templates, nil
+}
+
+func (t *UpstreamTemplate) validate() error {
+	if t.UrlTemplate == "" {
+		return errors.New("UrlTemplate is empty; expected an absolute http(s) URL")
+	}
+	u, err := url.Parse(t.expand("hub", "category", "event"))
+	if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("UrlTemplate is not an absolute http(s) URL")
+	}
+	if t.Auth != nil && t.Auth.Type != "" && !strings.EqualFold(t.Auth.Type, "None") && !strings.EqualFold(t.Auth.Type, "ManagedIdentity") {
+		return fmt.Errorf("Auth.Type %q is unknown; expected None or ManagedIdentity", t.Auth.Type)
+	}
+	return nil
+}
+
+// matches reports whether the template applies to the event.
+func (t *UpstreamTemplate) matches(hub, category, event string) bool {
+	return patternMatch(t.HubPattern, hub) && patternMatch(t.CategoryPattern, category) && patternMatch(t.EventPattern, event)
+}
+
+// expand fills the placeholders of the URL template.
+func (t *UpstreamTemplate) expand(hub, category, event string) string {
+	r := strings.NewReplacer(
+		"{hub}", url.PathEscape(hub),
+		"{category}", url.PathEscape(category),
+		"{event}", url.PathEscape(event),
+	)
+	return r.Replace(t.UrlTemplate)
+}
+
+func patternMatch(pattern, name string) bool {
+	pattern = strings.TrimSpace(pattern)
+	if pattern == "" || pattern == "*" {
+		return true
+	}
+	for p := range strings.SplitSeq(pattern, ",") {
+		p = strings.TrimSpace(p)
+		if p == "*" || strings.EqualFold(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchUpstream returns the first template matching the event, or nil.
+func matchUpstream(templates []UpstreamTemplate, hub, category, event string) *UpstreamTemplate {
+	for i := range templates {
+		if templates[i].matches(hub, category, event) {
+			return &templates[i]
+		}
+	}
+	return nil
+}

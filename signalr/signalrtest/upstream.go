@@ -1,0 +1,230 @@
+package signalrtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// maxUpstreamReply is the service's limit on an invocation reply.
+const maxUpstreamReply = 16 << 20
+
+type jobKind uint8
+
+const (
+	jobConnected jobKind = iota
+	jobDisconnected
+	jobMessage
+)
+
+// upstreamJob is one event waiting for delivery; each connection's events go
+// out one at a time, in order, so a slow upstream delays only its own client.
+type upstreamJob struct {
+	kind         jobKind
+	errMsg       string // disconnected
+	event        string // message target
+	invocationID string
+	body         []byte
+	contentType  string
+}
+
+func (j *upstreamJob) categoryEvent() (string, string) {
+	switch j.kind {
+	case jobConnected:
+		return "connections", "connected"
+	case jobDisconnected:
+		return "connections", "disconnected"
+	}
+	return "messages", j.event
+}
+
+// queueUpstream queues an event for the connection's upstream, if a rule matches.
+func (c *conn) queueUpstream(j upstreamJob) {
+	cat, ev := j.categoryEvent()
+	if matchUpstream(c.s.opts.Upstream, c.hub, cat, ev) == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.upq = append(c.upq, j)
+	if !c.upRunning {
+		c.upRunning = true
+		if !c.s.spawn(c.runUpstream) {
+			c.upRunning = false
+			c.upq = nil
+		}
+	}
+}
+
+func (c *conn) runUpstream() {
+	for {
+		c.mu.Lock()
+		if len(c.upq) == 0 {
+			c.upRunning = false
+			c.upq = nil
+			c.mu.Unlock()
+			return
+		}
+		j := c.upq[0]
+		c.upq[0] = upstreamJob{}
+		c.upq = c.upq[1:]
+		c.mu.Unlock()
+		c.s.deliver(c, &j)
+	}
+}
+
+// forwardInvocation sends a client invocation upstream in the client's protocol.
+func (s *Server) forwardInvocation(c *conn, p hubproto.Protocol, m *hubproto.Message) {
+	if matchUpstream(s.opts.Upstream, c.hub, "messages", m.Target) == nil {
+		s.log.Debug("signalrtest: no upstream rule matches; dropping the invocation", "hub", c.hub, "event", m.Target)
+		if m.InvocationID != "" && !s.opts.StrictAzure {
+			cm := completionMessage(m.InvocationID, fmt.Sprintf("No upstream is configured for event '%s' of hub '%s'.", m.Target, c.hub))
+			c.mu.Lock()
+			c.enqueueMessageLocked(&cm)
+			c.mu.Unlock()
+		}
+		return
+	}
+	body, err := p.Marshal(m) // a fresh copy: m aliases the input buffer
+	if err != nil {
+		s.log.Warn("signalrtest: cannot re-encode an invocation", "hub", c.hub, "err", err)
+		return
+	}
+	ct := "application/json"
+	if p.Binary() {
+		ct = "application/x-msgpack"
+	}
+	c.queueUpstream(upstreamJob{kind: jobMessage, event: m.Target, invocationID: m.InvocationID, body: body, contentType: ct})
+}
+
+// deliver POSTs one event and, for an invoke(), turns the reply into the
+// client's Completion (spec §4.5).
+func (s *Server) deliver(c *conn, j *upstreamJob) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	cat, ev := j.categoryEvent()
+	t := matchUpstream(s.opts.Upstream, c.hub, cat, ev)
+	if t == nil {
+		return
+	}
+	body, ct := j.body, j.contentType
+	switch j.kind {
+	case jobConnected:
+		body, ct = []byte(`{"type":10}`), "application/json"
+	case jobDisconnected:
+		body, ct = disconnectedBody(j.errMsg), "application/json"
+	}
+	target := t.expand(c.hub, cat, ev)
+	ctx, cancel := context.WithTimeout(s.ctx, s.opts.UpstreamTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	call := UpstreamCall{Time: s.now(), URL: target, Hub: c.hub, Category: cat, Event: ev, ConnectionID: c.id, Body: body}
+	if err != nil {
+		call.Err = "invalid upstream URL"
+		s.recordUpstream(call)
+		c.completeInvocation(j, "Invocation failed, error: the upstream URL is invalid.")
+		return
+	}
+	h := req.Header
+	h.Set("Content-Type", ct)
+	h.Set("X-ASRS-Connection-Id", c.id)
+	h.Set("X-ASRS-Hub", c.hub)
+	h.Set("X-ASRS-Category", cat)
+	h.Set("X-ASRS-Event", ev)
+	if c.userID != "" {
+		h.Set("X-ASRS-User-Id", c.userID)
+	}
+	if len(c.claims) > 0 {
+		parts := make([]string, len(c.claims))
+		for i, cl := range c.claims {
+			parts[i] = cl.typ + ": " + cl.value
+		}
+		h.Set("X-ASRS-User-Claims", strings.Join(parts, ", "))
+	}
+	if c.query != "" && c.query != "?" {
+		h.Set("X-ASRS-Client-Query", c.query)
+	}
+	h.Set("X-ASRS-Signature", signature(s.keys, c.id))
+	if t.Auth != nil && strings.EqualFold(t.Auth.Type, "ManagedIdentity") {
+		now := s.now()
+		tok, err := s.signToken(jwt.MapClaims{"aud": t.Auth.ManagedIdentity.Resource, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+		if err == nil {
+			h.Set("Authorization", "Bearer "+tok)
+		}
+	}
+	call.Header = h.Clone()
+
+	resp, err := s.upstream.Do(req)
+	if err != nil {
+		call.Err = err.Error()
+		s.recordUpstream(call)
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("signalrtest: upstream request failed", "url", target, "hub", c.hub, "event", ev, "err", err)
+		msg := "Invocation failed, error: " + err.Error() + "."
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg = "Invocation failed, response cancelled."
+		}
+		c.completeInvocation(j, msg)
+		return
+	}
+	defer resp.Body.Close()
+	call.Status = resp.StatusCode
+	reply, rerr := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamReply+1))
+	s.recordUpstream(call)
+	if j.kind != jobMessage || j.invocationID == "" {
+		return // connection events and send() replies are only logged
+	}
+	switch {
+	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent:
+		c.completeInvocation(j, "Invocation failed, status code "+strconv.Itoa(resp.StatusCode))
+	case rerr != nil:
+		c.completeInvocation(j, "Invocation failed, response cancelled.")
+	case len(reply) > maxUpstreamReply:
+		c.completeInvocation(j, "Invocation failed, response too large.")
+	case len(reply) == 0:
+		cm := completionMessage(j.invocationID, "")
+		c.mu.Lock()
+		c.enqueueMessageLocked(&cm)
+		c.mu.Unlock()
+	default:
+		if err := c.writeRecords(reply); err != nil {
+			s.log.Warn("signalrtest: upstream reply is not a hub message", "hub", c.hub, "event", ev, "err", err)
+			c.completeInvocation(j, "Invocation failed, error: "+err.Error()+".")
+		}
+	}
+}
+
+// completeInvocation answers a client invoke() with an error Completion.
+func (c *conn) completeInvocation(j *upstreamJob, msg string) {
+	if j.kind != jobMessage || j.invocationID == "" {
+		return
+	}
+	cm := completionMessage(j.invocationID, msg)
+	c.mu.Lock()
+	if c.state == stateOpen {
+		c.enqueueMessageLocked(&cm)
+	}
+	c.mu.Unlock()
+}
+
+// disconnectedBody is {"Type":11} or {"Type":11,"Error":"…"} (PascalCase, as the service).
+func disconnectedBody(errMsg string) []byte {
+	if errMsg == "" {
+		return []byte(`{"Type":11}`)
+	}
+	b, _ := json.Marshal(errMsg)
+	return []byte(`{"Type":11,"Error":` + string(b) + `}`)
+}
