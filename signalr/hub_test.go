@@ -356,7 +356,10 @@ func TestInvalidArgumentsFailBeforeIO(t *testing.T) {
 		{"SendToConnection empty", func() error { _, err := h.SendToConnection(ctx, "", m, nil); return err }, "connection id is empty"},
 		{"SendToAll with user", func() error { _, err := h.SendToAll(ctx, Message{Target: "t", UserID: "bob"}, nil); return err }, `userId "bob"`},
 		{"SendToAll with group", func() error { _, err := h.SendToAll(ctx, Message{Target: "t", GroupName: "g"}, nil); return err }, `groupName "g"`},
-		{"SendToUser other user", func() error { _, err := h.SendToUser(ctx, "alice", Message{Target: "t", UserID: "bob"}, nil); return err }, "SendToUser sends elsewhere"},
+		{"SendToUser other user", func() error {
+			_, err := h.SendToUser(ctx, "alice", Message{Target: "t", UserID: "bob"}, nil)
+			return err
+		}, "SendToUser sends elsewhere"},
 		{"SendToUser with connection", func() error {
 			_, err := h.SendToUser(ctx, "alice", Message{Target: "t", ConnectionID: "c"}, nil)
 			return err
