@@ -1,0 +1,28 @@
+// Package bindings implements the Azure Functions custom-handler protocol for Go, with typed
+// SignalR bindings and function.json generated from Go declarations.
+//
+// # The protocol
+//
+// The Functions host POSTs each invocation to http://127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT/<function>
+// as JSON {"Data":{…},"Metadata":{…}} (InvokeRequest) and reads back {"Outputs":{…},"Logs":[…],
+// "ReturnValue":…} (InvokeResponse). The wire has traps this package absorbs:
+//
+//   - Strings, numbers, bools and arrays arrive JSON-encoded a second time ("\"hi\"", "4");
+//     byte[] arrives as base64. InvokeRequest.Decode undoes the right number of layers for the
+//     target type; HTTPRequest, ConnectionInfo (encoded three times) and Sys are typed accessors.
+//   - The response must be 200 with Content-Type application/json, or the host fails the
+//     invocation. App always writes it that way.
+//   - The host base64-decodes string outputs that happen to be valid base64. SignalR outputs are
+//     written as arrays of objects, and Output refuses bare base64-able strings.
+//   - HTTP outputs need a numeric statusCode, string header values and an explicit
+//     Content-Type; InvokeResponse.HTTP writes exactly that.
+//
+// # The App
+//
+// An App declares functions in Go (HTTP, Negotiate, SignalRTrigger, or Func with any bindings),
+// serves them to the host (ServeHTTP, ListenAndServe) and writes the matching host.json and
+// function.json files (WriteFunctionJSON, checked by CheckFunctionJSON), so declarations and
+// code cannot drift apart.
+//
+// For tests and local development, package bindingstest plays the Functions host.
+package bindings

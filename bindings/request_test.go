@@ -1,0 +1,353 @@
+package bindings_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/funcsignalr/funcsignalr/bindings"
+)
+
+func loadPayload(t testing.TB, name string) *bindings.InvokeRequest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	var req bindings.InvokeRequest
+	require.NoError(t, json.Unmarshal(raw, &req))
+	return &req
+}
+
+func TestHTTPRequestGolden(t *testing.T) {
+	req := loadPayload(t, "http_trigger.json")
+	r, err := req.HTTPRequest("req")
+	require.NoError(t, err)
+
+	assert.Equal(t, "http://localhost:7071/api/messages/42?lang=en&tag=a&tag=b", r.URL)
+	assert.Equal(t, "POST", r.Method)
+	assert.Equal(t, map[string]string{"lang": "en", "tag": "a,b"}, r.Query)
+	assert.Equal(t, map[string]string{"id": "42"}, r.Params)
+	assert.Equal(t, []string{"application/json", "text/plain"}, r.HeaderValues("accept"))
+	assert.Equal(t, "application/json", r.Header("ACCEPT"), "Header returns the first value, any case")
+	assert.Equal(t, "alice-id", r.Header("x-ms-client-principal-id"))
+	assert.Empty(t, r.Header("missing"))
+	require.Len(t, r.Identities, 1)
+	id := r.Identities[0]
+	assert.Equal(t, "WebJobsAuthLevel", id.AuthenticationType)
+	assert.True(t, id.IsAuthenticated)
+	require.Len(t, id.Claims, 1)
+	assert.Equal(t, "Admin", id.Claims[0].Value)
+	assert.Equal(t, "LOCAL AUTHORITY", id.Claims[0].Issuer)
+
+	var body struct {
+		Text  string   `json:"text"`
+		Count int      `json:"count"`
+		Tags  []string `json:"tags"`
+	}
+	require.NoError(t, r.JSON(&body))
+	assert.Equal(t, "hello", body.Text)
+	assert.Equal(t, 2, body.Count)
+	assert.Equal(t, []string{"a", "b"}, body.Tags)
+
+	// Metadata: scalars double-encoded, objects plain, Query/Headers as string maps.
+	var text string
+	require.NoError(t, req.DecodeMetadata("text", &text))
+	assert.Equal(t, "hello", text)
+	var count int
+	require.NoError(t, req.DecodeMetadata("count", &count))
+	assert.Equal(t, 2, count)
+	var id42 string
+	require.NoError(t, req.DecodeMetadata("id", &id42))
+	assert.Equal(t, "42", id42)
+	var nested struct{ X int }
+	require.NoError(t, req.DecodeMetadata("nested", &nested))
+	assert.Equal(t, 1, nested.X)
+	var headers map[string]string
+	require.NoError(t, req.DecodeMetadata("Headers", &headers))
+	assert.Equal(t, "application/json,text/plain", headers["Accept"])
+
+	sys, err := req.Sys()
+	require.NoError(t, err)
+	assert.Equal(t, "messages", sys.MethodName)
+	assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", sys.RandGuid)
+	assert.Equal(t, time.Date(2026, 11, 23, 13, 14, 3, 123456700, time.UTC), sys.UtcNow.UTC())
+}
+
+func TestHTTPRequestOctetStreamBody(t *testing.T) {
+	r, err := loadPayload(t, "http_trigger_octet.json").HTTPRequest("req")
+	require.NoError(t, err)
+	assert.Equal(t, []byte{0, 1, 2, 0xff, 0xfe, 'A'}, r.Body, "base64 body decoded for application/octet-stream")
+	assert.Nil(t, r.Params)
+}
+
+func TestHTTPRequestLegacyQueryString(t *testing.T) {
+	req := loadPayload(t, "http_trigger_legacy_query.json")
+	r, err := req.HTTPRequest("req")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"a": "1"}, r.Query)
+	assert.Nil(t, r.Body, "no Body key: nil body")
+	assert.Equal(t, "localhost:7071", r.Header("host"))
+	var a int
+	require.NoError(t, req.DecodeMetadata("a", &a))
+	assert.Equal(t, 1, a)
+}
+
+func TestHTTPRequestForms(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		check   func(t *testing.T, r *bindings.HTTPRequest)
+		wantErr string
+	}{
+		{
+			name: "multipart body is base64",
+			raw:  `{"Url":"u","Method":"POST","Headers":{"content-type":["multipart/form-data; boundary=x"]},"Body":"LS14DQo="}`,
+			check: func(t *testing.T, r *bindings.HTTPRequest) {
+				assert.Equal(t, []byte("--x\r\n"), r.Body)
+			},
+		},
+		{
+			name: "text body kept verbatim even if it looks like base64",
+			raw:  `{"Url":"u","Method":"POST","Headers":{"Content-Type":["text/plain"]},"Body":"dGVzdA=="}`,
+			check: func(t *testing.T, r *bindings.HTTPRequest) {
+				assert.Equal(t, []byte("dGVzdA=="), r.Body)
+			},
+		},
+		{
+			name: "single-string header values and numeric route values tolerated",
+			raw:  `{"Url":"u","Method":"GET","Query":"","Headers":{"X-One":"v"},"Params":{"id":7,"name":"n"}}`,
+			check: func(t *testing.T, r *bindings.HTTPRequest) {
+				assert.Equal(t, []string{"v"}, r.HeaderValues("x-one"))
+				assert.Equal(t, map[string]string{"id": "7", "name": "n"}, r.Params)
+				assert.Nil(t, r.Query)
+			},
+		},
+		{
+			name: "whole value serialized as a string",
+			raw:  `"{\"Url\":\"u\",\"Method\":\"GET\"}"`,
+			check: func(t *testing.T, r *bindings.HTTPRequest) {
+				assert.Equal(t, "GET", r.Method)
+			},
+		},
+		{name: "not an object", raw: `42`, wantErr: `decoding HTTP trigger "req": value is not a JSON object`},
+		{name: "bad base64 body", raw: `{"Headers":{"Content-Type":["application/octet-stream"]},"Body":"***"}`, wantErr: "not base64"},
+		{name: "bad header", raw: `{"Headers":{"X":{"a":1}}}`, wantErr: `header "X"`},
+		{name: "bad query", raw: `{"Query":"[1]"}`, wantErr: "Query is neither an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"req": json.RawMessage(tt.raw)}}
+			r, err := req.HTTPRequest("req")
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tt.check(t, r)
+		})
+	}
+}
+
+func TestHTTPRequestJSONErrors(t *testing.T) {
+	r := &bindings.HTTPRequest{}
+	var v map[string]any
+	require.ErrorContains(t, r.JSON(&v), "body is empty")
+	r.Body = []byte("{nope")
+	require.ErrorContains(t, r.JSON(&v), "not the expected JSON")
+}
+
+func TestConnectionInfoTripleEncoded(t *testing.T) {
+	req := loadPayload(t, "negotiate.json")
+	info, err := req.ConnectionInfo("connectionInfo")
+	require.NoError(t, err)
+	assert.Equal(t, "https://x.service.signalr.net/client/?hub=chat", info.URL)
+	assert.Equal(t, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL3guc2VydmljZS5zaWduYWxyLm5ldC9jbGllbnQvP2h1Yj1jaGF0In0.c2lnbmF0dXJl", info.AccessToken)
+
+	// The same value as a plain string: the indented JSON the extension produced.
+	var s string
+	require.NoError(t, req.Decode("connectionInfo", &s))
+	assert.Contains(t, s, "{\n  \"url\": \"https://x.service.signalr.net/client/?hub=chat\",")
+}
+
+func TestConnectionInfoForms(t *testing.T) {
+	const inner = `{"url":"https://h/client/?hub=chat","accessToken":"tok","tokenLifetimeSeconds":600}`
+	single, _ := json.Marshal(inner)
+	double, _ := json.Marshal(string(single))
+	tests := []struct {
+		name    string
+		raw     string
+		wantErr string
+	}{
+		{name: "object", raw: inner},
+		{name: "single-encoded", raw: string(single)},
+		{name: "triple-encoded", raw: string(double)},
+		{name: "missing token", raw: `{"url":"https://h"}`, wantErr: "is not connection info"},
+		{name: "not JSON inside", raw: `"\"nope\""`, wantErr: `decoding input binding "connectionInfo"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"connectionInfo": json.RawMessage(tt.raw)}}
+			info, err := req.ConnectionInfo("connectionInfo")
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				assert.NotContains(t, err.Error(), "tok")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "https://h/client/?hub=chat", info.URL)
+			assert.Equal(t, "tok", info.AccessToken)
+			assert.Equal(t, 10*time.Minute, info.TokenLifetime)
+		})
+	}
+}
+
+func TestDecodeQueueStyle(t *testing.T) {
+	req := loadPayload(t, "queue.json")
+
+	var msg string
+	require.NoError(t, req.Decode("msg", &msg))
+	assert.Equal(t, "hi", msg, "double-encoded string loses both layers")
+
+	var order struct {
+		ID   int    `json:"id"`
+		Item string `json:"item"`
+	}
+	require.NoError(t, req.Decode("order", &order), "JSON text in a queue message decodes into a struct")
+	assert.Equal(t, 7, order.ID)
+	assert.Equal(t, "tea", order.Item)
+
+	var orderText string
+	require.NoError(t, req.Decode("order", &orderText))
+	assert.Equal(t, `{"id":7,"item":"tea"}`, orderText)
+
+	var blob []byte
+	require.NoError(t, req.Decode("blob", &blob))
+	assert.Equal(t, []byte("\x00binary\xff"), blob)
+
+	var blobText string
+	require.NoError(t, req.Decode("blob", &blobText))
+	assert.Equal(t, "AGJpbmFyef8=", blobText, "a base64 string is returned as is to a string target")
+
+	var count int
+	require.NoError(t, req.Decode("count", &count))
+	assert.Equal(t, 3, count)
+	var countText string
+	require.NoError(t, req.Decode("count", &countText))
+	assert.Equal(t, "3", countText)
+
+	var flag bool
+	require.NoError(t, req.Decode("flag", &flag))
+	assert.True(t, flag)
+
+	var batch []string
+	require.NoError(t, req.Decode("batch", &batch))
+	assert.Equal(t, []string{"a", "b"}, batch)
+
+	var test string
+	require.NoError(t, req.Decode("test", &test))
+	assert.Equal(t, "test", test, "base64-looking text that was serialized stays text")
+
+	var dequeue int
+	require.NoError(t, req.DecodeMetadata("DequeueCount", &dequeue))
+	assert.Equal(t, 4, dequeue)
+	var id string
+	require.NoError(t, req.DecodeMetadata("Id", &id))
+	assert.Equal(t, "b1f0e7a2-3c3d-4c1e-8f43-0e7d9a5f6c1a", id, "quotes stripped")
+	var receipt string
+	require.NoError(t, req.DecodeMetadata("PopReceipt", &receipt))
+	assert.Equal(t, "AgAAAAMAAAAAAAAA", receipt)
+	var inserted time.Time
+	require.NoError(t, req.DecodeMetadata("InsertionTime", &inserted))
+	assert.Equal(t, time.Date(2019, 10, 9, 17, 58, 31, 0, time.UTC), inserted.UTC())
+	var insertedText string
+	require.NoError(t, req.DecodeMetadata("InsertionTime", &insertedText))
+	assert.Equal(t, "2019-10-09T17:58:31+00:00", insertedText)
+}
+
+type named string
+
+func TestDecodeTargets(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		target  func() any
+		want    any
+		wantErr string
+	}{
+		{name: "any from serialized string", raw: `"\"hi\""`, target: func() any { return new(any) }, want: "hi"},
+		{name: "any from serialized number", raw: `"4"`, target: func() any { return new(any) }, want: float64(4)},
+		{name: "any from base64", raw: `"AAE="`, target: func() any { return new(any) }, want: "AAE="},
+		{name: "any from object", raw: `{"a":1}`, target: func() any { return new(any) }, want: map[string]any{"a": float64(1)}},
+		{name: "raw from serialized string", raw: `"\"hi\""`, target: func() any { return new(json.RawMessage) }, want: json.RawMessage(`"hi"`)},
+		{name: "raw from date", raw: `"2019-10-09T17:58:31+00:00"`, target: func() any { return new(json.RawMessage) }, want: json.RawMessage(`"2019-10-09T17:58:31+00:00"`)},
+		{name: "raw from object", raw: `{"a":1}`, target: func() any { return new(json.RawMessage) }, want: json.RawMessage(`{"a":1}`)},
+		{name: "named string type", raw: `"\"x\""`, target: func() any { return new(named) }, want: named("x")},
+		{name: "string from object", raw: `{"a":1}`, target: func() any { return new(string) }, want: `{"a":1}`},
+		{name: "string from null", raw: `null`, target: func() any { return new(string) }, want: ""},
+		{name: "bytes from serialized string", raw: `"\"hi\""`, target: func() any { return new([]byte) }, want: []byte("hi")},
+		{name: "bytes from object", raw: `{"a":1}`, target: func() any { return new([]byte) }, want: []byte(`{"a":1}`)},
+		{name: "float from serialized", raw: `"1.5"`, target: func() any { return new(float64) }, want: 1.5},
+		{name: "number from double-serialized", raw: `"\"4\""`, target: func() any { return new(int) }, want: 4},
+		{name: "zone-less date", raw: `"2019-10-09T17:58:31.5"`, target: func() any { return new(time.Time) }, want: time.Date(2019, 10, 9, 17, 58, 31, 500000000, time.UTC)},
+		{name: "serialized date", raw: `"\"2019-10-09T17:58:31Z\""`, target: func() any { return new(time.Time) }, want: time.Date(2019, 10, 9, 17, 58, 31, 0, time.UTC)},
+		{name: "bad date", raw: `"yesterday"`, target: func() any { return new(time.Time) }, wantErr: "not an ISO 8601 date"},
+		{name: "bytes not base64", raw: `"not base64!"`, target: func() any { return new([]byte) }, wantErr: "neither base64"},
+		{name: "int from text", raw: `"\"abc\""`, target: func() any { return new(int) }, wantErr: "does not hold JSON"},
+		{name: "struct from number", raw: `"4"`, target: func() any { return new(struct{ A int }) }, wantErr: "cannot unmarshal"},
+		{name: "non-pointer", raw: `"4"`, target: func() any { return 4 }, wantErr: "expected a non-nil pointer"},
+		{name: "nil", raw: `"4"`, target: func() any { return nil }, wantErr: "target is nil"},
+		{name: "empty", raw: ``, target: func() any { return new(int) }, wantErr: "value is empty"},
+		{name: "broken inner string", raw: `"\"abc"`, target: func() any { return new(string) }, wantErr: "inner text is not a JSON string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
+			target := tt.target()
+			err := req.Decode("v", target)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				assert.Contains(t, err.Error(), `"v"`, "the error names the binding")
+				return
+			}
+			require.NoError(t, err)
+			got := target
+			switch p := target.(type) {
+			case *any:
+				got = *p
+			case *json.RawMessage:
+				got = *p
+			case *named:
+				got = *p
+			case *string:
+				got = *p
+			case *[]byte:
+				got = *p
+			case *float64:
+				got = *p
+			case *int:
+				got = *p
+			case *time.Time:
+				got = p.UTC()
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestDecodeMissingBinding(t *testing.T) {
+	req := loadPayload(t, "negotiate.json")
+	var s string
+	err := req.Decode("nope", &s)
+	require.ErrorContains(t, err, `no input binding "nope"`)
+	assert.Contains(t, err.Error(), "[connectionInfo, req]")
+	assert.NotContains(t, err.Error(), "eyJ", "values are never echoed")
+	require.ErrorContains(t, req.DecodeMetadata("nope", &s), `no metadata "nope"`)
+	_, err = req.HTTPRequest("nope")
+	require.Error(t, err)
+	_, err = (&bindings.InvokeRequest{}).Sys()
+	require.ErrorContains(t, err, "it has none")
+}
