@@ -450,7 +450,7 @@ func (a *App) serveForwarded(w http.ResponseWriter, r *http.Request, fn *functio
 		}
 	}
 	inv := &Invocation{Function: fn.decl.Name, ID: r.Header.Get("X-Azure-Functions-InvocationId"),
-		Request: &InvokeRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}},
+		Request:  &InvokeRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}},
 		Response: &InvokeResponse{}, fn: fn, httpReq: req}
 	if err := a.run(r.Context(), fn, inv); err != nil {
 		a.logger().Error("function failed", "function", fn.decl.Name, "error", err.Error())

@@ -104,7 +104,7 @@ func (m *Manifest) Files() (map[string][]byte, error) {
 	h := hostJSON{
 		Version: "2.0",
 		CustomHandler: &customHandlerJSON{
-			Description: descriptionJSON{DefaultExecutablePath: m.Host.ExecutablePath, Arguments: m.Host.Arguments, WorkingDirectory: m.Host.WorkingDirectory},
+			Description:                 descriptionJSON{DefaultExecutablePath: m.Host.ExecutablePath, Arguments: m.Host.Arguments, WorkingDirectory: m.Host.WorkingDirectory},
 			EnableForwardingHTTPRequest: m.Host.EnableForwardingHTTPRequest,
 			EnableProxyingHTTPRequest:   m.Host.EnableProxyingHTTPRequest,
 		},

@@ -2,7 +2,7 @@ package bindings
 
 import (
 	"fmt"
-		"regexp"
+	"regexp"
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
