@@ -299,10 +299,14 @@ func (c *conn) flushWS() {
 		if ws == nil || len(c.pending) == 0 {
 			c.writing = false
 			closing := ws != nil && c.state == stateClosing
+			if closing {
+				c.ws = nil // finish must not cut the socket before the close handshake
+			}
+			reason := c.closeErr
 			c.mu.Unlock()
 			if closing {
+				c.finish(reason)
 				_ = ws.Close(websocket.StatusNormalClosure, "")
-				c.finish(c.closeErrValue())
 			}
 			return
 		}
