@@ -77,13 +77,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// upstreams collects the templates of the settings file and the -upstream shortcut.
-func upstreams(c config, stdout io.Writer) ([]signalrtest.UpstreamTemplate, error) {
+// upstreams collects the templates of the settings file (defaultPath when -config is not
+// given and that file exists) and the -upstream shortcut.
+func upstreams(c config, defaultPath string, stdout io.Writer) ([]signalrtest.UpstreamTemplate, error) {
 	var templates []signalrtest.UpstreamTemplate
 	path := c.settings
 	if path == "" {
-		if _, err := os.Stat(defaultSettings); err == nil {
-			path = defaultSettings
+		if _, err := os.Stat(defaultPath); err == nil {
+			path = defaultPath
 		}
 	}
 	if path != "" {
@@ -117,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	templates, err := upstreams(c, stdout)
+	templates, err := upstreams(c, defaultSettings, stdout)
 	if err != nil {
 		return err
 	}

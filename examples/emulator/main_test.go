@@ -69,22 +69,28 @@ func TestUpstreams(t *testing.T) {
 	tests := []struct {
 		name     string
 		cfg      config
+		dflt     string
 		wantURLs []string
 		wantErr  string
 	}{
-		{"none", config{}, nil, ""},
-		{"the sample settings.json", config{settings: "settings.json"}, []string{"http://localhost:7071/runtime/webhooks/signalr"}, ""},
-		{"config then shortcut", config{settings: two, upstream: "http://127.0.0.1:9/up"},
+		{"none", config{}, "", nil, ""},
+		{"default file absent", config{}, filepath.Join(dir, "absent.json"), nil, ""},
+		{"default file present", config{}, "settings.json", []string{"http://localhost:7071/runtime/webhooks/signalr"}, ""},
+		{"the sample settings.json", config{settings: "settings.json"}, "", []string{"http://localhost:7071/runtime/webhooks/signalr"}, ""},
+		{"directory holding settings.json", config{settings: "."}, "", []string{"http://localhost:7071/runtime/webhooks/signalr"}, ""},
+		{"-config wins over the default", config{settings: two}, "settings.json",
+			[]string{"http://localhost:7071/api/{hub}/{category}/{event}", "http://localhost:7072/runtime/webhooks/signalr"}, ""},
+		{"config then shortcut", config{settings: two, upstream: "http://127.0.0.1:9/up"}, "",
 			[]string{"http://localhost:7071/api/{hub}/{category}/{event}", "http://localhost:7072/runtime/webhooks/signalr", "http://127.0.0.1:9/up"}, ""},
-		{"shortcut alone", config{upstream: "https://app.example/runtime/webhooks/signalr?code=k"}, []string{"https://app.example/runtime/webhooks/signalr?code=k"}, ""},
-		{"relative shortcut", config{upstream: "/runtime/webhooks/signalr"}, nil, `-upstream "/runtime/webhooks/signalr"`},
-		{"missing file", config{settings: filepath.Join(dir, "none.json")}, nil, "reading upstream settings"},
-		{"invalid template", config{settings: bad}, nil, "not an absolute http(s) URL"},
+		{"shortcut alone", config{upstream: "https://app.example/runtime/webhooks/signalr?code=k"}, "", []string{"https://app.example/runtime/webhooks/signalr?code=k"}, ""},
+		{"relative shortcut", config{upstream: "/runtime/webhooks/signalr"}, "", nil, `-upstream "/runtime/webhooks/signalr"`},
+		{"missing file", config{settings: filepath.Join(dir, "none.json")}, "", nil, "reading upstream settings"},
+		{"invalid template", config{settings: bad}, "", nil, "not an absolute http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := upstreams(tt.cfg, io.Discard)
+			got, err := upstreams(tt.cfg, tt.dflt, io.Discard)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				return
