@@ -150,7 +150,9 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-port", "0", "-upstream", "http://127.0.0.1:9/up"}, &out, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"-port", "0", "-upstream", "http://127.0.0.1:9/up"}, &out, io.Discard)
+	}()
 
 	require.Eventually(t, func() bool { return connectionStringIn(out.String()) != "" }, 10*time.Second, 10*time.Millisecond)
 	cs := connectionStringIn(out.String())
