@@ -36,8 +36,8 @@ type IDTokenOptions struct {
 // claims; numbers and booleans keep their JSON text; objects become compact JSON.
 func ClaimsFromIDToken(token string, claimTypes []string, opts *IDTokenOptions) ([]Claim, error) {
 	token = strings.TrimSpace(token)
-	if len(token) >= 7 && strings.EqualFold(token[:7], "bearer ") {
-		token = strings.TrimSpace(token[7:])
+	if len(token) >= 6 && strings.EqualFold(token[:6], "bearer") && (len(token) == 6 || token[6] == ' ') {
+		token = strings.TrimSpace(token[6:])
 	}
 	if token == "" {
 		return nil, fmt.Errorf("%w: the token is empty", ErrInvalidIDToken)
