@@ -50,7 +50,7 @@ func NewClient(endpoint string, cred azcore.TokenCredential, opts *ClientOptions
 	if cred == nil {
 		return nil, errors.New("signalr: token credential is nil")
 	}
-	base, err := parseBaseURL("Endpoint", endpoint)
+	base, err := parseBaseURL("endpoint", endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func NewClientWithAccessKey(endpoint string, key *AccessKeyCredential, opts *Cli
 	if err := key.validate(); err != nil {
 		return nil, err
 	}
-	base, err := parseBaseURL("Endpoint", endpoint)
+	base, err := parseBaseURL("endpoint", endpoint)
 	if err != nil {
 		return nil, err
 	}

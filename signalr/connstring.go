@@ -3,6 +3,7 @@ package signalr
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -55,17 +56,18 @@ var versionPattern = regexp.MustCompile(`^1\.\d+(\.\d+)*$`)
 // offending key and the expected form and never echo secret values.
 func ParseConnectionString(s string) (*ConnectionString, error) {
 	values := map[string]string{}
-	for _, segment := range strings.Split(s, ";") {
+	for i, segment := range strings.Split(s, ";") {
 		if strings.TrimSpace(segment) == "" {
 			continue
 		}
 		key, value, ok := strings.Cut(segment, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		if !ok || key == "" {
-			return nil, fmt.Errorf("signalr: connection string segment %d is not key=value", len(values)+1)
+			// The segment itself is not echoed: a misplaced separator can put a key in it.
+			return nil, fmt.Errorf("signalr: connection string segment %d is not key=value; expected Endpoint=…;AccessKey=…;Version=1.0;", i+1)
 		}
 		if _, dup := values[key]; dup {
-			return nil, fmt.Errorf("signalr: connection string has key %q more than once", key)
+			return nil, fmt.Errorf("signalr: connection string has key %s more than once", displayKey(key))
 		}
 		values[key] = strings.TrimSpace(value)
 	}
@@ -87,28 +89,28 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 		return nil, errors.New("signalr: connection string has no Endpoint; expected Endpoint=https://<name>.service.signalr.net")
 	}
 	var err error
-	if cs.Endpoint, err = parseBaseURL("Endpoint", endpoint); err != nil {
+	if cs.Endpoint, err = parseBaseURL("connection string Endpoint", endpoint); err != nil {
 		return nil, err
 	}
 	if v, ok := values["clientendpoint"]; ok {
-		if cs.ClientEndpoint, err = parseBaseURL("ClientEndpoint", v); err != nil {
+		if cs.ClientEndpoint, err = parseBaseURL("connection string ClientEndpoint", v); err != nil {
 			return nil, err
 		}
 	}
 	if v, ok := values["serverendpoint"]; ok {
-		if cs.ServerEndpoint, err = parseBaseURL("ServerEndpoint", v); err != nil {
+		if cs.ServerEndpoint, err = parseBaseURL("connection string ServerEndpoint", v); err != nil {
 			return nil, err
 		}
 	}
 	if v, ok := values["port"]; ok {
 		port, perr := strconv.Atoi(v)
 		if perr != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("signalr: connection string Port %q is not a number from 1 to 65535", v)
+			return nil, errors.New("signalr: connection string Port is not a number from 1 to 65535")
 		}
 		cs.Port = port
 	}
 	if cs.Version != "" && !versionPattern.MatchString(cs.Version) {
-		return nil, fmt.Errorf("signalr: connection string Version %q is not supported; expected 1.0", cs.Version)
+		return nil, errors.New("signalr: connection string Version is not supported; expected 1.0")
 	}
 	switch cs.AuthType {
 	case "":
@@ -121,21 +123,61 @@ func ParseConnectionString(s string) (*ConnectionString, error) {
 			return nil, errors.New("signalr: connection string with AuthType=azure.app needs ClientId, TenantId and ClientSecret or ClientCert")
 		}
 	default:
-		return nil, fmt.Errorf("signalr: connection string AuthType %q is not supported; expected azure, azure.msi or azure.app", cs.AuthType)
+		return nil, errors.New("signalr: connection string AuthType is not supported; expected azure, azure.msi or azure.app")
 	}
 	return cs, nil
 }
 
-// parseBaseURL checks that raw is an absolute http(s) URL and returns it without a trailing slash.
+// knownKeys spells the keys of a connection string as the documentation does.
+var knownKeys = map[string]string{
+	"endpoint": "Endpoint", "accesskey": "AccessKey", "version": "Version", "port": "Port",
+	"clientendpoint": "ClientEndpoint", "serverendpoint": "ServerEndpoint", "authtype": "AuthType",
+	"clientid": "ClientId", "tenantid": "TenantId", "clientsecret": "ClientSecret", "clientcert": "ClientCert",
+}
+
+// displayKey names a key in an error. Unknown keys are not echoed: a segment with a missing ';'
+// can carry part of a secret in its key.
+func displayKey(lower string) string {
+	if k, ok := knownKeys[lower]; ok {
+		return k
+	}
+	return "(an unknown key)"
+}
+
+// parseBaseURL checks that raw is an absolute http(s) URL with a plain host name and no query,
+// and returns it without a trailing slash. Errors do not echo raw: a missing ';' can put the
+// AccessKey into the Endpoint value.
 func parseBaseURL(key, raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("signalr: connection string %s %q is not an absolute http or https URL", key, raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" {
+		return "", fmt.Errorf("signalr: %s is not an absolute http or https URL; expected https://<name>.service.signalr.net", key)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("signalr: connection string %s must not carry user information", key)
+		return "", fmt.Errorf("signalr: %s must not carry user information", key)
+	}
+	if !validHost(u.Hostname()) {
+		return "", fmt.Errorf("signalr: %s has an invalid host name; expected https://<name>.service.signalr.net", key)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", fmt.Errorf("signalr: %s must not have a query or fragment; expected https://<name>.service.signalr.net", key)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// validHost accepts IP addresses and DNS-style names (letters, digits, '-', '.', '_').
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // withPort returns base with its port replaced by port, when port is non-zero.
