@@ -1,0 +1,82 @@
+package trigger
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+)
+
+// InvocationContext describes one upstream event: what the Azure Functions
+// SignalR extension hands a function, with the same PascalCase JSON names a
+// custom handler receives from the Functions host.
+//
+// Arguments holds the invocation arguments in JSON form (messages category
+// only). Error is the disconnect reason (disconnected event only; empty on a
+// clean close). Headers holds every request header, duplicate values
+// comma-joined, except Authorization; Query holds the client's connect query
+// with repeated keys comma-joined and access_token removed; Claims holds the
+// user's claims, the first value winning for a repeated type. The client's
+// bearer token is dropped because it is a secret.
+type InvocationContext struct {
+	Arguments    []json.RawMessage `json:"Arguments"`
+	Error        string            `json:"Error"`
+	Category     string            `json:"Category"`
+	Event        string            `json:"Event"`
+	Hub          string            `json:"Hub"`
+	ConnectionID string            `json:"ConnectionId"`
+	UserID       string            `json:"UserId"`
+	Headers      map[string]string `json:"Headers"`
+	Query        map[string]string `json:"Query"`
+	Claims       map[string]string `json:"Claims"`
+}
+
+// MarshalJSON writes the shape the Functions host sends: all ten keys in the
+// extension's order, unset values as null.
+func (c InvocationContext) MarshalJSON() ([]byte, error) {
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return json.Marshal(struct {
+		Arguments    []json.RawMessage `json:"Arguments"`
+		Error        *string           `json:"Error"`
+		Category     *string           `json:"Category"`
+		Event        *string           `json:"Event"`
+		Hub          *string           `json:"Hub"`
+		ConnectionID *string           `json:"ConnectionId"`
+		UserID       *string           `json:"UserId"`
+		Headers      map[string]string `json:"Headers"`
+		Query        map[string]string `json:"Query"`
+		Claims       map[string]string `json:"Claims"`
+	}{c.Arguments, str(c.Error), str(c.Category), str(c.Event), str(c.Hub), str(c.ConnectionID),
+		str(c.UserID), c.Headers, c.Query, c.Claims})
+}
+
+// Header returns the value of the named header, matching the name
+// case-insensitively (the Functions host keeps the service's spelling, Go's
+// net/http canonicalizes it).
+func (c *InvocationContext) Header(name string) string {
+	if v, ok := c.Headers[name]; ok {
+		return v
+	}
+	for k, v := range c.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Bind decodes the invocation arguments into dst, in order: pointers to
+// typed values, or nil to skip one. The number of dst values must equal the
+// number of arguments the client sent; errors name the argument index.
+func (c *InvocationContext) Bind(dst ...any) error {
+	vals := make([]hubproto.Value, len(c.Arguments))
+	for i, a := range c.Arguments {
+		vals[i] = hubproto.JSONValue(a)
+	}
+	return bindValues(vals, dst)
+}
