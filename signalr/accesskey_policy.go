@@ -1,6 +1,7 @@
 package signalr
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -53,6 +54,10 @@ func (p *accessKeyPolicy) Do(req *policy.Request) (*http.Response, error) {
 
 func (p *accessKeyPolicy) token(audience string) (string, error) {
 	key, version := p.key.keyAndVersion()
+	if key == "" {
+		// HMAC accepts an empty key; the service would answer 401 to every attempt.
+		return "", &signingError{err: errors.New("the access key is empty")}
+	}
 	now := p.now()
 	p.mu.Lock()
 	cached, ok := p.tokens[audience]
