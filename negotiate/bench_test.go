@@ -13,7 +13,7 @@ import (
 
 var benchOptions = &Options{
 	UserID: "alice@contoso.com",
-	Claims: []Claim{{Type: "name", Value: "Alice Example"}, {Type: "email", Value: "alice@contoso.com"}},
+	Claims: []Claim{{Type: "name", Value: "Alice Example"}, {Type: "email", Value: "alice@contoso.com"}, {Type: "iss", Value: "https://login.example.com"}},
 	Roles:  []string{"admin"},
 }
 
@@ -56,7 +56,7 @@ func BenchmarkJWTLibrary(b *testing.B) {
 		now := time.Now()
 		_, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 			"aud": testAudience, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "nbf": now.Unix(),
-			"asrs.s.uid": benchOptions.UserID, "name": "Alice Example", "email": "alice@contoso.com", "role": "admin",
+			"asrs.s.uid": benchOptions.UserID, "name": "Alice Example", "email": "alice@contoso.com", "asrs.u.iss": "https://login.example.com", "role": "admin",
 		}).SignedString(key)
 		if err != nil {
 			b.Fatal(err)

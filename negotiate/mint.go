@@ -158,10 +158,13 @@ func appendCustomClaims(b []byte, claims []Claim, roles []string) []byte {
 			}
 		}
 		b = append(b, ',')
+		start := len(b)
+		b = appendJSONString(b, typ)
 		if renamed[i] {
-			b = appendJSONString(b, userClaimPrefix+typ)
-		} else {
-			b = appendJSONString(b, typ)
+			// Insert the prefix after the opening quote, without building the name.
+			b = append(b, userClaimPrefix...)
+			copy(b[start+1+len(userClaimPrefix):], b[start+1:len(b)-len(userClaimPrefix)])
+			copy(b[start+1:], userClaimPrefix)
 		}
 		b = append(b, ':')
 		if count == 1 {
