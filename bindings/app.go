@@ -198,7 +198,7 @@ func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
 			if err != nil {
 				return err
 			}
-			return inv.Respond(http.StatusOK, nil, connectionInfoWire{URL: info.URL, AccessToken: info.AccessToken})
+			return inv.Respond(http.StatusOK, nil, info)
 		},
 		SignalRConnectionInfo("connectionInfo", hub, opts.ConnectionInfo))
 }

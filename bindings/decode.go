@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"time"
 )
 
@@ -79,6 +78,11 @@ func decodeValue(raw []byte, v any) error {
 	kind := kindOf(v)
 	if raw[0] != '"' {
 		// Objects (POCOs, dictionaries, JObjects) arrive plain.
+		if kind == kindString || kind == kindBytes || kind == kindRaw {
+			if !json.Valid(raw) {
+				return errors.New("value is not valid JSON")
+			}
+		}
 		switch kind {
 		case kindString:
 			if bytes.Equal(raw, nullJSON) {
@@ -140,7 +144,8 @@ func decodeValue(raw []byte, v any) error {
 		if json.Valid([]byte(s1)) {
 			*v.(*json.RawMessage) = json.RawMessage(s1)
 		} else {
-			*v.(*json.RawMessage) = json.RawMessage(strconv.Quote(s1))
+			q, _ := json.Marshal(s1) // never fails for a string; invalid UTF-8 becomes U+FFFD
+			*v.(*json.RawMessage) = q
 		}
 		return nil
 	case kindAny:

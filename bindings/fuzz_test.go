@@ -1,0 +1,85 @@
+package bindings_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/funcsignalr/funcsignalr/bindings"
+)
+
+// FuzzDecode feeds arbitrary binding values to Decode for every target kind: it must return a
+// value or an error, never panic.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		`"\"hi\""`, `"4"`, `"true"`, `"[\"a\",\"b\"]"`, `{"a":1}`, `"AAE="`, `"2019-10-09T17:58:31+00:00"`,
+		`"\"{\\n  \\\"url\\\": \\\"https://h\\\",\\n  \\\"accessToken\\\": \\\"t\\\"\\n}\""`,
+		`null`, `""`, `"\""`, `"\"\\u0000\""`, `[1,2]`, `12`, `"\"\\ud800\""`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"v": raw}}
+		var (
+			s  string
+			b  []byte
+			tm time.Time
+			rm json.RawMessage
+			a  any
+			n  int
+			st struct {
+				A string
+				B []int
+			}
+			m map[string]any
+		)
+		for _, target := range []any{&s, &b, &tm, &rm, &a, &n, &st, &m} {
+			_ = req.Decode("v", target)
+		}
+		_, _ = req.ConnectionInfo("v")
+		if err := req.Decode("v", &rm); err == nil && len(rm) > 0 && !json.Valid(rm) {
+			t.Fatalf("Decode into json.RawMessage produced invalid JSON %q from %q", rm, raw)
+		}
+	})
+}
+
+// FuzzHTTPRequest feeds arbitrary HTTP trigger values to the accessor.
+func FuzzHTTPRequest(f *testing.F) {
+	for _, seed := range []string{
+		`{"Url":"http://h/api/x","Method":"GET","Query":{"a":"1"},"Headers":{"A":["b"]},"Params":{"id":"1"},"Identities":[],"Body":"hi"}`,
+		`{"Query":"{\"a\":\"1\"}","Headers":{"A":"b"},"Params":{"id":1}}`,
+		`{"Headers":{"Content-Type":["application/octet-stream"]},"Body":"AAE="}`,
+		`{"Headers":{"Content-Type":["multipart/form-data; boundary=\""]},"Body":"***"}`,
+		`{"Body":{"a":1}}`, `"{\"Method\":\"GET\"}"`, `[]`, `{"Identities":[{"Claims":[{"Type":"t","Value":"v"}]}]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"req": raw}}
+		r, err := req.HTTPRequest("req")
+		if err != nil {
+			return
+		}
+		_ = r.Header("content-type")
+		var v any
+		_ = r.JSON(&v)
+	})
+}
+
+// FuzzInvokeRequest decodes whole request bodies the way the App does and reads sys.
+func FuzzInvokeRequest(f *testing.F) {
+	f.Add([]byte(`{"Data":{"req":{"Method":"GET"}},"Metadata":{"sys":{"MethodName":"f","UtcNow":"2026-01-01T00:00:00Z","RandGuid":"g"}}}`))
+	f.Add([]byte(`{"Data":null,"Metadata":{"sys":"{\"UtcNow\":\"x\"}"}}`))
+	f.Add([]byte(`{"Metadata":{"sys":{"UtcNow":7}}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var req bindings.InvokeRequest
+		if json.Unmarshal(raw, &req) != nil {
+			return
+		}
+		_, _ = req.Sys()
+		for name := range req.Data {
+			_, _ = req.HTTPRequest(name)
+			_, _ = req.ConnectionInfo(name)
+		}
+	})
+}
