@@ -1,0 +1,389 @@
+package trigger
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+)
+
+// Upstream request headers (Azure SignalR Service, serverless upstream).
+const (
+	HeaderConnectionID = "X-ASRS-Connection-Id"
+	HeaderHub          = "X-ASRS-Hub"
+	HeaderCategory     = "X-ASRS-Category"
+	HeaderEvent        = "X-ASRS-Event"
+	HeaderUserID       = "X-ASRS-User-Id"
+	HeaderUserClaims   = "X-ASRS-User-Claims"
+	HeaderClientQuery  = "X-ASRS-Client-Query"
+	HeaderSignature    = "X-ASRS-Signature"
+)
+
+// Categories and the two connection events.
+const (
+	CategoryConnections = "connections"
+	CategoryMessages    = "messages"
+	EventConnected      = "connected"
+	EventDisconnected   = "disconnected"
+)
+
+// Content types of upstream bodies, one per hub protocol.
+const (
+	ContentTypeJSON        = "application/json"
+	ContentTypeMessagePack = "application/x-msgpack"
+)
+
+// DefaultMaxBodySize caps upstream bodies when no other limit is set: the
+// service recommends client messages under 1 MB.
+const DefaultMaxBodySize = 1 << 20
+
+// ParseOptions configures Parse. A nil *ParseOptions means no access keys,
+// so every request fails signature verification until keys are given.
+type ParseOptions struct {
+	// AccessKeys are the service's access keys (primary and secondary); a
+	// request is accepted when its signature matches any of them.
+	AccessKeys []string
+	// InsecureSkipSignature turns signature verification off. Only for an
+	// endpoint that something else authenticates.
+	InsecureSkipSignature bool
+	// MaxBodySize caps the request body in bytes; 0 means
+	// DefaultMaxBodySize.
+	MaxBodySize int64
+}
+
+// Invocation is one decoded upstream request.
+type Invocation struct {
+	InvocationContext
+	// InvocationID is the hub invocation id: set when the client used
+	// invoke() and waits for a Completion, "" for send() and connection
+	// events.
+	InvocationID string
+	// Protocol is the hub protocol of the request body: "json" or
+	// "messagepack". Completions are written in it.
+	Protocol string
+
+	proto hubproto.Protocol
+	args  []hubproto.Value
+	route *route // set by Router
+}
+
+// Bind decodes the invocation arguments into dst, in order: pointers to
+// typed values, or nil to skip one. JSON and MessagePack arguments decode
+// alike, with encoding/json rules. The number of dst values must equal the
+// number of arguments; errors are *ArgumentError naming the index.
+func (inv *Invocation) Bind(dst ...any) error {
+	if inv.args == nil && inv.Arguments != nil {
+		return inv.InvocationContext.Bind(dst...)
+	}
+	return bindValues(inv.args, dst)
+}
+
+// IsInvoke reports whether the client waits for a result (it used invoke()).
+func (inv *Invocation) IsInvoke() bool { return inv.InvocationID != "" }
+
+// request holds the routing headers, read before the body.
+type request struct {
+	connID, hub, category, event string
+	proto                        hubproto.Protocol
+}
+
+// Parse decodes and authenticates one upstream request. It checks, in
+// order: the connection id header (ErrNotSignalRRequest), the content type
+// (ErrUnsupportedContentType), the hub, category and event headers
+// (ErrNotSignalRRequest), the signature (ErrInvalidSignature), then reads at
+// most MaxBodySize bytes (ErrTooLarge) and decodes them (ErrMalformedBody).
+// It consumes r.Body.
+func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
+	if opts == nil {
+		opts = &ParseOptions{}
+	}
+	req, err := readRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.checkKnown(); err != nil {
+		return nil, err
+	}
+	if !opts.InsecureSkipSignature {
+		if err := verifySignature(req.connID, r.Header.Values(HeaderSignature), opts.AccessKeys); err != nil {
+			return nil, err
+		}
+	}
+	return decode(r, req, opts.MaxBodySize)
+}
+
+func readRequest(r *http.Request) (request, error) {
+	req := request{connID: r.Header.Get(HeaderConnectionID)}
+	if req.connID == "" {
+		return req, wrapf(ErrNotSignalRRequest, "no %s header", HeaderConnectionID)
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil:
+	case mt == ContentTypeJSON:
+		req.proto = hubproto.JSON
+	case mt == ContentTypeMessagePack:
+		req.proto = hubproto.MessagePack
+	}
+	if req.proto == nil {
+		return req, wrapf(ErrUnsupportedContentType, "Content-Type %.100q: want %s or %s", ct, ContentTypeJSON, ContentTypeMessagePack)
+	}
+	req.hub, req.category, req.event = r.Header.Get(HeaderHub), r.Header.Get(HeaderCategory), r.Header.Get(HeaderEvent)
+	for _, h := range [...]struct{ name, v string }{{HeaderHub, req.hub}, {HeaderCategory, req.category}, {HeaderEvent, req.event}} {
+		if h.v == "" {
+			return req, wrapf(ErrNotSignalRRequest, "no %s header", h.name)
+		}
+	}
+	return req, nil
+}
+
+// checkKnown rejects categories and connection events the service never
+// sends.
+func (req *request) checkKnown() error {
+	switch {
+	case strings.EqualFold(req.category, CategoryMessages):
+		req.category = CategoryMessages
+	case strings.EqualFold(req.category, CategoryConnections):
+		req.category = CategoryConnections
+		switch {
+		case strings.EqualFold(req.event, EventConnected):
+			req.event = EventConnected
+		case strings.EqualFold(req.event, EventDisconnected):
+			req.event = EventDisconnected
+		default:
+			return wrapf(ErrNotSignalRRequest, "%s %.100q with category connections: want connected or disconnected", HeaderEvent, req.event)
+		}
+	default:
+		return wrapf(ErrNotSignalRRequest, "%s %.100q: want messages or connections", HeaderCategory, req.category)
+	}
+	return nil
+}
+
+const sigPrefix = "sha256="
+
+// verifySignature accepts the request when any "sha256=<hex>" entry of the
+// signature headers equals HMAC-SHA256(key, connectionID) for any key. Hex
+// case is irrelevant (it is decoded), and the MACs are compared in constant
+// time.
+func verifySignature(connID string, headers []string, keys []string) error {
+	if len(keys) == 0 {
+		return wrapf(ErrInvalidSignature, "no access keys configured: set AccessKeys, or InsecureSkipSignature for an endpoint authenticated otherwise")
+	}
+	var sigs [4][sha256.Size]byte
+	got := sigs[:0]
+	for _, h := range headers {
+		for entry := range strings.SplitSeq(h, ",") {
+			entry = strings.TrimSpace(entry)
+			if len(entry) != len(sigPrefix)+2*sha256.Size || !strings.EqualFold(entry[:len(sigPrefix)], sigPrefix) {
+				continue
+			}
+			var sig [sha256.Size]byte
+			if _, err := hex.Decode(sig[:], []byte(entry[len(sigPrefix):])); err != nil {
+				continue
+			}
+			got = append(got, sig)
+		}
+	}
+	if len(got) == 0 {
+		return wrapf(ErrInvalidSignature, "no sha256=<hex> entry in %s", HeaderSignature)
+	}
+	var sum [sha256.Size]byte
+	for _, key := range keys {
+		if key == "" {
+			continue
+		}
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write([]byte(connID))
+		mac.Sum(sum[:0])
+		for i := range got {
+			if hmac.Equal(sum[:], got[i][:]) {
+				return nil
+			}
+		}
+	}
+	return wrapf(ErrInvalidSignature, "no %s entry matches a configured access key", HeaderSignature)
+}
+
+// Signature returns the X-ASRS-Signature entry for connectionID under key,
+// as the service computes it: "sha256=" + uppercase hex HMAC-SHA256.
+func Signature(key, connectionID string) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(connectionID))
+	return sigPrefix + strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
+}
+
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultMaxBodySize
+	}
+	if r.ContentLength > limit {
+		return nil, wrapf(ErrTooLarge, "Content-Length %d exceeds the %d-byte limit", r.ContentLength, limit)
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	var body []byte
+	if r.ContentLength >= 0 {
+		body = make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, wrapf(ErrMalformedBody, "reading body: %v", err)
+		}
+		return body, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, wrapf(ErrMalformedBody, "reading body: %v", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, wrapf(ErrTooLarge, "body exceeds the %d-byte limit", limit)
+	}
+	return body, nil
+}
+
+func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
+	body, err := readBody(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invocation{
+		InvocationContext: InvocationContext{
+			Category:     req.category,
+			Event:        req.event,
+			Hub:          req.hub,
+			ConnectionID: req.connID,
+			UserID:       r.Header.Get(HeaderUserID),
+			Headers:      headerMap(r.Header),
+			Query:        parseQuery(r.Header.Get(HeaderClientQuery)),
+			Claims:       parseClaims(r.Header.Values(HeaderUserClaims)),
+		},
+		Protocol: req.proto.Name(),
+		proto:    req.proto,
+	}
+	if req.category == CategoryConnections {
+		// The body only matters for the disconnect reason; an empty one is
+		// tolerated.
+		if len(body) == 0 {
+			return inv, nil
+		}
+		m, err := req.proto.Unmarshal(body)
+		if err != nil {
+			return nil, wrapf(ErrMalformedBody, "%s body: %v", req.event, err)
+		}
+		if req.event == EventDisconnected {
+			inv.Error = m.Error
+		}
+		return inv, nil
+	}
+	m, err := req.proto.Unmarshal(body)
+	if err != nil {
+		return nil, wrapf(ErrMalformedBody, "%v", err)
+	}
+	if m.Type != hubproto.TypeInvocation {
+		return nil, wrapf(ErrMalformedBody, "message type %v: want an Invocation (1) for category messages", m.Type)
+	}
+	if !strings.EqualFold(m.Target, req.event) {
+		return nil, wrapf(ErrMalformedBody, "invocation target %.100q does not match %s %.100q", m.Target, HeaderEvent, req.event)
+	}
+	inv.InvocationID = m.InvocationID
+	inv.args = m.Arguments
+	if inv.args == nil {
+		inv.args = []hubproto.Value{}
+	}
+	inv.Arguments = make([]json.RawMessage, len(m.Arguments))
+	for i, a := range m.Arguments {
+		raw, err := a.JSON()
+		if err != nil {
+			return nil, wrapf(ErrMalformedBody, "argument %d: %v", i, err)
+		}
+		inv.Arguments[i] = raw
+	}
+	return inv, nil
+}
+
+// headerMap copies the request headers, comma-joining repeated values, and
+// drops Authorization (a bearer token is a secret) and the access_token of
+// the client query.
+func headerMap(h http.Header) map[string]string {
+	m := make(map[string]string, len(h))
+	for k, vs := range h {
+		switch k {
+		case "Authorization":
+			continue
+		case "X-Asrs-Client-Query":
+			m[k] = stripAccessToken(strings.Join(vs, ","))
+			continue
+		}
+		if len(vs) == 1 {
+			m[k] = vs[0]
+		} else {
+			m[k] = strings.Join(vs, ",")
+		}
+	}
+	return m
+}
+
+// stripAccessToken removes access_token parameters from a raw query,
+// leaving the rest byte for byte.
+func stripAccessToken(q string) string {
+	if !strings.Contains(q, "access_token") {
+		return q
+	}
+	lead := strings.HasPrefix(q, "?")
+	q = strings.TrimPrefix(q, "?")
+	var kept []string
+	for part := range strings.SplitSeq(q, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil && n == "access_token" {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	out := strings.Join(kept, "&")
+	if lead {
+		out = "?" + out
+	}
+	return out
+}
+
+// parseQuery reads X-ASRS-Client-Query ("?a=1&b=2"): repeated keys are
+// comma-joined, malformed escapes skipped, access_token dropped.
+func parseQuery(raw string) map[string]string {
+	m := map[string]string{}
+	raw = strings.TrimPrefix(raw, "?")
+	if raw == "" {
+		return m
+	}
+	vals, _ := url.ParseQuery(raw)
+	delete(vals, "access_token")
+	for k, vs := range vals {
+		m[k] = strings.Join(vs, ",")
+	}
+	return m
+}
+
+// parseClaims reads X-ASRS-User-Claims ("type: value, type: value") as the
+// extension does: split on ',', then on ": "; the first value of a type wins.
+func parseClaims(headers []string) map[string]string {
+	m := map[string]string{}
+	for _, h := range headers {
+		for entry := range strings.SplitSeq(h, ",") {
+			typ, val, ok := strings.Cut(entry, ": ")
+			typ = strings.TrimSpace(typ)
+			if !ok || typ == "" {
+				continue
+			}
+			if _, seen := m[typ]; !seen {
+				m[typ] = strings.TrimSpace(val)
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,448 @@
+package trigger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+)
+
+// Handler handles one parsed upstream request. Middleware sees every request
+// that passed parsing and signature checks as a Handler; result is the
+// invoke() result (ignored for send() and connection events).
+type Handler func(ctx context.Context, inv *Invocation) (result any, err error)
+
+// RouterOptions configures a Router.
+type RouterOptions struct {
+	// AccessKeys are the service's access keys (primary and secondary).
+	// Requests are rejected with 401 unless their signature matches one.
+	AccessKeys []string
+	// InsecureSkipSignature turns signature verification off. Only for an
+	// endpoint that something else authenticates.
+	InsecureSkipSignature bool
+	// MaxBodySize caps request bodies in bytes; 0 means DefaultMaxBodySize.
+	MaxBodySize int64
+	// Logger receives rejected requests and handler failures; nil logs
+	// nothing.
+	Logger *slog.Logger
+}
+
+// Router is an http.Handler for the upstream endpoint
+// (/runtime/webhooks/signalr by convention). It parses and authenticates
+// each request, dispatches it to the handler registered for its hub,
+// category and event (matched case-insensitively), and answers the way the
+// Azure Functions SignalR extension does:
+//
+//   - 415 the content type is not application/json or application/x-msgpack
+//   - 400 a connection id, hub, category or event header is missing
+//   - 404 no handler is registered for the hub, category and event
+//   - 401 the signature does not match an access key
+//   - 413 the body is larger than MaxBodySize
+//   - 500 the body does not decode
+//   - 403 a connected handler failed (the service then rejects the client)
+//   - 200 a disconnected handler ran, whether it failed or not
+//   - 200 with a Completion body in the request's protocol when the client
+//     used invoke(): the handler's result, or its error text, including
+//     argument binding errors
+//   - 200 with no body when the client used send() and the handler
+//     succeeded; 500 when it failed or its arguments did not bind
+//
+// Register handlers before serving; registration panics on a bad handler
+// signature or a duplicate, as http.ServeMux does.
+type Router struct {
+	opts   RouterOptions
+	logger *slog.Logger
+
+	mu     sync.RWMutex
+	routes map[routeKey]*route
+	mws    []func(Handler) Handler
+	chain  atomic.Pointer[Handler]
+}
+
+type routeKey struct{ hub, category, event string }
+
+type route struct {
+	desc string // for messages: "OnMessage(\"chat\", \"send\")"
+	call Handler
+}
+
+// NewRouter returns an empty Router.
+func NewRouter(opts RouterOptions) *Router {
+	r := &Router{opts: opts, logger: opts.Logger, routes: map[routeKey]*route{}}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	return r
+}
+
+// OnConnected registers fn for the connected event of hub. An error from fn
+// answers 403, which makes the service reject the connection.
+func (r *Router) OnConnected(hub string, fn func(ctx context.Context, inv *Invocation) error) {
+	r.addConnection("OnConnected", hub, EventConnected, fn)
+}
+
+// OnDisconnected registers fn for the disconnected event of hub;
+// inv.Error holds the reason when the connection closed with an error.
+func (r *Router) OnDisconnected(hub string, fn func(ctx context.Context, inv *Invocation) error) {
+	r.addConnection("OnDisconnected", hub, EventDisconnected, fn)
+}
+
+func (r *Router) addConnection(method, hub, event string, fn func(context.Context, *Invocation) error) {
+	desc := fmt.Sprintf("trigger: %s(%q)", method, hub)
+	if fn == nil {
+		panic(desc + ": nil handler")
+	}
+	r.add(desc, routeKey{hub, CategoryConnections, event}, func(ctx context.Context, inv *Invocation) (any, error) {
+		return nil, fn(ctx, inv)
+	})
+}
+
+// OnMessage registers fn for the hub method event: what a client calls with
+// send(event, …) or invoke(event, …). fn must have the form
+//
+//	func(ctx context.Context, inv *trigger.Invocation, a A, b B, …) error
+//	func(ctx context.Context, inv *trigger.Invocation, a A, b B, …) (R, error)
+//
+// with any number of argument types, each decoded from the matching client
+// argument with encoding/json rules (in either protocol). The client must
+// send exactly that many arguments. R is the invoke() result, encoded in the
+// client's protocol; a function without R answers null, as the extension
+// does. The signature is checked here, once; a bad one panics.
+func (r *Router) OnMessage(hub, event string, fn any) {
+	desc := fmt.Sprintf("trigger: OnMessage(%q, %q)", hub, event)
+	if event == "" {
+		panic(desc + ": empty event name")
+	}
+	call, err := compile(fn)
+	if err != nil {
+		panic(desc + ": " + err.Error())
+	}
+	r.add(desc, routeKey{hub, CategoryMessages, event}, call)
+}
+
+func (r *Router) add(desc string, k routeKey, call Handler) {
+	if k.hub == "" {
+		panic(desc + ": empty hub name")
+	}
+	k.hub, k.event = strings.ToLower(k.hub), strings.ToLower(k.event)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev, dup := r.routes[k]; dup {
+		panic(desc + ": a handler is already registered by " + prev.desc + " (names match case-insensitively)")
+	}
+	r.routes[k] = &route{desc: desc, call: call}
+}
+
+// Use adds middleware around every handler, outermost first. Middleware
+// runs after the request is parsed and authenticated; returning an error
+// without calling next rejects the request as a handler failure would
+// (for connected: 403).
+func (r *Router) Use(mw ...func(next Handler) Handler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mws = append(r.mws, mw...)
+	r.chain.Store(nil)
+}
+
+func (r *Router) handler() Handler {
+	if h := r.chain.Load(); h != nil {
+		return *h
+	}
+	r.mu.RLock()
+	h := Handler(func(ctx context.Context, inv *Invocation) (any, error) { return inv.route.call(ctx, inv) })
+	for i := len(r.mws) - 1; i >= 0; i-- {
+		h = r.mws[i](h)
+	}
+	r.mu.RUnlock()
+	r.chain.Store(&h)
+	return h
+}
+
+func (r *Router) lookup(req request) *route {
+	k := routeKey{strings.ToLower(req.hub), req.category, strings.ToLower(req.event)}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.routes[k]
+}
+
+// ServeHTTP handles one upstream request.
+func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	if hr.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		r.reject(hr, w, http.StatusMethodNotAllowed, errors.New("trigger: upstream requests use POST"))
+		return
+	}
+	req, err := readRequest(hr)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, ErrUnsupportedContentType) {
+			status = http.StatusUnsupportedMediaType
+		}
+		r.reject(hr, w, status, err)
+		return
+	}
+	if err := req.checkKnown(); err != nil {
+		r.reject(hr, w, http.StatusNotFound, err)
+		return
+	}
+	rt := r.lookup(req)
+	if rt == nil {
+		r.reject(hr, w, http.StatusNotFound, fmt.Errorf("trigger: no handler for hub %.100q, category %s, event %.100q", req.hub, req.category, req.event))
+		return
+	}
+	if !r.opts.InsecureSkipSignature {
+		if err := verifySignature(req.connID, hr.Header.Values(HeaderSignature), r.opts.AccessKeys); err != nil {
+			r.reject(hr, w, http.StatusUnauthorized, err)
+			return
+		}
+	}
+	inv, err := decode(hr, req, r.opts.MaxBodySize)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, ErrTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		r.reject(hr, w, status, err)
+		return
+	}
+	inv.route = rt
+	ctx := NewContext(hr.Context(), inv)
+	result, err := r.run(ctx, inv)
+	if err != nil {
+		r.logger.LogAttrs(ctx, slog.LevelError, "trigger: handler failed", attrs(inv, slog.String("error", err.Error()))...)
+	}
+	if werr := inv.writeResponse(w, result, err); werr != nil {
+		r.logger.LogAttrs(ctx, slog.LevelError, "trigger: writing the response failed", attrs(inv, slog.String("error", werr.Error()))...)
+	}
+}
+
+// run calls the middleware chain and handler, turning a panic into an error
+// so one bad handler cannot take the connection down silently.
+func (r *Router) run(ctx context.Context, inv *Invocation) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.LogAttrs(ctx, slog.LevelError, "trigger: handler panicked", attrs(inv, slog.Any("panic", p))...)
+			result, err = nil, errors.New("trigger: handler panicked")
+		}
+	}()
+	return r.handler()(ctx, inv)
+}
+
+func (r *Router) reject(hr *http.Request, w http.ResponseWriter, status int, err error) {
+	r.logger.LogAttrs(hr.Context(), slog.LevelWarn, "trigger: request rejected",
+		slog.Int("status", status), slog.String("error", err.Error()),
+		slog.String("hub", hr.Header.Get(HeaderHub)), slog.String("category", hr.Header.Get(HeaderCategory)),
+		slog.String("event", hr.Header.Get(HeaderEvent)), slog.String("connectionId", hr.Header.Get(HeaderConnectionID)))
+	http.Error(w, err.Error(), status)
+}
+
+func attrs(inv *Invocation, extra ...slog.Attr) []slog.Attr {
+	return append([]slog.Attr{slog.String("hub", inv.Hub), slog.String("category", inv.Category),
+		slog.String("event", inv.Event), slog.String("connectionId", inv.ConnectionID),
+		slog.String("invocationId", inv.InvocationID)}, extra...)
+}
+
+// WriteResponse answers the upstream request for inv with the handler's
+// outcome, exactly as Router does: a Completion for invoke(), 403 for a
+// failed connected handler, 500 for a failed send() handler, else 200. Use
+// it when calling Parse directly.
+func (inv *Invocation) WriteResponse(w http.ResponseWriter, result any, err error) error {
+	return inv.writeResponse(w, result, err)
+}
+
+func (inv *Invocation) writeResponse(w http.ResponseWriter, result any, herr error) error {
+	switch {
+	case inv.Category == CategoryConnections:
+		if herr != nil && inv.Event == EventConnected {
+			http.Error(w, "trigger: connected handler failed", http.StatusForbidden)
+			return nil
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
+	case inv.IsInvoke():
+		body, err := inv.Completion(result, herr)
+		if err != nil {
+			// The result cannot be encoded: tell the caller rather than
+			// leave it with a bare status code.
+			body, _ = inv.Completion(nil, errors.New("the hub method result could not be encoded"))
+		}
+		h := w.Header()
+		if inv.proto.Binary() {
+			h.Set("Content-Type", ContentTypeMessagePack)
+		} else {
+			h.Set("Content-Type", ContentTypeJSON)
+		}
+		h.Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(http.StatusOK)
+		_, werr := w.Write(body)
+		return errors.Join(err, werr)
+	case herr != nil:
+		http.Error(w, "trigger: handler failed", http.StatusInternalServerError)
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// Completion returns the framed Completion message answering inv in its
+// protocol: the error text when err is not nil, else result (null when
+// nil). It fails when inv has no invocation id or result cannot be encoded.
+func (inv *Invocation) Completion(result any, err error) ([]byte, error) {
+	if inv.InvocationID == "" {
+		return nil, errors.New("trigger: Completion for a send() or connection event: only invoke() has an invocation id")
+	}
+	m := hubproto.Message{Type: hubproto.TypeCompletion, InvocationID: inv.InvocationID}
+	if err != nil {
+		m.Error, m.HasError = err.Error(), true
+	} else {
+		m.Result, m.HasResult = hubproto.ValueOf(result), true
+	}
+	proto := inv.proto
+	if proto == nil {
+		proto = hubproto.JSON
+	}
+	b, encErr := proto.AppendFrame(nil, &m)
+	if encErr != nil {
+		return nil, fmt.Errorf("trigger: encoding the result: %w", cause(encErr))
+	}
+	return b, nil
+}
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx carrying inv. Router does this for every
+// handler.
+func NewContext(ctx context.Context, inv *Invocation) context.Context {
+	return context.WithValue(ctx, ctxKey{}, inv)
+}
+
+// FromContext returns the invocation a Router handler is serving.
+func FromContext(ctx context.Context) (*Invocation, bool) {
+	inv, ok := ctx.Value(ctxKey{}).(*Invocation)
+	return inv, ok
+}
+
+var (
+	contextType    = reflect.TypeFor[context.Context]()
+	invocationType = reflect.TypeFor[*Invocation]()
+	errorType      = reflect.TypeFor[error]()
+)
+
+// compile checks fn's signature once and returns a Handler calling it.
+// Common shapes are called directly; others through reflect, with a
+// decode plan built here.
+func compile(fn any) (Handler, error) {
+	switch f := fn.(type) {
+	case nil:
+		return nil, errors.New("nil handler")
+	case func(context.Context, *Invocation) error:
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			if err := inv.Bind(); err != nil {
+				return nil, err
+			}
+			return nil, f(ctx, inv)
+		}, nil
+	case func(context.Context, *Invocation) (any, error):
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			if err := inv.Bind(); err != nil {
+				return nil, err
+			}
+			return f(ctx, inv)
+		}, nil
+	case func(context.Context, *Invocation, string) error:
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			var a string
+			if err := inv.Bind(&a); err != nil {
+				return nil, err
+			}
+			return nil, f(ctx, inv, a)
+		}, nil
+	case func(context.Context, *Invocation, string) (string, error):
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			var a string
+			if err := inv.Bind(&a); err != nil {
+				return nil, err
+			}
+			return f(ctx, inv, a)
+		}, nil
+	case func(context.Context, *Invocation, string, string) error:
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			var a, b string
+			if err := inv.Bind(&a, &b); err != nil {
+				return nil, err
+			}
+			return nil, f(ctx, inv, a, b)
+		}, nil
+	case func(context.Context, *Invocation, string, string) (string, error):
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			var a, b string
+			if err := inv.Bind(&a, &b); err != nil {
+				return nil, err
+			}
+			return f(ctx, inv, a, b)
+		}, nil
+	case func(context.Context, *Invocation, json.RawMessage) (any, error):
+		return func(ctx context.Context, inv *Invocation) (any, error) {
+			var a json.RawMessage
+			if err := inv.Bind(&a); err != nil {
+				return nil, err
+			}
+			return f(ctx, inv, a)
+		}, nil
+	}
+	v := reflect.ValueOf(fn)
+	t := v.Type()
+	want := "want func(context.Context, *trigger.Invocation, args...) error or (R, error), got " + t.String()
+	if t.Kind() != reflect.Func {
+		return nil, errors.New(want)
+	}
+	if t.IsVariadic() || t.NumIn() < 2 || t.In(0) != contextType || t.In(1) != invocationType {
+		return nil, errors.New(want)
+	}
+	switch {
+	case t.NumOut() == 1 && t.Out(0) == errorType:
+	case t.NumOut() == 2 && t.Out(1) == errorType:
+	default:
+		return nil, errors.New(want)
+	}
+	argTypes := make([]reflect.Type, t.NumIn()-2)
+	for i := range argTypes {
+		at := t.In(i + 2)
+		if at.Kind() == reflect.Func || at.Kind() == reflect.Chan || at.Kind() == reflect.UnsafePointer {
+			return nil, fmt.Errorf("argument %d of type %s cannot be decoded from JSON", i, at)
+		}
+		argTypes[i] = at
+	}
+	hasResult := t.NumOut() == 2
+	return func(ctx context.Context, inv *Invocation) (any, error) {
+		in := make([]reflect.Value, 2+len(argTypes))
+		in[0], in[1] = reflect.ValueOf(ctx), reflect.ValueOf(inv)
+		dst := make([]any, len(argTypes))
+		for i, at := range argTypes {
+			p := reflect.New(at)
+			in[2+i] = p.Elem()
+			dst[i] = p.Interface()
+		}
+		if err := inv.Bind(dst...); err != nil {
+			return nil, err
+		}
+		out := v.Call(in)
+		errV := out[len(out)-1]
+		var err error
+		if !errV.IsNil() {
+			err = errV.Interface().(error)
+		}
+		if !hasResult || err != nil {
+			return nil, err
+		}
+		return out[0].Interface(), nil
+	}, nil
+}
