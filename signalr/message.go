@@ -117,6 +117,15 @@ func (a GroupAction) Validate() error {
 	return nil
 }
 
+// MarshalJSON writes nil Arguments as [], which every consumer of the shape accepts.
+func (m Message) MarshalJSON() ([]byte, error) {
+	type plain Message
+	if m.Arguments == nil {
+		m.Arguments = []any{}
+	}
+	return json.Marshal(plain(m))
+}
+
 // UnmarshalJSON accepts property names in any casing, as the Functions host does.
 func (m *Message) UnmarshalJSON(data []byte) error {
 	type plain Message
