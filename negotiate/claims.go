@@ -43,14 +43,16 @@ func isReservedClaim(typ string) bool {
 
 // RenameReservedClaims returns claims with the names the service reserves (aud, exp, iat, nbf,
 // iss, actort, acr, azp, c_hash, jti, nonce, and every "sub" after the first) renamed to
-// asrs.u.<name>, as the service SDK does when it mints a token. Negotiate applies the same rule;
-// this function lets callers see the names clients and upstream handlers will receive.
+// asrs.u.<name>, as the service SDK does when it mints a token; Negotiate applies the same rule.
+// It also renames the service's own asrs.s.* names, which Negotiate refuses, so claims copied
+// from a foreign token (ClaimsFromIDToken, a principal) can never set the user id or other
+// system claims.
 func RenameReservedClaims(claims []Claim) []Claim {
 	out := make([]Claim, len(claims))
 	seenSub := false
 	for i, c := range claims {
 		out[i] = c
-		if isReservedClaim(c.Type) || (c.Type == "sub" && seenSub) {
+		if isReservedClaim(c.Type) || strings.HasPrefix(c.Type, systemClaimPrefix) || (c.Type == "sub" && seenSub) {
 			out[i].Type = userClaimPrefix + c.Type
 		}
 		if c.Type == "sub" {

@@ -33,7 +33,8 @@ type IDTokenOptions struct {
 // claimTypes is empty), in token order, with reserved names renamed as RenameReservedClaims
 // does. It is the Functions binding's idToken + claimTypeList feature. A leading "Bearer " is
 // accepted, so the Authorization header can be passed as is. Array claims become repeated
-// claims; numbers and booleans keep their JSON text; objects become compact JSON.
+// claims; numbers and booleans keep their JSON text; objects become compact JSON; null values
+// and claims with an empty name are skipped.
 func ClaimsFromIDToken(token string, claimTypes []string, opts *IDTokenOptions) ([]Claim, error) {
 	token = strings.TrimSpace(token)
 	if len(token) >= 6 && strings.EqualFold(token[:6], "bearer") && (len(token) == 6 || token[6] == ' ') {
@@ -97,6 +98,9 @@ func orderedClaims(payload []byte) ([]Claim, error) {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, fmt.Errorf("%w: the payload is not a JSON object", ErrInvalidIDToken)
+		}
+		if name == "" {
+			continue // legal JSON, but no claim can be named ""
 		}
 		claims, err = appendClaimValues(claims, name, raw)
 		if err != nil {

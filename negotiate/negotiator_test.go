@@ -323,8 +323,8 @@ func TestNegotiateConcurrent(t *testing.T) {
 }
 
 func TestRenameReservedClaims(t *testing.T) {
-	in := []Claim{{"sub", "1"}, {"name", "n"}, {"sub", "2"}, {"exp", "e"}, {"asrs.u.x", "y"}}
-	want := []Claim{{"sub", "1"}, {"name", "n"}, {"asrs.u.sub", "2"}, {"asrs.u.exp", "e"}, {"asrs.u.x", "y"}}
+	in := []Claim{{"sub", "1"}, {"name", "n"}, {"sub", "2"}, {"exp", "e"}, {"asrs.u.x", "y"}, {"asrs.s.uid", "mallory"}}
+	want := []Claim{{"sub", "1"}, {"name", "n"}, {"asrs.u.sub", "2"}, {"asrs.u.exp", "e"}, {"asrs.u.x", "y"}, {"asrs.u.asrs.s.uid", "mallory"}}
 	assert.Equal(t, want, RenameReservedClaims(in))
 	assert.Equal(t, "sub", in[2].Type, "input is not modified")
 	assert.Empty(t, RenameReservedClaims(nil))
