@@ -333,7 +333,7 @@ func headerMap(h http.Header) map[string]string {
 // stripAccessToken removes access_token parameters from a raw query,
 // leaving the rest byte for byte.
 func stripAccessToken(q string) string {
-	if !strings.Contains(q, "access_token") {
+	if !strings.Contains(q, "access") && !strings.Contains(q, "%") {
 		return q
 	}
 	lead := strings.HasPrefix(q, "?")
