@@ -210,6 +210,8 @@ func TestEntraCallerContextEndsWait(t *testing.T) {
 	}()
 	_, err := n.Negotiate(ctx, "chat", nil)
 	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorAs(t, err, new(*KeyError), "a caller that gave up is not a key failure")
+	assert.Zero(t, f.tokenCalls.Load(), "no fallback for a caller that gave up")
 
 	// The shared request still completes and serves the next caller.
 	close(f.gate)
@@ -236,10 +238,10 @@ func TestEntraFallsBackToGenerateToken(t *testing.T) {
 			f.setKeyStatus(tc.status)
 			n, _ := entraNegotiator(t, f, tc.app)
 
-			info, err := n.Negotiate(context.Background(), "Chat", &Options{UserID: "alice", Lifetime: 90 * time.Minute})
+			info, err := n.Negotiate(context.Background(), "Chat", &Options{UserID: "alice", Lifetime: 89*time.Minute + time.Second})
 			require.NoError(t, err)
 			assert.Equal(t, "service-minted", info.AccessToken)
-			assert.Equal(t, 90*time.Minute, info.TokenLifetime)
+			assert.Equal(t, 90*time.Minute, info.TokenLifetime, "whole minutes, as the service counts them")
 			f.mu.Lock()
 			assert.Equal(t, tc.path, f.tokenPath)
 			assert.Contains(t, f.tokenQ, "userId=alice")
@@ -326,4 +328,18 @@ func TestEntraBothPathsFail(t *testing.T) {
 	Handler(n, "chat", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/negotiate", nil))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.JSONEq(t, `{"error":"negotiate: the app could not obtain a signing key from Azure SignalR Service; check its identity's SignalR Service Owner role"}`, rec.Body.String())
+}
+
+func TestEntraHandlerRequestEndsWhileWaiting(t *testing.T) {
+	f := newFakeService(t)
+	f.gate = make(chan struct{})
+	t.Cleanup(func() { close(f.gate) })
+	n, _ := entraNegotiator(t, f, "")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	Handler(n, "chat", nil).ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/negotiate", nil))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.JSONEq(t, `{"error":"negotiate: the request ended before a token was issued"}`, rec.Body.String())
 }

@@ -1,7 +1,6 @@
 package negotiate
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -164,14 +163,14 @@ func (h *handler) writeNegotiateError(w http.ResponseWriter, r *http.Request, er
 	switch {
 	case errors.Is(err, ErrTokenTooLong):
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+	case r.Context().Err() != nil:
+		writeError(w, http.StatusServiceUnavailable, "negotiate: the request ended before a token was issued")
 	case errors.As(err, &keyErr):
 		// The service's answer stays in the log: the client only needs to know whom to ask.
 		if h.opts.Logger != nil {
 			h.opts.Logger.ErrorContext(r.Context(), "negotiate: no signing key", "hub", h.hub, "error", err)
 		}
 		writeError(w, http.StatusInternalServerError, "negotiate: the app could not obtain a signing key from Azure SignalR Service; check its identity's SignalR Service Owner role")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		writeError(w, http.StatusServiceUnavailable, "negotiate: the request ended before a token was issued")
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error())
 	}

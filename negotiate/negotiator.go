@@ -138,9 +138,16 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 	} else {
 		k, kerr := n.keys.get(ctx)
 		if kerr != nil {
+			if ctx.Err() != nil {
+				return ConnectionInfo{}, fmt.Errorf("negotiate: waiting for the service's signing key: %w", ctx.Err())
+			}
 			info.AccessToken, err = n.generateToken(ctx, h, opts, lifetime, kerr)
 			if err != nil {
 				return ConnectionInfo{}, err
+			}
+			if info.TokenLifetime != 0 {
+				// The service counts whole minutes, rounding up as GenerateClientToken does.
+				info.TokenLifetime = (lifetime + time.Minute - 1) / time.Minute * time.Minute
 			}
 			return info, nil
 		}
@@ -173,8 +180,9 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 }
 
 // generateToken asks the service to mint the token, for Entra identities whose temporary key is
-// unavailable; the hub client applies the application prefix itself. :generateToken only carries a user id and a lifetime, so a request needing more
-// fails loudly rather than losing claims.
+// unavailable; the hub client applies the application prefix itself. :generateToken carries
+// only a user id and a lifetime, so a request needing more fails loudly rather than losing
+// claims.
 func (n *Negotiator) generateToken(ctx context.Context, h *hubInfo, opts *Options, lifetime time.Duration, keyErr error) (string, error) {
 	if missing := notCarriedByGenerateToken(opts); missing != "" {
 		return "", &KeyError{err: fmt.Errorf("the service's :generateToken fallback cannot carry %s: %w", missing, keyErr)}
