@@ -238,7 +238,7 @@ var readBufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn) {
 	c.mu.Lock()
 	first := c.state == stateNegotiated
-	resume := !first && c.transport == transportWebSockets && c.stateful && c.ws == nil && c.state == stateOpen
+	resume := !first && c.transport == transportWebSockets && c.stateful && c.state == stateOpen
 	c.mu.Unlock()
 	if !first && !resume {
 		c.mu.Lock()

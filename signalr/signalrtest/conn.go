@@ -321,11 +321,9 @@ func (c *conn) flushWS() {
 		c.recycleLocked(data)
 		c.mu.Unlock()
 		if err != nil {
+			// Lost data is replayed on a stateful reconnect; the loop goes on
+			// with the replacement socket, or stops when there is none.
 			c.wsLost(ws, err)
-			c.mu.Lock()
-			c.writing = false
-			c.mu.Unlock()
-			return
 		}
 	}
 }
@@ -365,10 +363,11 @@ func (c *conn) wsLost(ws *websocket.Conn, err error) {
 // every message the client has not acknowledged.
 func (c *conn) reattachWS(ws *websocket.Conn) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state != stateOpen || !c.stateful || c.ws != nil {
+	if c.state != stateOpen || !c.stateful {
+		c.mu.Unlock()
 		return false
 	}
+	old := c.ws // set when the client reconnected before this side noticed the drop
 	c.ws = ws
 	c.detachedAt = time.Time{}
 	c.lastRecv = time.Now()
@@ -382,6 +381,10 @@ func (c *conn) reattachWS(ws *websocket.Conn) bool {
 		c.pending = append(c.pending, r.data...)
 	}
 	c.kickLocked()
+	c.mu.Unlock()
+	if old != nil {
+		_ = old.CloseNow()
+	}
 	return true
 }
 
