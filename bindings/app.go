@@ -357,7 +357,7 @@ func (a *App) serveInvocation(w http.ResponseWriter, r *http.Request, fn *functi
 		a.fail(w, fn.decl.Name, err)
 		return
 	}
-	out, err := json.Marshal(inv.Response)
+	out, err := inv.Response.appendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		a.fail(w, fn.decl.Name, fmt.Errorf("bindings: marshalling the response: %w", err))
 		return

@@ -28,19 +28,6 @@ type InvokeResponse struct {
 	ReturnValue any            `json:"ReturnValue"`
 }
 
-// MarshalJSON always writes Outputs and Logs, so the host never sees null collections.
-func (r InvokeResponse) MarshalJSON() ([]byte, error) {
-	type plain InvokeResponse
-	p := plain(r)
-	if p.Outputs == nil {
-		p.Outputs = map[string]any{}
-	}
-	if p.Logs == nil {
-		p.Logs = []string{}
-	}
-	return json.Marshal(p)
-}
-
 // HTTPResponse is an HTTP output binding value in the one shape every host path honours:
 // a numeric statusCode (status is ignored on named outputs), string header values (others are
 // sent as their JSON text) and a string body (objects are re-indented by the host).
@@ -129,39 +116,32 @@ func (r *InvokeResponse) SignalR(name string, items ...signalr.Action) error {
 		return errors.New("bindings: a signalR output cannot be the return value; give it a name")
 	}
 	list, _ := r.Outputs[name].([]signalr.Action)
+	if list == nil {
+		list = make([]signalr.Action, 0, len(items))
+	}
 	for i, item := range items {
-		if item == nil {
+		// The encoder writes nil arguments as [], the only form the extension recognises as a
+		// message, so items are stored as given.
+		if item == nil || isNilPointer(item) {
 			return fmt.Errorf("bindings: signalR output %q item %d is nil", name, i)
-		}
-		switch it := item.(type) {
-		case signalr.Message:
-			if it.Arguments == nil {
-				// The extension only recognises a message whose arguments is an array.
-				it.Arguments = []any{}
-			}
-			item = it
-		case *signalr.Message:
-			if it == nil {
-				return fmt.Errorf("bindings: signalR output %q item %d is nil", name, i)
-			}
-			m := *it
-			if m.Arguments == nil {
-				m.Arguments = []any{}
-			}
-			item = m
-		case *signalr.GroupAction:
-			if it == nil {
-				return fmt.Errorf("bindings: signalR output %q item %d is nil", name, i)
-			}
-			item = *it
 		}
 		if err := item.Validate(); err != nil {
 			return fmt.Errorf("bindings: signalR output %q item %d: %w", name, i, err)
 		}
-		list = append(list, item)
 	}
+	list = append(list, items...)
 	r.setOutput(name, list)
 	return nil
+}
+
+func isNilPointer(item signalr.Action) bool {
+	switch p := item.(type) {
+	case *signalr.Message:
+		return p == nil
+	case *signalr.GroupAction:
+		return p == nil
+	}
+	return false
 }
 
 // Output sets a generic output binding, for extensions without a typed helper. v is sent as
