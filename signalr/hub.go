@@ -163,7 +163,7 @@ func (h *HubClient) SendToConnection(ctx context.Context, connectionID string, m
 }
 
 func (h *HubClient) sendMessage(ctx context.Context, path string, q url.Values, m Message) error {
-	resp, err := h.do(ctx, call{method: http.MethodPost, path: path, query: q, body: payloadOf(m), message: true})
+	resp, err := h.do(ctx, call{method: http.MethodPost, path: path, query: q, body: payloadOf(m)})
 	if err != nil {
 		return err
 	}
@@ -416,7 +416,7 @@ func (h *HubClient) InvokeConnection(ctx context.Context, connectionID string, m
 	if err := checkRoute(m, "InvokeConnection", connectionID, "", ""); err != nil {
 		return InvokeConnectionResponse{}, err
 	}
-	resp, err := h.do(ctx, call{method: http.MethodPost, path: "/connections/" + url.PathEscape(connectionID) + "/:invoke", body: payloadOf(m), message: true})
+	resp, err := h.do(ctx, call{method: http.MethodPost, path: "/connections/" + url.PathEscape(connectionID) + "/:invoke", body: payloadOf(m)})
 	if err != nil {
 		return InvokeConnectionResponse{}, err
 	}

@@ -15,18 +15,16 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 )
 
-// messageOperationKey marks the context of a request that delivers a message. The service may
-// answer 500 after it already delivered the message (its runtime times out internally), so such
-// requests must not be retried on a 500 or once they may have reached the service.
-type messageOperationKey struct{}
-
-func withMessageOperation(ctx context.Context) context.Context {
-	return context.WithValue(ctx, messageOperationKey{}, true)
-}
-
-func isMessageOperation(ctx context.Context) bool {
-	v, _ := ctx.Value(messageOperationKey{}).(bool)
-	return v
+// isMessageOperation reports whether req delivers a message: the sends and :invoke, all POSTs
+// to a path ending in an action that hands a message to clients. The service may answer 500
+// after it already delivered the message (its runtime times out internally), so such requests
+// must not be retried on a 500 or once they may have reached the service.
+func isMessageOperation(req *http.Request) bool {
+	if req.Method != http.MethodPost {
+		return false
+	}
+	p := req.URL.Path
+	return strings.HasSuffix(p, "/:send") || strings.HasSuffix(p, "/:invoke")
 }
 
 // messageRetryPolicy runs inside the retry loop and makes the outcomes that may have delivered a
@@ -36,7 +34,7 @@ type messageRetryPolicy struct{}
 
 func (messageRetryPolicy) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
-	if !isMessageOperation(req.Raw().Context()) {
+	if !isMessageOperation(req.Raw()) {
 		return resp, err
 	}
 	if err != nil {
@@ -78,7 +76,6 @@ type call struct {
 	path    string     // escaped, relative to /api/hubs/{hub}, starting with "/" or ":" or empty
 	query   url.Values // extra query parameters beyond api-version and application
 	body    any        // JSON-encoded when non-nil
-	message bool       // delivers a message: see messageRetryPolicy
 	noApp   bool       // the operation takes no application parameter
 }
 
@@ -111,9 +108,6 @@ func (h *HubClient) do(ctx context.Context, c call) (*http.Response, error) {
 	if len(c.query) > 0 {
 		u.WriteByte('&')
 		u.WriteString(c.query.Encode())
-	}
-	if c.message {
-		ctx = withMessageOperation(ctx)
 	}
 	req, err := runtime.NewRequest(ctx, c.method, u.String())
 	if err != nil {
