@@ -72,11 +72,11 @@ func (e *deliveryUnknownError) NonRetriable() {}
 
 // call describes one REST request.
 type call struct {
-	method  string
-	path    string     // escaped, relative to /api/hubs/{hub}, starting with "/" or ":" or empty
-	query   url.Values // extra query parameters beyond api-version and application
-	body    any        // JSON-encoded when non-nil
-	noApp   bool       // the operation takes no application parameter
+	method string
+	path   string     // escaped, relative to /api/hubs/{hub}, starting with "/" or ":" or empty
+	query  url.Values // extra query parameters beyond api-version and application
+	body   any        // JSON-encoded when non-nil
+	noApp  bool       // the operation takes no application parameter
 }
 
 // do sends c for hub h and returns the response with any status; the caller decides success.
