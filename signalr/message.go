@@ -28,7 +28,9 @@ type Message struct {
 	GroupName string `json:"groupName,omitempty"`
 	// ConnectionID sends to one connection.
 	ConnectionID string `json:"connectionId,omitempty"`
-	// Endpoints restricts the send to these service endpoints; empty means all.
+	// Endpoints restricts the send to these service endpoints; empty means all. It matters to
+	// code that fans out over several service instances; a HubClient talks to one instance and
+	// does not read it.
 	Endpoints []EndpointRef `json:"endpoints,omitempty"`
 }
 
@@ -52,11 +54,16 @@ func PossibleGroupActionTypeValues() []GroupActionType {
 // GroupAction changes group membership, in the shape of the Functions signalR output binding.
 // A connection id takes precedence over a user id.
 type GroupAction struct {
-	Action       GroupActionType `json:"action"`
-	UserID       string          `json:"userId,omitempty"`
-	GroupName    string          `json:"groupName,omitempty"`
-	ConnectionID string          `json:"connectionId,omitempty"`
-	Endpoints    []EndpointRef   `json:"endpoints,omitempty"`
+	// Action is add, remove or removeAll.
+	Action GroupActionType `json:"action"`
+	// UserID names the user whose membership changes, when ConnectionID is empty.
+	UserID string `json:"userId,omitempty"`
+	// GroupName is the group of add and remove; removeAll does not read it.
+	GroupName string `json:"groupName,omitempty"`
+	// ConnectionID names the connection whose membership changes.
+	ConnectionID string `json:"connectionId,omitempty"`
+	// Endpoints restricts the action to these service endpoints, as in Message.
+	Endpoints []EndpointRef `json:"endpoints,omitempty"`
 }
 
 // EndpointType is the role of a service endpoint.
