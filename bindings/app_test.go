@@ -406,3 +406,36 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 }
+
+func TestServeSignalRTrigger(t *testing.T) {
+	app := bindings.NewApp(nil)
+	require.NoError(t, app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
+		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message", "options"}},
+		func(ctx context.Context, inv *bindings.Invocation) error {
+			c, err := inv.InvocationContext()
+			if err != nil {
+				return err
+			}
+			var text string
+			if err := c.Bind(&text, nil); err != nil {
+				return err
+			}
+			if err := inv.Send(signalr.Message{Target: "newMessage", Arguments: []any{c.UserID, text}}); err != nil {
+				return err
+			}
+			inv.Return(map[string]string{"echo": text})
+			return nil
+		}, bindings.SignalROutput("signalRMessages", "chat", nil)))
+	require.NoError(t, app.HTTP("plain", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		_, err := inv.InvocationContext()
+		return err
+	}))
+
+	w := invoke(t, app, "broadcast", readTestdata(t, "signalr_trigger.json"))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.JSONEq(t, `{"Outputs":{"signalRMessages":[{"target":"newMessage","arguments":["alice","hello"]}]},"Logs":[],"ReturnValue":{"echo":"hello"}}`, w.Body.String())
+
+	w = invoke(t, app, "plain", readTestdata(t, "http_trigger.json"))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Contains(t, w.Body.String(), "is not triggered by SignalR")
+}

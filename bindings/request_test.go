@@ -351,3 +351,40 @@ func TestDecodeMissingBinding(t *testing.T) {
 	_, err = (&bindings.InvokeRequest{}).Sys()
 	require.ErrorContains(t, err, "it has none")
 }
+
+func TestInvocationContextGolden(t *testing.T) {
+	req := loadPayload(t, "signalr_trigger.json")
+	c, err := req.Invocation("invocation")
+	require.NoError(t, err)
+	assert.Equal(t, "messages", c.Category)
+	assert.Equal(t, "broadcast", c.Event)
+	assert.Equal(t, "chat", c.Hub)
+	assert.Equal(t, "conn-1", c.ConnectionID)
+	assert.Equal(t, "alice", c.UserID)
+	assert.Empty(t, c.Error, "null Error")
+	assert.Equal(t, "chat", c.Header("x-asrs-hub"))
+	assert.Equal(t, map[string]string{"hub": "chat"}, c.Query)
+	assert.Equal(t, "admin", c.Claims["role"])
+	var text string
+	var opts struct {
+		To string `json:"to"`
+	}
+	require.NoError(t, c.Bind(&text, &opts))
+	assert.Equal(t, "hello", text)
+	assert.Equal(t, "bob", opts.To)
+
+	// parameterNames arrive in Metadata: strings double-encoded, objects plain.
+	var message string
+	require.NoError(t, req.DecodeMetadata("message", &message))
+	assert.Equal(t, "hello", message)
+	require.NoError(t, req.DecodeMetadata("options", &opts))
+	assert.Equal(t, "bob", opts.To)
+	sys, err := req.Sys()
+	require.NoError(t, err)
+	assert.Equal(t, "broadcast", sys.MethodName)
+
+	_, err = (&bindings.InvokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{}`)}}).Invocation("x")
+	require.ErrorContains(t, err, "not a SignalR invocation context")
+	_, err = (&bindings.InvokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{"Arguments":5}`)}}).Invocation("x")
+	require.ErrorContains(t, err, `decoding input binding "x"`)
+}
