@@ -70,7 +70,9 @@ type GroupAction struct {
 type EndpointType string
 
 const (
-	EndpointTypePrimary   EndpointType = "Primary"
+	// EndpointTypePrimary endpoints take clients and messages first.
+	EndpointTypePrimary EndpointType = "Primary"
+	// EndpointTypeSecondary endpoints take clients only when no primary is online.
 	EndpointTypeSecondary EndpointType = "Secondary"
 )
 

@@ -63,7 +63,7 @@ type deliveryUnknownError struct {
 
 func (e *deliveryUnknownError) Error() string {
 	if e.err != nil {
-		return e.err.Error()
+		return "signalr: the message may have reached the service, so it was not retried: " + e.err.Error()
 	}
 	return "signalr: the service answered 500 to a message send"
 }

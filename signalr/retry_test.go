@@ -180,6 +180,9 @@ func TestTransportErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.err)
 			assert.Equal(t, tt.wantAttempts, tr.attempts.Load())
+			if tt.message && tt.err == readErr {
+				assert.Contains(t, err.Error(), "may have reached the service, so it was not retried")
+			}
 		})
 	}
 }
