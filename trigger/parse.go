@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 
@@ -25,6 +26,27 @@ const (
 	HeaderClientQuery  = "X-ASRS-Client-Query"
 	HeaderSignature    = "X-ASRS-Signature"
 )
+
+// Canonical forms of the header names, for direct map access: net/http
+// stores keys canonicalized, and Header.Get would canonicalize (and
+// allocate) on every call.
+var (
+	hConnectionID = textproto.CanonicalMIMEHeaderKey(HeaderConnectionID)
+	hHub          = textproto.CanonicalMIMEHeaderKey(HeaderHub)
+	hCategory     = textproto.CanonicalMIMEHeaderKey(HeaderCategory)
+	hEvent        = textproto.CanonicalMIMEHeaderKey(HeaderEvent)
+	hUserID       = textproto.CanonicalMIMEHeaderKey(HeaderUserID)
+	hUserClaims   = textproto.CanonicalMIMEHeaderKey(HeaderUserClaims)
+	hClientQuery  = textproto.CanonicalMIMEHeaderKey(HeaderClientQuery)
+	hSignature    = textproto.CanonicalMIMEHeaderKey(HeaderSignature)
+)
+
+func first(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // Categories and the two connection events.
 const (
@@ -112,7 +134,7 @@ func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 		return nil, err
 	}
 	if !opts.InsecureSkipSignature {
-		if err := verifySignature(req.connID, r.Header.Values(HeaderSignature), opts.AccessKeys); err != nil {
+		if err := verifySignature(req.connID, r.Header[hSignature], opts.AccessKeys); err != nil {
 			return nil, err
 		}
 	}
@@ -120,23 +142,26 @@ func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 }
 
 func readRequest(r *http.Request) (request, error) {
-	req := request{connID: r.Header.Get(HeaderConnectionID)}
+	req := request{connID: first(r.Header, hConnectionID)}
 	if req.connID == "" {
 		return req, wrapf(ErrNotSignalRRequest, "no %s header", HeaderConnectionID)
 	}
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	switch {
-	case err != nil:
-	case mt == ContentTypeJSON:
+	ct := first(r.Header, "Content-Type")
+	mt := ct
+	if mt != ContentTypeJSON && mt != ContentTypeMessagePack {
+		// Parameters or odd case: tolerated, at the price of a full parse.
+		mt, _, _ = mime.ParseMediaType(ct)
+	}
+	switch mt {
+	case ContentTypeJSON:
 		req.proto = hubproto.JSON
-	case mt == ContentTypeMessagePack:
+	case ContentTypeMessagePack:
 		req.proto = hubproto.MessagePack
 	}
 	if req.proto == nil {
 		return req, wrapf(ErrUnsupportedContentType, "Content-Type %.100q: want %s or %s", ct, ContentTypeJSON, ContentTypeMessagePack)
 	}
-	req.hub, req.category, req.event = r.Header.Get(HeaderHub), r.Header.Get(HeaderCategory), r.Header.Get(HeaderEvent)
+	req.hub, req.category, req.event = first(r.Header, hHub), first(r.Header, hCategory), first(r.Header, hEvent)
 	for _, h := range [...]struct{ name, v string }{{HeaderHub, req.hub}, {HeaderCategory, req.category}, {HeaderEvent, req.event}} {
 		if h.v == "" {
 			return req, wrapf(ErrNotSignalRRequest, "no %s header", h.name)
@@ -185,11 +210,9 @@ func verifySignature(connID string, headers []string, keys []string) error {
 			if len(entry) != len(sigPrefix)+2*sha256.Size || !strings.EqualFold(entry[:len(sigPrefix)], sigPrefix) {
 				continue
 			}
-			var sig [sha256.Size]byte
-			if _, err := hex.Decode(sig[:], []byte(entry[len(sigPrefix):])); err != nil {
-				continue
+			if sig, ok := decodeHex32(entry[len(sigPrefix):]); ok {
+				got = append(got, sig)
 			}
-			got = append(got, sig)
 		}
 	}
 	if len(got) == 0 {
@@ -210,6 +233,34 @@ func verifySignature(connID string, headers []string, keys []string) error {
 		}
 	}
 	return wrapf(ErrInvalidSignature, "no %s entry matches a configured access key", HeaderSignature)
+}
+
+// decodeHex32 decodes 64 hex digits of either case without allocating.
+func decodeHex32(s string) (out [sha256.Size]byte, ok bool) {
+	if len(s) != 2*sha256.Size {
+		return out, false
+	}
+	for i := range out {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return out, false
+		}
+		out[i] = hi<<4 | lo
+	}
+	return out, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // Signature returns the X-ASRS-Signature entry for connectionID under key,
@@ -259,10 +310,10 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 			Event:        req.event,
 			Hub:          req.hub,
 			ConnectionID: req.connID,
-			UserID:       r.Header.Get(HeaderUserID),
+			UserID:       first(r.Header, hUserID),
 			Headers:      headerMap(r.Header),
-			Query:        parseQuery(r.Header.Get(HeaderClientQuery)),
-			Claims:       parseClaims(r.Header.Values(HeaderUserClaims)),
+			Query:        parseQuery(first(r.Header, hClientQuery)),
+			Claims:       parseClaims(r.Header[hUserClaims]),
 		},
 		Protocol: req.proto.Name(),
 		proto:    req.proto,

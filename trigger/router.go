@@ -199,7 +199,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	if !r.opts.InsecureSkipSignature {
-		if err := verifySignature(req.connID, hr.Header.Values(HeaderSignature), r.opts.AccessKeys); err != nil {
+		if err := verifySignature(req.connID, hr.Header[hSignature], r.opts.AccessKeys); err != nil {
 			r.reject(hr, w, http.StatusUnauthorized, err)
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 type valueFormat uint8
@@ -114,6 +115,15 @@ func (v Value) Decode(dst any) error {
 	if dst == nil {
 		return errors.New("hubproto: Decode into nil: want a non-nil pointer")
 	}
+	if v.fmt == formatJSON {
+		// Fast path: a JSON string without escapes into *string.
+		if p, ok := dst.(*string); ok {
+			if s, ok := plainJSONString(v.raw); ok {
+				*p = s
+				return nil
+			}
+		}
+	}
 	if v.fmt == formatMsgPack {
 		// Fast paths for the most common argument types.
 		switch p := dst.(type) {
@@ -159,4 +169,22 @@ func (v Value) String() string {
 		return "<invalid value: " + err.Error() + ">"
 	}
 	return string(b)
+}
+
+// plainJSONString returns the content of a JSON string literal that needs no
+// unescaping: no backslash, no control character, valid UTF-8.
+func plainJSONString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }

@@ -201,6 +201,8 @@ func TestDecode(t *testing.T) {
 	}
 	tests = append(tests,
 		tcase{"msgpack bin to bytes", MessagePackValue([]byte{0xc4, 0x02, 7, 8}), func() any { return new([]byte) }, []byte{7, 8}},
+		tcase{"json escaped string", jv(`"a\"b\u00e9\n"`), func() any { return new(string) }, "a\"bé\n"},
+		tcase{"json invalid utf8 string", JSONValue([]byte{'"', 0xff, '"'}), func() any { return new(string) }, "\ufffd"},
 		tcase{"zero value", Value{}, func() any { s := "keep"; return &s }, "keep"},
 		tcase{"msgpack nil into pointer", MessagePackValue([]byte{0xc0}), func() any { return new(*int) }, (*int)(nil)},
 	)
