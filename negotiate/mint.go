@@ -1,8 +1,8 @@
 package negotiate
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
 	"encoding/base64"
 	"hash"
 	"strconv"
@@ -31,20 +31,82 @@ func newSigningKey(kid, secret string) *signingKey {
 // ignores kid for those keys and tries each of its keys, so none is sent.
 var localKeyHeader = newSigningKey("", "").header
 
-// minter holds the reusable state of one minting: an HMAC keyed once and two buffers. Minters
-// are pooled per Negotiator, so a steady stream of negotiations allocates only the token string.
+// minter holds the reusable state of one minting. Minters are pooled per Negotiator, so a steady
+// stream of negotiations allocates only the token string.
+//
+// HMAC-SHA256 is computed from saved SHA-256 states rather than with crypto/hmac: besides the
+// keyed ipad/opad states (which crypto/hmac also saves), the inner state after the header and
+// the hub's constant payload prefix is kept, so each token hashes only its variable part.
+// FIPS 198-1 §6 allows such stored intermediate values; like the key, they never leave memory.
 type minter struct {
-	secret  string
-	mac     hash.Hash
-	sum     []byte
-	payload []byte
-	token   []byte
+	secret    string
+	inner     hash.Hash
+	outer     hash.Hash
+	ipadState []byte // inner state after K0 ^ ipad
+	opadState []byte // outer state after K0 ^ opad
+	prefixHub *hubInfo
+	prefixHdr string
+	prefixSt  []byte // inner state after ipad, header and the hub's encoded prefix
+	sum       []byte
+	payload   []byte
+	token     []byte
+}
+
+// stateHash is what sha256.New returns: a hash whose state can be saved and restored.
+type stateHash interface {
+	hash.Hash
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+// rekey prepares the ipad and opad states for secret (RFC 2104; keys longer than a block are
+// hashed first).
+func (m *minter) rekey(secret string) {
+	if m.inner == nil {
+		m.inner, m.outer = sha256.New(), sha256.New()
+	}
+	var k0 [sha256.BlockSize]byte
+	if len(secret) > sha256.BlockSize {
+		sum := sha256.Sum256([]byte(secret))
+		copy(k0[:], sum[:])
+	} else {
+		copy(k0[:], secret)
+	}
+	var pad [sha256.BlockSize]byte
+	for i, b := range k0 {
+		pad[i] = b ^ 0x36
+	}
+	m.inner.Reset()
+	m.inner.Write(pad[:])
+	m.ipadState, _ = m.inner.(stateHash).AppendBinary(m.ipadState[:0])
+	for i, b := range k0 {
+		pad[i] = b ^ 0x5c
+	}
+	m.outer.Reset()
+	m.outer.Write(pad[:])
+	m.opadState, _ = m.outer.(stateHash).AppendBinary(m.opadState[:0])
+	m.secret = secret
+	m.prefixHub = nil
+}
+
+// startInner leaves the inner hash positioned after header and the hub's encoded prefix.
+func (m *minter) startInner(header string, h *hubInfo) {
+	inner := m.inner.(stateHash)
+	if m.prefixHub == h && m.prefixHdr == header {
+		_ = inner.UnmarshalBinary(m.prefixSt)
+		return
+	}
+	_ = inner.UnmarshalBinary(m.ipadState)
+	inner.Write([]byte(header))
+	inner.Write([]byte(h.prefixB64))
+	m.prefixSt, _ = inner.AppendBinary(m.prefixSt[:0])
+	m.prefixHub, m.prefixHdr = h, header
 }
 
 // maxPooledBuffer keeps a rare huge claim set from pinning memory in the pool.
 const maxPooledBuffer = 16 << 10
 
-// claimsPlan is everything a token carries besides the registered claims.
+// claimsPlan is everything a token carries besides aud, which comes with the hub.
 type claimsPlan struct {
 	userID          string
 	claims          []Claim
@@ -54,25 +116,23 @@ type claimsPlan struct {
 	authExpiresUnix int64
 	issuedUnix      int64
 	expiresUnix     int64
-	audienceJSON    []byte // the quoted, escaped aud value
 }
 
 // mint returns header.payload.signature. It appends JSON by hand instead of marshalling a claims
-// map: no reflection and no per-claim allocation on this hot path.
-func (m *minter) mint(header, secret string, p *claimsPlan) (string, error) {
-	if m.mac == nil || m.secret != secret {
-		m.secret = secret
-		m.mac = hmac.New(sha256.New, []byte(secret))
+// map: no reflection and no per-claim allocation on this hot path. The payload starts with the
+// hub's precomputed {"aud":…, prefix, already base64-encoded.
+func (m *minter) mint(header, secret string, h *hubInfo, p *claimsPlan) (string, error) {
+	if m.inner == nil || m.secret != secret {
+		m.rekey(secret)
 	}
-	b := m.payload[:0]
-	b = append(b, `{"aud":`...)
-	b = append(b, p.audienceJSON...)
-	b = append(b, `,"exp":`...)
+	b := append(m.payload[:0], `"exp":`...)
 	b = strconv.AppendInt(b, p.expiresUnix, 10)
 	b = append(b, `,"iat":`...)
+	iat := len(b)
 	b = strconv.AppendInt(b, p.issuedUnix, 10)
+	digits := len(b) - iat
 	b = append(b, `,"nbf":`...)
-	b = strconv.AppendInt(b, p.issuedUnix, 10)
+	b = append(b, b[iat:iat+digits]...) // nbf = iat
 	if p.userID != "" {
 		b = append(b, `,"`+ClaimUserID+`":`...)
 		b = appendJSONString(b, p.userID)
@@ -90,15 +150,20 @@ func (m *minter) mint(header, secret string, p *claimsPlan) (string, error) {
 	m.payload = b
 
 	t := append(m.token[:0], header...)
+	t = append(t, h.prefixB64...)
+	rest := len(t)
 	t = base64.RawURLEncoding.AppendEncode(t, b)
 	m.token = t
 	// 43 characters of signature plus the dot follow.
 	if len(t)+44 > maxTokenLength {
 		return "", ErrTokenTooLong
 	}
-	m.mac.Reset()
-	m.mac.Write(t)
-	m.sum = m.mac.Sum(m.sum[:0])
+	m.startInner(header, h)
+	m.inner.Write(t[rest:])
+	m.sum = m.inner.Sum(m.sum[:0])
+	_ = m.outer.(stateHash).UnmarshalBinary(m.opadState)
+	m.outer.Write(m.sum)
+	m.sum = m.outer.Sum(m.sum[:0])
 	t = append(t, '.')
 	t = base64.RawURLEncoding.AppendEncode(t, m.sum)
 	m.token = t
@@ -207,6 +272,15 @@ func sameName(renamedA bool, a string, renamedB bool, b string) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the ASCII bytes a JSON string holds unescaped; one lookup per byte keeps the
+// common all-ASCII claim value cheap.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string, escaping as encoding/json does (invalid UTF-8
 // becomes U+FFFD; U+2028 and U+2029 are escaped), so every token payload is valid JSON.
 func appendJSONString(b []byte, s string) []byte {
@@ -215,7 +289,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -78,10 +79,21 @@ type Negotiator struct {
 
 // hubInfo is what minting needs from a hub name, computed once per name.
 type hubInfo struct {
-	hub          string // lowercased, without the application prefix
-	name         string // prefixed and lowercased, as the service knows it
-	url          string
-	audienceJSON []byte
+	hub       string // lowercased, without the application prefix
+	name      string // prefixed and lowercased, as the service knows it
+	url       string
+	prefixB64 string // base64url of the payload's constant start, {"aud":"…",
+}
+
+// newHubInfo precomputes the start of every payload for a hub. JSON whitespace pads it to a
+// multiple of three bytes, so its base64 form joins the encoding of the rest without a seam.
+func newHubInfo(hub, full, url, audience string) *hubInfo {
+	prefix := append([]byte(`{"aud":`), appendJSONString(nil, audience)...)
+	prefix = append(prefix, ',')
+	for len(prefix)%3 != 0 {
+		prefix = append(prefix, ' ')
+	}
+	return &hubInfo{hub: hub, name: full, url: url, prefixB64: base64.RawURLEncoding.EncodeToString(prefix)}
 }
 
 // maxCachedHubs bounds the hub cache; names past it are computed on every call.
@@ -156,21 +168,20 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 
 	now := n.now()
 	plan := claimsPlan{
-		userID:       opts.UserID,
-		claims:       opts.Claims,
-		roles:        opts.Roles,
-		diagnostic:   opts.DiagnosticClient,
-		closeOnAuth:  opts.CloseOnAuthenticationExpiration,
-		issuedUnix:   now.Unix(),
-		expiresUnix:  now.Add(lifetime).Unix(),
-		audienceJSON: h.audienceJSON,
+		userID:      opts.UserID,
+		claims:      opts.Claims,
+		roles:       opts.Roles,
+		diagnostic:  opts.DiagnosticClient,
+		closeOnAuth: opts.CloseOnAuthenticationExpiration,
+		issuedUnix:  now.Unix(),
+		expiresUnix: now.Add(lifetime).Unix(),
 	}
 	plan.authExpiresUnix = plan.expiresUnix
 	if !opts.AuthenticationExpiresOn.IsZero() {
 		plan.authExpiresUnix = opts.AuthenticationExpiresOn.Unix()
 	}
 	m := n.minters.Get().(*minter)
-	info.AccessToken, err = m.mint(header, secret, &plan)
+	info.AccessToken, err = m.mint(header, secret, h, &plan)
 	m.release()
 	n.minters.Put(m)
 	if err != nil {
@@ -255,12 +266,7 @@ func (n *Negotiator) hub(name string) (*hubInfo, error) {
 	}
 	// The service compares the audience with its own scheme://host/ (no port, never
 	// ClientEndpoint), while clients connect to ClientEndpoint or Endpoint with Port.
-	h := &hubInfo{
-		hub:          strings.ToLower(name),
-		name:         full,
-		url:          n.client.ClientURL() + "/client/?hub=" + full,
-		audienceJSON: appendJSONString(nil, n.client.AudienceBase()+"client/?hub="+full),
-	}
+	h := newHubInfo(strings.ToLower(name), full, n.client.ClientURL()+"/client/?hub="+full, n.client.AudienceBase()+"client/?hub="+full)
 	if n.hubCount.Load() < maxCachedHubs {
 		if _, loaded := n.hubs.LoadOrStore(name, h); !loaded {
 			n.hubCount.Add(1)

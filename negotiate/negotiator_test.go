@@ -1,6 +1,7 @@
 package negotiate
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -58,7 +59,9 @@ func rawPayload(t testing.TB, token string) string {
 	b, err := base64.RawURLEncoding.DecodeString(parts[1])
 	require.NoError(t, err)
 	require.True(t, json.Valid(b), "payload is not JSON: %s", b)
-	return string(b)
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, b))
+	return compact.String()
 }
 
 func TestNegotiateAccessKeyURLAndAudience(t *testing.T) {
@@ -291,10 +294,15 @@ func TestNegotiateKeyRotation(t *testing.T) {
 	require.NoError(t, err)
 	parseToken(t, info.AccessToken, "first-key", aud)
 
-	key.Update("second-key")
-	info, err = n.Negotiate(context.Background(), "chat", nil)
-	require.NoError(t, err)
-	parseToken(t, info.AccessToken, "second-key", aud)
+	// Keys of a block's length and longer (hashed first, RFC 2104) sign correctly too.
+	for _, k := range []string{"second-key", strings.Repeat("k", 64), strings.Repeat("x", 65), strings.Repeat("é", 100)} {
+		key.Update(k)
+		for _, hub := range []string{"chat", "other", "chat"} {
+			info, err = n.Negotiate(context.Background(), hub, &Options{UserID: "u"})
+			require.NoError(t, err)
+			parseToken(t, info.AccessToken, k, "https://x.service.signalr.net/client/?hub="+hub)
+		}
+	}
 }
 
 func TestNegotiateConcurrent(t *testing.T) {
