@@ -24,6 +24,11 @@ const DefaultAPIVersion = "2024-12-01"
 const EntraScope = "https://signalr.azure.com/.default"
 
 // ClientOptions configures a Client. A nil *ClientOptions means defaults.
+//
+// The embedded azcore.ClientOptions apply as usual: APIVersion replaces DefaultAPIVersion on
+// every request, Retry configures retries (message sends are never retried on a 500, whatever
+// it says), Transport replaces the HTTP client, Telemetry.ApplicationID prefixes the User-Agent,
+// and InsecureAllowCredentialWithHTTP lets a Microsoft Entra token travel over plain http.
 type ClientOptions struct {
 	azcore.ClientOptions
 
