@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -265,4 +266,30 @@ func TestNilOptionsUseDefaults(t *testing.T) {
 		assert.Equal(t, []string{DefaultAPIVersion}, r.Query["api-version"])
 		assert.Len(t, r.Query, 1, "nil options add no query parameters: %v", r.Query)
 	}
+}
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	var mu sync.Mutex
+	var logged strings.Builder
+	log.SetListener(func(_ log.Event, msg string) {
+		mu.Lock()
+		logged.WriteString(msg + "\n")
+		mu.Unlock()
+	})
+	t.Cleanup(func() { log.SetListener(nil) })
+
+	f := newFakeService(t, failThenSucceed(503, 1))
+	c, err := NewClientFromConnectionString("Endpoint="+f.URL+";AccessKey="+secretKey+";Version=1.0", testOptions())
+	require.NoError(t, err)
+	_, err = c.Hub("chat").SendToUser(context.Background(), "alice", Message{Target: "t", Arguments: []any{"hello"}}, nil)
+	require.NoError(t, err)
+
+	mu.Lock()
+	out := logged.String()
+	mu.Unlock()
+	require.Contains(t, out, "/api/hubs/chat/users/alice/:send", "the listener saw the requests")
+	bearer := strings.TrimPrefix(f.last(t).Header.Get("Authorization"), "Bearer ")
+	require.NotEmpty(t, bearer)
+	assert.NotContains(t, out, secretKey)
+	assert.NotContains(t, out, bearer)
 }
