@@ -65,60 +65,77 @@ func bearerToken(r *http.Request, allowQuery bool) string {
 }
 
 // verificationKeys returns the keys a token may be signed with: the temporary key
-// named by kid when there is one, else every configured access key (SDKs put a
-// per-process hash in kid, so it cannot select among local keys).
-func (s *Server) verificationKeys(kid string) []jwt.VerificationKey {
+// named by kid when there is one (temp is then true), else every configured
+// access key (SDKs put a per-process hash in kid, so it cannot select among
+// local keys).
+func (s *Server) verificationKeys(kid string) (keys []jwt.VerificationKey, temp bool) {
 	if kid != "" {
 		s.mu.Lock()
 		tk, ok := s.tempKeys[kid]
 		s.mu.Unlock()
 		if ok && s.now().Before(tk.expires) {
-			return []jwt.VerificationKey{[]byte(tk.key)}
+			return []jwt.VerificationKey{[]byte(tk.key)}, true
 		}
 	}
-	keys := make([]jwt.VerificationKey, 0, 2)
+	keys = make([]jwt.VerificationKey, 0, 2)
 	for _, k := range s.keys {
 		keys = append(keys, []byte(k))
 	}
-	return keys
+	return keys, false
 }
+
+// validatedToken is a token whose signature was verified; lifetime and
+// audience are rechecked on every use.
+type validatedToken struct {
+	claims jwt.MapClaims
+	auds   []*url.URL
+	exp    time.Time
+	nbf    time.Time // zero when absent
+	userID string
+	list   []claim // X-ASRS-User-Claims entries, computed on first need
+}
+
+// maxTokenCache bounds the verified-token cache; it is emptied when full.
+const maxTokenCache = 4096
 
 // validateToken checks signature, lifetime and audience. audOK decides whether an
 // audience value fits the request. Entra tokens are accepted through
-// Options.TokenValidator when allowEntra is set.
-func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.URL) bool, allowEntra bool) (identity, error) {
+// Options.TokenValidator when allowEntra is set. Claims for upstream headers
+// are listed only when withClaims is set.
+func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.URL) bool, allowEntra, withClaims bool) (identity, error) {
 	if token == "" {
 		return identity{}, errNoToken
 	}
 	if len(token) > maxTokenLength {
 		return identity{}, errTokenTooLarge
 	}
-	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{"HS256", "HS384", "HS512"}),
-		jwt.WithLeeway(tokenLeeway),
-		jwt.WithTimeFunc(s.now),
-		jwt.WithExpirationRequired(),
-	)
-	claims := jwt.MapClaims{}
-	tok, err := p.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return jwt.VerificationKeySet{Keys: s.verificationKeys(kid)}, nil
-	})
-	if err != nil || !tok.Valid {
-		if allowEntra && s.opts.TokenValidator != nil && !errors.Is(err, jwt.ErrTokenExpired) {
-			if verr := s.opts.TokenValidator(r.Context(), token); verr == nil {
-				return identity{entra: true}, nil
+	s.tokMu.Lock()
+	vt := s.tokens[token]
+	s.tokMu.Unlock()
+	if vt == nil {
+		var err error
+		if vt, err = s.verifyToken(token); err != nil {
+			if allowEntra && s.opts.TokenValidator != nil && !errors.Is(err, jwt.ErrTokenExpired) {
+				if verr := s.opts.TokenValidator(r.Context(), token); verr == nil {
+					return identity{entra: true}, nil
+				}
 			}
+			return identity{}, tokenError(err)
 		}
-		return identity{}, tokenError(err)
 	}
-	auds, _ := claims.GetAudience()
-	if len(auds) == 0 {
+	now := s.now()
+	if now.After(vt.exp.Add(tokenLeeway)) {
+		return identity{}, tokenError(jwt.ErrTokenExpired)
+	}
+	if !vt.nbf.IsZero() && now.Add(tokenLeeway).Before(vt.nbf) {
+		return identity{}, tokenError(jwt.ErrTokenNotValidYet)
+	}
+	if len(vt.auds) == 0 {
 		return identity{}, errors.New("signalrtest: token has no aud claim; expected the request URL")
 	}
 	ok := false
-	for _, a := range auds {
-		if u, err := url.Parse(a); err == nil && audOK(u) {
+	for _, u := range vt.auds {
+		if audOK(u) {
 			ok = true
 			break
 		}
@@ -126,7 +143,63 @@ func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.UR
 	if !ok {
 		return identity{}, errBadAudience
 	}
-	return identity{userID: userIDOf(claims), claims: claimList(claims, token)}, nil
+	id := identity{userID: vt.userID}
+	if withClaims {
+		s.tokMu.Lock()
+		if vt.list == nil {
+			vt.list = claimList(vt.claims, token)
+		}
+		id.claims = vt.list
+		s.tokMu.Unlock()
+	}
+	return id, nil
+}
+
+// verifyToken checks the signature and parses the claims, caching the result
+// for tokens signed with a configured key (SDKs reuse a token for its lifetime).
+func (s *Server) verifyToken(token string) (*validatedToken, error) {
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{"HS256", "HS384", "HS512"}),
+		jwt.WithLeeway(tokenLeeway),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithExpirationRequired(),
+	)
+	claims := jwt.MapClaims{}
+	tempKeyUsed := false
+	tok, err := p.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		keys, temp := s.verificationKeys(kid)
+		tempKeyUsed = temp
+		return jwt.VerificationKeySet{Keys: keys}, nil
+	})
+	if err != nil || !tok.Valid {
+		if err == nil {
+			err = jwt.ErrTokenUnverifiable
+		}
+		return nil, err
+	}
+	vt := &validatedToken{claims: claims, userID: userIDOf(claims)}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		vt.exp = exp.Time
+	}
+	if nbf, err := claims.GetNotBefore(); err == nil && nbf != nil {
+		vt.nbf = nbf.Time
+	}
+	auds, _ := claims.GetAudience()
+	for _, a := range auds {
+		if u, err := url.Parse(a); err == nil {
+			vt.auds = append(vt.auds, u)
+		}
+	}
+	if !tempKeyUsed { // temporary keys expire, so their tokens are verified each time
+		s.tokMu.Lock()
+		if len(s.tokens) >= maxTokenCache {
+			clear(s.tokens)
+		}
+		s.tokens[token] = vt
+		s.tokMu.Unlock()
+	}
+	return vt, nil
 }
 
 // tokenError turns a jwt error into one that never echoes the token.

@@ -181,7 +181,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	call.Hub = q.hub
 
-	id, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true)
+	id, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false)
 	if err != nil {
 		writeUnauthorized(w, err)
 		return
@@ -644,7 +644,7 @@ func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest, "auth/accessKey expects GET")
 		return
 	}
-	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true); err != nil {
+	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false); err != nil {
 		writeUnauthorized(w, err)
 		return
 	}

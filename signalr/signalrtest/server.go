@@ -91,6 +91,9 @@ type Server struct {
 	httpSrv  *http.Server
 	listener net.Listener
 
+	tokMu  sync.Mutex
+	tokens map[string]*validatedToken // verified tokens by their text
+
 	mu        sync.Mutex
 	hubs      map[string]*hub
 	byToken   map[string]*conn // connection token -> connection, negotiated or live
@@ -139,6 +142,7 @@ func NewUnstartedServer(opts *Options) *Server {
 		hubs:     map[string]*hub{},
 		byToken:  map[string]*conn{},
 		tempKeys: map[string]tempKey{},
+		tokens:   map[string]*validatedToken{},
 	}
 	if o.SecondaryAccessKey != "" {
 		s.keys = append(s.keys, o.SecondaryAccessKey)
