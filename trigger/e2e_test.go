@@ -1,0 +1,162 @@
+package trigger_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsclient"
+	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
+	"github.com/funcsignalr/funcsignalr/trigger"
+)
+
+// events records what the router's handlers saw, for the test to wait on.
+type events struct {
+	mu   sync.Mutex
+	seen []string
+	ch   chan struct{}
+}
+
+func (e *events) add(s string) {
+	e.mu.Lock()
+	e.seen = append(e.seen, s)
+	e.mu.Unlock()
+	select {
+	case e.ch <- struct{}{}:
+	default:
+	}
+}
+
+func (e *events) waitFor(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		e.mu.Lock()
+		for _, s := range e.seen {
+			if s == want {
+				e.mu.Unlock()
+				return
+			}
+		}
+		e.mu.Unlock()
+		select {
+		case <-e.ch:
+		case <-deadline:
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			t.Fatalf("handler event %q never came; saw %q", want, e.seen)
+		}
+	}
+}
+
+// The official JS client calls send() and invoke() through the emulator's
+// upstream into a Router, over every transport and protocol it supports: the
+// Router's answers are what the real client receives.
+func TestJSClientThroughEmulator(t *testing.T) {
+	jsclient.Require(t)
+	const secondary = "SecondaryKey-for-trigger-e2e-0123456789abcd"
+
+	var client *signalr.Client
+	ev := &events{ch: make(chan struct{}, 1)}
+	router := trigger.NewRouter(trigger.RouterOptions{AccessKeys: []string{signalrtest.DefaultAccessKey, secondary}})
+	router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+		// The service passes claims with ASP.NET's long claim types.
+		ev.add("connected " + inv.ConnectionID + " " + inv.UserID + " " + inv.Claims["http://schemas.microsoft.com/ws/2008/06/identity/claims/role"])
+		return nil
+	})
+	router.OnDisconnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+		ev.add("disconnected " + inv.ConnectionID)
+		return nil
+	})
+	router.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
+		return "echo: " + text + " from " + inv.UserID, nil
+	})
+	type point struct {
+		X int `json:"x"`
+		Y int `json:"y"`
+	}
+	router.OnMessage("chat", "Move", func(ctx context.Context, inv *trigger.Invocation, p point, by int) (point, error) {
+		return point{p.X + by, p.Y + by}, nil
+	})
+	router.OnMessage("chat", "fail", func(ctx context.Context, inv *trigger.Invocation) error {
+		return errors.New("the hub method failed on purpose")
+	})
+	router.OnMessage("chat", "broadcast", func(ctx context.Context, inv *trigger.Invocation, text string) error {
+		ev.add("broadcast " + inv.ConnectionID + " " + text + " " + inv.Protocol)
+		// A send() has no return path: answer through the REST API.
+		return inv.Reply(ctx, client, "newMessage", "got "+text)
+	})
+	app := httptest.NewServer(router)
+	t.Cleanup(app.Close)
+
+	srv := signalrtest.NewServer(&signalrtest.Options{
+		SecondaryAccessKey: secondary,
+		Upstream:           []signalrtest.UpstreamTemplate{{UrlTemplate: app.URL + "/runtime/webhooks/signalr"}},
+	})
+	t.Cleanup(srv.Close)
+	var err error
+	client, err = signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
+	require.NoError(t, err)
+	neg := negotiate.New(client, nil)
+
+	for _, combo := range jsclient.Combinations() {
+		t.Run(combo.Name(), func(t *testing.T) {
+			ctx := t.Context()
+			info, err := neg.Negotiate(ctx, "chat", &negotiate.Options{UserID: "alice", Roles: []string{"admin"}})
+			require.NoError(t, err)
+			c := jsclient.Start(t, jsclient.Config{
+				URL: info.URL, AccessToken: info.AccessToken,
+				Transport: combo.Transport, Protocol: combo.Protocol,
+				Targets: []string{"newMessage"},
+			})
+			id := c.ConnectionID()
+			ev.waitFor(t, "connected "+id+" alice admin")
+
+			res, err := c.Invoke(ctx, "echo", "hi")
+			require.NoError(t, err)
+			assert.JSONEq(t, `"echo: hi from alice"`, string(res))
+
+			res, err = c.Invoke(ctx, "move", map[string]int{"x": 1, "y": 2}, 10)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"x":11,"y":12}`, string(res))
+
+			_, err = c.Invoke(ctx, "fail")
+			var jsErr *jsclient.JSError
+			require.ErrorAs(t, err, &jsErr)
+			assert.Equal(t, "the hub method failed on purpose", jsErr.Message)
+
+			_, err = c.Invoke(ctx, "echo", 42)
+			require.ErrorAs(t, err, &jsErr)
+			assert.True(t, strings.HasPrefix(jsErr.Message, "trigger: argument 0: cannot decode into *string"), jsErr.Message)
+
+			require.NoError(t, c.Send(ctx, "broadcast", "yo"))
+			got, err := c.WaitFor(ctx, jsclient.IsMessage("newMessage"))
+			require.NoError(t, err)
+			var text string
+			require.NoError(t, got.Arg(0, &text))
+			assert.Equal(t, "got yo", text)
+			ev.waitFor(t, "broadcast "+id+" yo "+string(combo.Protocol))
+
+			require.NoError(t, c.Stop(ctx))
+			ev.waitFor(t, "disconnected "+id)
+		})
+	}
+
+	// Every upstream request the emulator made, signed with both keys, was
+	// accepted.
+	calls := srv.UpstreamCalls()
+	require.NotEmpty(t, calls)
+	for _, call := range calls {
+		assert.Equal(t, 200, call.Status, "%s %s/%s: %s", call.Hub, call.Category, call.Event, call.Err)
+		assert.Len(t, strings.Split(call.Header.Get(trigger.HeaderSignature), ","), 2)
+	}
+}
