@@ -1,0 +1,82 @@
+package signalrtest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
+)
+
+// A test points the service client at the emulator through its connection string.
+func ExampleNewServer() {
+	srv := signalrtest.NewServer(nil)
+	defer srv.Close()
+
+	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	hub := client.Hub("chat")
+	ctx := context.Background()
+	if _, err := hub.AddUserToGroup(ctx, "admins", "alice", &signalr.AddUserToGroupOptions{TTL: time.Hour}); err != nil {
+		log.Fatal(err)
+	}
+	for _, g := range srv.UserGroups("chat", "alice") {
+		fmt.Println(g.Group, g.TTL)
+	}
+	for _, call := range srv.RESTCalls() {
+		fmt.Println(call.Method, call.Path, call.Status)
+	}
+	// Output:
+	// admins true
+	// PUT /api/hubs/chat/users/alice/groups/admins 200
+}
+
+// The connection string has the shape Microsoft's emulator prints.
+func ExampleServer_ConnectionString() {
+	srv := signalrtest.NewServer(&signalrtest.Options{AccessKey: "my-test-key-0123456789"})
+	defer srv.Close()
+	cs := srv.ConnectionString()
+	fmt.Println(strings.HasPrefix(cs, "Endpoint=http://127.0.0.1;Port="))
+	fmt.Println(strings.HasSuffix(cs, ";AccessKey=my-test-key-0123456789;Version=1.0;"))
+	// Output:
+	// true
+	// true
+}
+
+// Upstream rules use the settings.json format of Microsoft's emulator; the first
+// match receives each event.
+func ExampleParseSettings() {
+	templates, err := signalrtest.ParseSettings([]byte(`{
+	  "UpstreamSettings": {
+	    "Templates": [
+	      {"UrlTemplate": "http://localhost:7071/runtime/webhooks/signalr", "EventPattern": "*", "HubPattern": "*", "CategoryPattern": "*"}
+	    ]
+	  }
+	}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := signalrtest.NewServer(&signalrtest.Options{Upstream: templates})
+	defer srv.Close()
+	fmt.Println(len(templates), templates[0].UrlTemplate)
+	// Output:
+	// 1 http://localhost:7071/runtime/webhooks/signalr
+}
+
+// Handler serves the whole service in-process, here the unauthenticated health probe.
+func ExampleServer_Handler() {
+	srv := signalrtest.NewUnstartedServer(nil)
+	defer srv.Close()
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/api/health", nil))
+	fmt.Println(rec.Code)
+	// Output:
+	// 200
+}
