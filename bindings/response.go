@@ -196,15 +196,17 @@ func checkBase64Trap(v any) error {
 	default:
 		return nil
 	}
-	if isBase64(s) {
+	if IsBase64(s) {
 		return errors.New("is a string that is valid base64, which the host decodes into bytes; send an object, or []byte for binary data")
 	}
 	return nil
 }
 
-// isBase64 mirrors .NET's Convert.FromBase64String acceptance: whitespace ignored, a length that
-// is a multiple of four, the standard alphabet, at most two '=' at the end. "" qualifies.
-func isBase64(s string) bool {
+// IsBase64 reports whether the Functions host would decode s as base64 when it is the value of a
+// non-HTTP output or $return (the base64 trap): it mirrors .NET's Convert.FromBase64String,
+// which ignores whitespace and wants a length that is a multiple of four, the standard
+// alphabet and at most two '=' at the end. "" qualifies.
+func IsBase64(s string) bool {
 	n, pad := 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]

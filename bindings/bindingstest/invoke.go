@@ -1,0 +1,429 @@
+package bindingstest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/signalr"
+)
+
+// result is the handler's HttpScriptInvocationResult.
+type result struct {
+	outputs     map[string]json.RawMessage
+	logs        []string
+	returnValue json.RawMessage // nil when absent or null
+}
+
+// maxResponse bounds what the host reads back from a handler.
+const maxResponse = 128 << 20
+
+// invoke sends one payload to the handler and reads its answer with the host's rules: a
+// non-2xx status, a non-JSON media type or a body that is not a JSON object fails the
+// invocation.
+func (h *Host) invoke(ctx context.Context, fn bindings.Function, id string, payload []byte) (*result, error) {
+	rec := Invocation{Function: fn.Name, ID: id, Request: payload}
+	res, err := h.call(ctx, fn, id, payload, &rec)
+	if err != nil {
+		rec.Err = err.Error()
+		h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "invocationId", id, "error", err.Error())
+	}
+	h.record(rec)
+	return res, err
+}
+
+func (h *Host) call(ctx context.Context, fn bindings.Function, id string, payload []byte, rec *Invocation) (*result, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.handlerURL+"/"+fn.Name, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	h.hostHeaders(req.Header, id)
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("calling the custom handler: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := readAll(resp.Body, maxResponse)
+	rec.Status, rec.Response = resp.StatusCode, body
+	if err != nil {
+		return nil, fmt.Errorf("reading the custom handler's response: %w", err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("Response status code does not indicate success: %d (%s).", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if mt != "application/json" && mt != "text/json" {
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		return nil, fmt.Errorf("No MediaTypeFormatter is available to read an object of type 'HttpScriptInvocationResult' from content with media type '%s'; the handler must answer with Content-Type: application/json", ct)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return nil, fmt.Errorf("the custom handler's response is not a JSON object: %.200s", body)
+	}
+	res := &result{}
+	for k, v := range top {
+		switch {
+		case strings.EqualFold(k, "Outputs"):
+			if !isNull(v) {
+				if err := json.Unmarshal(v, &res.outputs); err != nil {
+					return nil, errors.New("the custom handler's Outputs is not a JSON object")
+				}
+			}
+		case strings.EqualFold(k, "Logs"):
+			if !isNull(v) {
+				var logs []json.RawMessage
+				if err := json.Unmarshal(v, &logs); err != nil {
+					return nil, errors.New("the custom handler's Logs is not an array")
+				}
+				for _, l := range logs {
+					res.logs = append(res.logs, scalarText(l))
+				}
+			}
+		case strings.EqualFold(k, "ReturnValue"):
+			if !isNull(v) {
+				res.returnValue = v
+			}
+		}
+	}
+	for _, l := range res.logs {
+		h.logger.Info(l, "function", fn.Name, "invocationId", id)
+	}
+	h.mu.Lock()
+	for _, l := range res.logs {
+		h.logs = append(h.logs, fn.Name+": "+l)
+	}
+	h.mu.Unlock()
+	return res, nil
+}
+
+func (h *Host) hostHeaders(hdr http.Header, id string) {
+	hdr.Set("X-Azure-Functions-InvocationId", id)
+	hdr.Set("X-Azure-Functions-HostVersion", h.opts.HostVersion)
+	hdr.Set("User-Agent", "Azure-Functions-Host/"+h.opts.HostVersion)
+}
+
+func isNull(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) == 0 || bytes.Equal(v, []byte("null"))
+}
+
+// scalarText is a JSON string's value, or any other value's JSON text (.NET's ToString of a
+// JValue, with booleans capitalised).
+func scalarText(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	switch {
+	case len(v) > 0 && v[0] == '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	case bytes.Equal(v, []byte("true")):
+		return "True"
+	case bytes.Equal(v, []byte("false")):
+		return "False"
+	case isNull(v):
+		return ""
+	case len(v) > 0 && (v[0] == '{' || v[0] == '['):
+		if b, err := reencode(v, true); err == nil {
+			return string(b)
+		}
+	}
+	return string(v)
+}
+
+// applyOutputs carries out the non-HTTP outputs after a successful invocation. Without a
+// $return binding, an object ReturnValue's keys become outputs (unless the trigger takes the
+// return value, as the SignalR trigger does).
+func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *result) error {
+	outputs := map[string]json.RawMessage{}
+	for k, v := range res.outputs {
+		outputs[k] = v
+	}
+	_, hasReturn := findBinding(fn, bindings.ReturnBindingName)
+	trig, _ := fn.Trigger()
+	if !hasReturn && !trig.Is(bindings.TypeSignalRTrigger) && len(res.returnValue) > 0 && bytes.TrimSpace(res.returnValue)[0] == '{' {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(res.returnValue, &obj) == nil {
+			for k, v := range obj {
+				outputs[k] = v
+			}
+		}
+	}
+	for _, b := range fn.Bindings {
+		if b.Direction != bindings.DirectionOut || b.Is(bindings.TypeHTTP) {
+			continue
+		}
+		v, ok := outputs[b.Name]
+		if b.Name == bindings.ReturnBindingName {
+			v, ok = res.returnValue, len(res.returnValue) > 0
+		}
+		if !ok || isNull(v) {
+			continue
+		}
+		switch {
+		case b.Is(bindings.TypeSignalR):
+			if err := h.applySignalR(ctx, b, v); err != nil {
+				return fmt.Errorf("output %s: %w", b.Name, err)
+			}
+		default:
+			h.logger.Warn("bindingstest: output binding type is not emulated; value dropped", "function", fn.Name, "binding", b.Name, "type", b.Type)
+		}
+	}
+	return nil
+}
+
+func findBinding(fn bindings.Function, name string) (bindings.Binding, bool) {
+	for _, b := range fn.Bindings {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return bindings.Binding{}, false
+}
+
+// applySignalR reads a signalR output as the host and the extension do (GetBindingValue,
+// ReadAsEnumerable, SignalROutputConverter) and sends the items with signalr.HubClient.Apply.
+func (h *Host) applySignalR(ctx context.Context, b bindings.Binding, v json.RawMessage) error {
+	v = bytes.TrimSpace(v)
+	if v[0] == '"' {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return err
+		}
+		if b.DataType != "binary" && bindings.IsBase64(s) {
+			return errors.New("the value is a string that is valid base64, which the host turns into bytes; the signalR binding cannot take bytes (send objects)")
+		}
+		t := bytes.TrimSpace([]byte(s))
+		if !json.Valid(t) {
+			return errors.New("the value is a string that is not JSON; the signalR binding takes message or group action objects")
+		}
+		v = t
+	}
+	var items []json.RawMessage
+	if v[0] == '[' {
+		if err := json.Unmarshal(v, &items); err != nil {
+			return err
+		}
+	} else {
+		items = []json.RawMessage{v}
+	}
+	actions := make([]signalr.Action, 0, len(items))
+	for i, item := range items {
+		a, err := convertItem(item)
+		if err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+		actions = append(actions, a)
+	}
+	svc, err := h.service(b)
+	if err != nil {
+		return err
+	}
+	return svc.client.Hub(b.HubName).Apply(ctx, actions...)
+}
+
+// convertItem is the extension's SignalROutputConverter: an object with a string target and
+// an array of arguments is a message, else an object with an action is a group action.
+func convertItem(item json.RawMessage) (signalr.Action, error) {
+	item = bytes.TrimSpace(item)
+	if len(item) == 0 || item[0] != '{' {
+		return nil, errors.New("not a JSON object: the collector receives null and fails with \"Value cannot be null. (Parameter 'item')\"")
+	}
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(item, &props); err != nil {
+		return nil, err
+	}
+	get := func(name string) json.RawMessage {
+		for k, v := range props {
+			if strings.EqualFold(k, name) {
+				return bytes.TrimSpace(v)
+			}
+		}
+		return nil
+	}
+	target, args := get("target"), get("arguments")
+	if len(target) > 0 && target[0] == '"' && len(args) > 0 && args[0] == '[' {
+		var m signalr.Message
+		if err := json.Unmarshal(item, &m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	if action := get("action"); len(action) > 0 && !isNull(action) {
+		var a signalr.GroupAction
+		if err := json.Unmarshal(item, &a); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	return nil, errors.New("Unable to convert JObject to valid output binding type: expected a message {target, arguments} or a group action {action, …}")
+}
+
+// writeHTTPOutput answers the caller from the function's http output, with the host's rules
+// for named outputs and for $return.
+func (h *Host) writeHTTPOutput(w http.ResponseWriter, fn bindings.Function, res *result) {
+	out, ok := fn.Find(bindings.TypeHTTP, bindings.DirectionOut)
+	if !ok {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if out.Name == bindings.ReturnBindingName {
+		h.writeReturnHTTP(w, res.returnValue)
+		return
+	}
+	v, ok := res.outputs[out.Name]
+	if !ok || isNull(v) {
+		// The host builds an empty response object: 200 with body {}.
+		writeResponse(w, http.StatusOK, nil, "{}")
+		return
+	}
+	v = bytes.TrimSpace(v)
+	if v[0] == '"' {
+		var s string
+		_ = json.Unmarshal(v, &s)
+		v = bytes.TrimSpace([]byte(s))
+	}
+	var obj map[string]json.RawMessage
+	if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &obj) != nil {
+		h.fail(w, fn.Name, fmt.Errorf("http output %q is not a JSON object; expected {\"statusCode\":…,\"headers\":{…},\"body\":…}", out.Name))
+		return
+	}
+	status := http.StatusOK
+	if sc := field(obj, "statusCode"); !isNull(sc) {
+		n, err := strconv.Atoi(scalarText(sc))
+		if err != nil || n < 100 || n > 999 {
+			h.fail(w, fn.Name, fmt.Errorf("http output %q has statusCode %s; expected a number", out.Name, sc))
+			return
+		}
+		status = n
+	}
+	headers, err := outputHeaders(field(obj, "headers"))
+	if err != nil {
+		h.fail(w, fn.Name, fmt.Errorf("http output %q: %w", out.Name, err))
+		return
+	}
+	writeResponse(w, status, headers, bodyText(field(obj, "body"), true))
+}
+
+// writeReturnHTTP is HttpBinding.CreateResult for a $return value: statusCode, status and
+// headers count only when the object has a body key; otherwise the value is the body.
+func (h *Host) writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if v[0] == '"' {
+		var s string
+		_ = json.Unmarshal(v, &s)
+		t := bytes.TrimSpace([]byte(s))
+		if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+			writeResponse(w, http.StatusOK, nil, s)
+			return
+		}
+		v = t
+	}
+	var obj map[string]json.RawMessage
+	if v[0] != '{' || json.Unmarshal(v, &obj) != nil || field(obj, "body") == nil {
+		compact, _ := reencode(v, false)
+		writeResponse(w, http.StatusOK, map[string]string{"Content-Type": "application/json; charset=utf-8"}, string(compact))
+		return
+	}
+	status := http.StatusOK
+	for _, name := range []string{"statusCode", "status"} {
+		if sc := field(obj, name); !isNull(sc) {
+			if n, err := strconv.Atoi(scalarText(sc)); err == nil {
+				status = n
+				break
+			}
+		}
+	}
+	headers, err := outputHeaders(field(obj, "headers"))
+	if err != nil {
+		writeResponse(w, http.StatusInternalServerError, nil, err.Error())
+		return
+	}
+	writeResponse(w, status, headers, bodyText(field(obj, "body"), false))
+}
+
+func field(obj map[string]json.RawMessage, name string) json.RawMessage {
+	if v, ok := obj[name]; ok {
+		return v
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// outputHeaders copies headers with value.ToString(): non-strings become their text, and a
+// null Content-Type fails as in the host.
+func outputHeaders(raw json.RawMessage) (map[string]string, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, errors.New("headers is not a JSON object")
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if isNull(v) {
+			if strings.EqualFold(k, "Content-Type") {
+				return nil, errors.New("header Content-Type is null")
+			}
+			continue
+		}
+		out[k] = scalarText(v)
+	}
+	return out, nil
+}
+
+// bodyText writes a body as the host does: strings verbatim, objects indented (named outputs)
+// or compact ($return).
+func bodyText(raw json.RawMessage, indent bool) string {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case isNull(raw):
+		return ""
+	case raw[0] == '{' || raw[0] == '[':
+		b, err := reencode(raw, indent)
+		if err != nil {
+			return string(raw)
+		}
+		return string(b)
+	}
+	return scalarText(raw)
+}
+
+func writeResponse(w http.ResponseWriter, status int, headers map[string]string, body string) {
+	hasType := false
+	for k, v := range headers {
+		w.Header().Set(k, v)
+		hasType = hasType || strings.EqualFold(k, "Content-Type")
+	}
+	if !hasType {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// fail answers a caller whose invocation failed, as the host does: 500 and no details.
+func (h *Host) fail(w http.ResponseWriter, function string, err error) {
+	h.logger.Error("bindingstest: function failed", "function", function, "error", err.Error())
+	w.WriteHeader(http.StatusInternalServerError)
+}

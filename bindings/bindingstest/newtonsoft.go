@@ -1,0 +1,193 @@
+package bindingstest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The Functions host writes payloads with Newtonsoft.Json. These helpers reproduce its output
+// byte for byte for the values the host sends: compact objects, escaping of control characters,
+// quotes, backslashes and U+0085/U+2028/U+2029 only (no HTML escaping), and JToken.ToString()'s
+// two-space indentation.
+
+// appendNString appends s as Newtonsoft writes a JSON string.
+func appendNString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c < 0x20:
+				b = append(b, `\u00`...)
+				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u0085' || r == '\u2028' || r == '\u2029':
+			b = append(b, `\u`...)
+			b = append(b, strconv.FormatInt(int64(r)|0x10000, 16)[1:]...)
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// serialize is JsonConvert.SerializeObject(s) for a string: the host's second layer.
+func serialize(s string) []byte { return appendNString(nil, s) }
+
+// reencode rewrites a JSON value the way Newtonsoft writes the JToken it parses: compact (or
+// indented by two spaces), member order kept, strings re-escaped, numbers as written.
+func reencode(raw []byte, indent bool) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var b []byte
+	var err error
+	if b, err = reencodeValue(b, dec, indent, 0); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data after a JSON value")
+	}
+	return b, nil
+}
+
+func newline(b []byte, indent bool, depth int) []byte {
+	if !indent {
+		return b
+	}
+	b = append(b, '\n')
+	return append(b, strings.Repeat("  ", depth)...)
+}
+
+func reencodeValue(b []byte, dec *json.Decoder, indent bool, depth int) ([]byte, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		closing := byte('}')
+		if t == '[' {
+			closing = ']'
+		}
+		b = append(b, byte(t))
+		n := 0
+		for dec.More() {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = newline(b, indent, depth+1)
+			if t == '{' {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				b = appendNString(b, k.(string))
+				b = append(b, ':')
+				if indent {
+					b = append(b, ' ')
+				}
+			}
+			if b, err = reencodeValue(b, dec, indent, depth+1); err != nil {
+				return nil, err
+			}
+			n++
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			b = newline(b, indent, depth)
+		}
+		return append(b, closing), nil
+	case string:
+		return appendNString(b, t), nil
+	case json.Number:
+		return append(b, t...), nil
+	case bool:
+		return strconv.AppendBool(b, t), nil
+	case nil:
+		return append(b, "null"...), nil
+	}
+	return nil, errors.New("unexpected JSON token")
+}
+
+// formatDateTime is Newtonsoft's ISO format for a UTC DateTime: seven fraction digits with
+// trailing zeros dropped, and Z.
+func formatDateTime(t time.Time) string {
+	t = t.UTC()
+	s := t.Format("2006-01-02T15:04:05")
+	frac := t.Nanosecond() / 100
+	if frac != 0 {
+		f := strconv.Itoa(frac + 10000000)[1:]
+		s += "." + strings.TrimRight(f, "0")
+	}
+	return s + "Z"
+}
+
+// object builds a JSON object with unique keys compared ignoring case (the host's binding data
+// dictionaries are case-insensitive), in insertion order.
+type object struct {
+	keys   []string
+	values [][]byte
+}
+
+func (o *object) has(k string) bool {
+	for _, x := range o.keys {
+		if strings.EqualFold(x, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// add sets k unless a key equal ignoring case is already present.
+func (o *object) add(k string, v []byte) {
+	if v == nil || o.has(k) {
+		return
+	}
+	o.keys = append(o.keys, k)
+	o.values = append(o.values, v)
+}
+
+func (o *object) append(b []byte) []byte {
+	b = append(b, '{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNString(b, k)
+		b = append(b, ':')
+		b = append(b, o.values[i]...)
+	}
+	return append(b, '}')
+}
+
+func (o *object) bytes() []byte { return o.append(nil) }
