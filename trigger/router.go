@@ -275,7 +275,7 @@ func (inv *Invocation) writeResponse(w http.ResponseWriter, result any, herr err
 			body, _ = inv.Completion(nil, errors.New("the hub method result could not be encoded"))
 		}
 		h := w.Header()
-		if inv.proto.Binary() {
+		if inv.protocol().Binary() {
 			h.Set("Content-Type", ContentTypeMessagePack)
 		} else {
 			h.Set("Content-Type", ContentTypeJSON)
@@ -305,15 +305,20 @@ func (inv *Invocation) Completion(result any, err error) ([]byte, error) {
 	} else {
 		m.Result, m.HasResult = hubproto.ValueOf(result), true
 	}
-	proto := inv.proto
-	if proto == nil {
-		proto = hubproto.JSON
-	}
-	b, encErr := proto.AppendFrame(nil, &m)
+	b, encErr := inv.protocol().AppendFrame(nil, &m)
 	if encErr != nil {
 		return nil, fmt.Errorf("trigger: encoding the result: %w", cause(encErr))
 	}
 	return b, nil
+}
+
+// protocol is the request's hub protocol; JSON for an Invocation built by
+// hand (from a host-delivered InvocationContext).
+func (inv *Invocation) protocol() hubproto.Protocol {
+	if inv.proto == nil {
+		return hubproto.JSON
+	}
+	return inv.proto
 }
 
 type ctxKey struct{}
