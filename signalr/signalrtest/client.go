@@ -120,12 +120,10 @@ func (s *Server) serveNegotiate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// negotiatedExpired reports a negotiation whose transport never came. Read
-// under Server.mu; state is only advanced from negotiated under both locks.
+// negotiatedExpired reports a negotiation whose transport never came. It takes
+// no lock, so it may run under Server.mu (locks order conn.mu before Server.mu).
 func (c *conn) negotiatedExpired(now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state == stateNegotiated && now.Sub(c.created) > negotiateExpiry
+	return !c.claimed.Load() && now.Sub(c.created) > negotiateExpiry
 }
 
 // clientQuery is the X-ASRS-Client-Query value: the raw query with its leading

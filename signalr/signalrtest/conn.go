@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -72,7 +73,8 @@ type conn struct {
 	claims    []claim
 	query     string // X-ASRS-Client-Query value
 	created   time.Time
-	wantState bool // negotiate asked for stateful reconnect
+	wantState bool        // negotiate asked for stateful reconnect
+	claimed   atomic.Bool // a transport request arrived; readable under Server.mu
 
 	// groups is guarded by Server.mu.
 	groups map[string]uint8
@@ -149,6 +151,7 @@ func (c *conn) protoName() string {
 
 // attach binds the first transport and starts the timer.
 func (c *conn) attachLocked(t transportKind) {
+	c.claimed.Store(true)
 	c.transport = t
 	c.state = stateConnecting
 	now := time.Now()

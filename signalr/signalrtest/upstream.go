@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -167,12 +168,17 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 
 	resp, err := s.upstream.Do(req)
 	if err != nil {
+		// The URL may carry a function key (?code=…): keep it out of errors and logs.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = redactURL(target)
+		}
 		call.Err = err.Error()
 		s.recordUpstream(call)
 		if s.ctx.Err() != nil {
 			return
 		}
-		s.log.Warn("signalrtest: upstream request failed", "url", target, "hub", c.hub, "event", ev, "err", err)
+		s.log.Warn("signalrtest: upstream request failed", "url", redactURL(target), "hub", c.hub, "event", ev, "err", err)
 		msg := "Invocation failed, error: " + err.Error() + "."
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = "Invocation failed, response cancelled."
@@ -201,7 +207,7 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 		c.mu.Unlock()
 	default:
 		if err := c.writeRecords(reply); err != nil {
-			s.log.Warn("signalrtest: upstream reply is not a hub message", "hub", c.hub, "event", ev, "err", err)
+			s.log.Warn("signalrtest: upstream reply is not a hub message", "url", redactURL(target), "hub", c.hub, "event", ev, "err", err)
 			c.completeInvocation(j, "Invocation failed, error: "+err.Error()+".")
 		}
 	}
@@ -227,4 +233,17 @@ func disconnectedBody(errMsg string) []byte {
 	}
 	b, _ := json.Marshal(errMsg)
 	return []byte(`{"Type":11,"Error":` + string(b) + `}`)
+}
+
+// redactURL drops the query, which may hold a function key.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "REDACTED"
+	}
+	u.User = nil
+	return u.String()
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -213,4 +215,38 @@ func TestUpstreamManagedIdentityAuth(t *testing.T) {
 	_, err := jwt.ParseWithClaims(strings.TrimPrefix(auth, "Bearer "), claims, func(*jwt.Token) (any, error) { return []byte(DefaultAccessKey), nil })
 	require.NoError(t, err)
 	assert.Equal(t, "api://my-func", claims["aud"])
+}
+
+func TestUpstreamFailureHidesFunctionKey(t *testing.T) {
+	dead := newUpstream(t, nil)
+	addr := dead.srv.URL
+	dead.srv.Close() // nothing listens there any more
+	var logs strings.Builder
+	s := newTestServer(t, &Options{
+		Upstream: []UpstreamTemplate{{UrlTemplate: addr + "/runtime/webhooks/signalr?code=SECRETKEY"}},
+		Logger:   slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil)),
+	})
+	c := connectWS(t, s, "chat", "", hubproto.JSON)
+	c.send(&hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "0", Target: "x"})
+	m := c.readType(hubproto.TypeCompletion)
+	assert.True(t, strings.HasPrefix(m.Error, "Invocation failed, error: "), m.Error)
+	assert.NotContains(t, m.Error, "SECRETKEY")
+	for _, call := range s.UpstreamCalls() {
+		assert.NotContains(t, call.Err, "SECRETKEY")
+	}
+	s.Close()
+	assert.NotContains(t, logs.String(), "SECRETKEY")
+	assert.Contains(t, logs.String(), "upstream request failed")
+}
+
+// syncWriter serialises writes from the server's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
