@@ -2,31 +2,43 @@
 // to an application in serverless mode: a client connected, disconnected,
 // or called a hub method with send() or invoke().
 //
-// Parse decodes and authenticates one request into an Invocation. Router is
-// an http.Handler that does the same and dispatches to typed handlers
-// registered per hub and event, the Go counterpart of the Functions
-// extension's class-based ServerlessHub, answering exactly as the extension
-// does, including the Completion message an invoke() caller waits for.
+// Router is an http.Handler for the upstream URL, the Go counterpart of the
+// Functions extension's class-based ServerlessHub. It authenticates each
+// request, dispatches it to the typed handler registered for its hub and
+// event, and answers exactly as the extension does, including the Completion
+// message an invoke() caller waits for:
 //
-//	r := trigger.NewRouter(trigger.RouterOptions{AccessKeys: []string{key}})
+//	r := trigger.NewRouter(trigger.RouterOptions{AccessKeys: keys})
 //	r.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error { return nil })
 //	r.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
 //		return text, nil
 //	})
 //	http.Handle("/runtime/webhooks/signalr", r)
 //
+// Handler signatures are checked once, at registration; arguments are
+// decoded from JSON or MessagePack alike with encoding/json rules. Use adds
+// middleware (logging, authorization filters); FromContext returns the
+// Invocation being served; Invocation.Reply sends back to the caller through
+// the REST API, the way to answer a send().
+//
+// Parse is the lower-level entry point: it decodes and authenticates one
+// request into an Invocation, and Invocation.WriteResponse answers it as
+// Router would. Its errors wrap ErrNotSignalRRequest, ErrInvalidSignature,
+// ErrUnsupportedContentType, ErrTooLarge or ErrMalformedBody.
+//
 // # Signature
 //
 // Each request carries X-ASRS-Signature: one "sha256=<hex>" entry per
 // access key of the service (primary and secondary), each the HMAC-SHA256 of
 // the connection id. A request is accepted when any entry matches any
-// configured key. Verification is on by default, even when the application
-// talks to the service with Microsoft Entra ID; turning it off takes
-// InsecureSkipSignature.
+// configured key. Verification is on by default, also when the application
+// reaches the service with Microsoft Entra ID (where the C# extension turns
+// it off silently); turning it off takes InsecureSkipSignature.
 //
 // # Functions host
 //
-// Under the Azure Functions host the extension does this work and the custom
-// handler receives an InvocationContext as JSON; it has the same PascalCase
-// names and can be decoded with encoding/json.
+// Under the Azure Functions host the extension does this work and a custom
+// handler receives an InvocationContext as JSON, with the same PascalCase
+// names; decode it with encoding/json and run it through the same handlers
+// with Router.Dispatch.
 package trigger

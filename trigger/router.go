@@ -224,6 +224,29 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
+// ErrNoHandler is returned by Dispatch when no handler is registered for
+// the invocation's hub, category and event.
+var ErrNoHandler = errors.New("trigger: no handler registered")
+
+// Dispatch runs the middleware and the handler registered for inv's hub,
+// category and event, without HTTP and without a signature check: for
+// invocations that arrive another way, such as the InvocationContext a
+// Functions host delivers to a signalRTrigger function
+// (&trigger.Invocation{InvocationContext: c}). A panicking handler returns
+// an error.
+func (r *Router) Dispatch(ctx context.Context, inv *Invocation) (result any, err error) {
+	req := request{hub: inv.Hub, category: inv.Category, event: inv.Event}
+	if err := req.checkKnown(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoHandler, err)
+	}
+	rt := r.lookup(req)
+	if rt == nil {
+		return nil, fmt.Errorf("%w for hub %.100q, category %s, event %.100q", ErrNoHandler, inv.Hub, inv.Category, inv.Event)
+	}
+	inv.route = rt
+	return r.run(NewContext(ctx, inv), inv)
+}
+
 // run calls the middleware chain and handler, turning a panic into an error
 // so one bad handler cannot take the connection down silently.
 func (r *Router) run(ctx context.Context, inv *Invocation) (result any, err error) {

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -75,4 +76,36 @@ func TestWriteResponse(t *testing.T) {
 			assert.Equal(t, tt.status, w.Code)
 		})
 	}
+}
+
+func TestRouterDispatch(t *testing.T) {
+	r := NewRouter(RouterOptions{})
+	r.OnMessage("chat", "add", func(_ context.Context, inv *Invocation, a, b int) (int, error) { return a + b, nil })
+	r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
+		got, ok := FromContext(ctx)
+		if !ok || got != inv {
+			return errors.New("no invocation in context")
+		}
+		return nil
+	})
+	// As a Functions host delivers it: PascalCase JSON.
+	var c InvocationContext
+	require.NoError(t, json.Unmarshal([]byte(`{"Arguments":[2,3],"Category":"messages","Event":"Add","Hub":"Chat","ConnectionId":"c"}`), &c))
+	res, err := r.Dispatch(t.Context(), &Invocation{InvocationContext: c})
+	require.NoError(t, err)
+	assert.Equal(t, 5, res)
+
+	_, err = r.Dispatch(t.Context(), &Invocation{InvocationContext: InvocationContext{Category: "connections", Event: "connected", Hub: "chat"}})
+	require.NoError(t, err)
+
+	_, err = r.Dispatch(t.Context(), &Invocation{InvocationContext: InvocationContext{Category: "messages", Event: "nope", Hub: "chat"}})
+	assert.ErrorIs(t, err, ErrNoHandler)
+	_, err = r.Dispatch(t.Context(), &Invocation{InvocationContext: InvocationContext{Category: "other", Event: "add", Hub: "chat"}})
+	assert.ErrorIs(t, err, ErrNoHandler)
+	assert.ErrorIs(t, err, ErrNotSignalRRequest)
+
+	_, err = r.Dispatch(t.Context(), &Invocation{InvocationContext: InvocationContext{Arguments: []json.RawMessage{json.RawMessage(`"x"`)}, Category: "messages", Event: "add", Hub: "chat"}})
+	var ae *ArgumentError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, -1, ae.Index)
 }
