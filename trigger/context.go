@@ -14,10 +14,10 @@ import (
 // Arguments holds the invocation arguments in JSON form (messages category
 // only). Error is the disconnect reason (disconnected event only; empty on a
 // clean close). Headers holds every request header, duplicate values
-// comma-joined, except Authorization; Query holds the client's connect query
-// with repeated keys comma-joined and access_token removed; Claims holds the
-// user's claims, the first value winning for a repeated type. The client's
-// bearer token is dropped because it is a secret.
+// comma-joined; Query holds the client's connect query with repeated keys
+// comma-joined; Claims holds the user's claims, the first value winning for
+// a repeated type. Parse leaves credentials out: the Authorization and
+// X-ASRS-Signature headers and the client's access_token.
 type InvocationContext struct {
 	Arguments    []json.RawMessage `json:"Arguments"`
 	Error        string            `json:"Error"`

@@ -75,7 +75,7 @@ type ParseOptions struct {
 	// InsecureSkipSignature turns signature verification off. Only for an
 	// endpoint that something else authenticates.
 	InsecureSkipSignature bool
-	// MaxBodySize caps the request body in bytes; 0 means
+	// MaxBodySize caps the request body in bytes; zero or less means
 	// DefaultMaxBodySize.
 	MaxBodySize int64
 }
@@ -359,14 +359,15 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 	return inv, nil
 }
 
-// headerMap copies the request headers, comma-joining repeated values, and
-// drops Authorization (a bearer token is a secret) and the access_token of
-// the client query.
+// headerMap copies the request headers, comma-joining repeated values. It
+// drops the credentials: Authorization (a bearer token), X-ASRS-Signature
+// (it would let anyone replay requests for the connection; it is verified
+// already) and the access_token of the client query.
 func headerMap(h http.Header) map[string]string {
 	m := make(map[string]string, len(h))
 	for k, vs := range h {
 		switch k {
-		case "Authorization":
+		case "Authorization", hSignature:
 			continue
 		case "X-Asrs-Client-Query":
 			m[k] = stripAccessToken(strings.Join(vs, ","))

@@ -28,7 +28,8 @@ type RouterOptions struct {
 	// InsecureSkipSignature turns signature verification off. Only for an
 	// endpoint that something else authenticates.
 	InsecureSkipSignature bool
-	// MaxBodySize caps request bodies in bytes; 0 means DefaultMaxBodySize.
+	// MaxBodySize caps request bodies in bytes; zero or less means
+	// DefaultMaxBodySize.
 	MaxBodySize int64
 	// Logger receives rejected requests and handler failures; nil logs
 	// nothing.
