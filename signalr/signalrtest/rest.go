@@ -226,6 +226,8 @@ func (s *Server) route(q *restReq) {
 		s.restClose(q, "all", "")
 	case n == 1 && sg[0] == ":generateToken":
 		s.restGenerateToken(q)
+	case n == 1 && sg[0] == ":execute":
+		s.restExecute(q)
 
 	case is(0, "users") && n == 2:
 		switch m {
