@@ -28,7 +28,7 @@ type filterExpr func(*connView) (filterValue, error)
 // parseFilter compiles the OData subset the service documents for :execute:
 // userId, connectionId and groups; eq, ne, in; startswith, endswith, contains,
 // tolower, toupper; and, or, not and parentheses. Strings use single quotes
-// with ” as an escaped quote.
+// in which a doubled quote stands for one.
 func parseFilter(src string) (func(*connView) (bool, error), error) {
 	if strings.TrimSpace(src) == "" {
 		return func(*connView) (bool, error) { return true, nil }, nil
