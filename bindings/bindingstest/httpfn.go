@@ -46,10 +46,14 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, fn bind
 		return
 	}
 	if err := h.applyOutputs(r.Context(), fn, res); err != nil {
+		h.markFailed(id, err)
 		h.fail(w, fn.Name, err)
 		return
 	}
-	h.writeHTTPOutput(w, fn, res)
+	if err := h.writeHTTPOutput(w, fn, res); err != nil {
+		h.markFailed(id, err)
+		h.fail(w, fn.Name, err)
+	}
 }
 
 // forward passes the raw request to the handler (enableForwardingHttpRequest and

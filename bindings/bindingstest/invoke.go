@@ -96,6 +96,7 @@ func (h *Host) call(ctx context.Context, fn bindings.Function, id string, payloa
 			}
 		}
 	}
+	mergeReturnValue(fn, res)
 	for _, l := range res.logs {
 		h.logger.Info(l, "function", fn.Name, "invocationId", id)
 	}
@@ -142,24 +143,9 @@ func scalarText(v json.RawMessage) string {
 	return string(v)
 }
 
-// applyOutputs carries out the non-HTTP outputs after a successful invocation. Without a
-// $return binding, an object ReturnValue's keys become outputs (unless the trigger takes the
-// return value, as the SignalR trigger does).
+// applyOutputs carries out the non-HTTP outputs after a successful invocation.
 func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *result) error {
-	outputs := map[string]json.RawMessage{}
-	for k, v := range res.outputs {
-		outputs[k] = v
-	}
-	_, hasReturn := findBinding(fn, bindings.ReturnBindingName)
-	trig, _ := fn.Trigger()
-	if !hasReturn && !trig.Is(bindings.TypeSignalRTrigger) && len(res.returnValue) > 0 && bytes.TrimSpace(res.returnValue)[0] == '{' {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(res.returnValue, &obj) == nil {
-			for k, v := range obj {
-				outputs[k] = v
-			}
-		}
-	}
+	outputs := res.outputs
 	for _, b := range fn.Bindings {
 		if b.Direction != bindings.DirectionOut || b.Is(bindings.TypeHTTP) {
 			continue
@@ -181,6 +167,27 @@ func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *resu
 		}
 	}
 	return nil
+}
+
+// mergeReturnValue copies an object ReturnValue's keys into the outputs, overwriting, when the
+// function has no $return binding and its trigger does not take the return value itself
+// (WorkerFunctionInvoker.HandleOutputDictionary).
+func mergeReturnValue(fn bindings.Function, res *result) {
+	_, hasReturn := findBinding(fn, bindings.ReturnBindingName)
+	trig, _ := fn.Trigger()
+	if hasReturn || trig.Is(bindings.TypeSignalRTrigger) || len(res.returnValue) == 0 || bytes.TrimSpace(res.returnValue)[0] != '{' {
+		return
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(res.returnValue, &obj) != nil {
+		return
+	}
+	if res.outputs == nil {
+		res.outputs = map[string]json.RawMessage{}
+	}
+	for k, v := range obj {
+		res.outputs[k] = v
+	}
 }
 
 func findBinding(fn bindings.Function, name string) (bindings.Binding, bool) {
@@ -272,21 +279,20 @@ func convertItem(item json.RawMessage) (signalr.Action, error) {
 
 // writeHTTPOutput answers the caller from the function's http output, with the host's rules
 // for named outputs and for $return.
-func (h *Host) writeHTTPOutput(w http.ResponseWriter, fn bindings.Function, res *result) {
+func (h *Host) writeHTTPOutput(w http.ResponseWriter, fn bindings.Function, res *result) error {
 	out, ok := fn.Find(bindings.TypeHTTP, bindings.DirectionOut)
 	if !ok {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	if out.Name == bindings.ReturnBindingName {
-		h.writeReturnHTTP(w, res.returnValue)
-		return
+		return writeReturnHTTP(w, res.returnValue)
 	}
 	v, ok := res.outputs[out.Name]
 	if !ok || isNull(v) {
 		// The host builds an empty response object: 200 with body {}.
 		writeResponse(w, http.StatusOK, nil, "{}")
-		return
+		return nil
 	}
 	v = bytes.TrimSpace(v)
 	if v[0] == '"' {
@@ -296,33 +302,31 @@ func (h *Host) writeHTTPOutput(w http.ResponseWriter, fn bindings.Function, res 
 	}
 	var obj map[string]json.RawMessage
 	if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &obj) != nil {
-		h.fail(w, fn.Name, fmt.Errorf("http output %q is not a JSON object; expected {\"statusCode\":…,\"headers\":{…},\"body\":…}", out.Name))
-		return
+		return fmt.Errorf("http output %q is not a JSON object; expected {\"statusCode\":…,\"headers\":{…},\"body\":…}", out.Name)
 	}
 	status := http.StatusOK
 	if sc := field(obj, "statusCode"); !isNull(sc) {
 		n, err := strconv.Atoi(scalarText(sc))
 		if err != nil || n < 100 || n > 999 {
-			h.fail(w, fn.Name, fmt.Errorf("http output %q has statusCode %s; expected a number", out.Name, sc))
-			return
+			return fmt.Errorf("http output %q has statusCode %s; expected a number", out.Name, sc)
 		}
 		status = n
 	}
 	headers, err := outputHeaders(field(obj, "headers"))
 	if err != nil {
-		h.fail(w, fn.Name, fmt.Errorf("http output %q: %w", out.Name, err))
-		return
+		return fmt.Errorf("http output %q: %w", out.Name, err)
 	}
 	writeResponse(w, status, headers, bodyText(field(obj, "body"), true))
+	return nil
 }
 
 // writeReturnHTTP is HttpBinding.CreateResult for a $return value: statusCode, status and
 // headers count only when the object has a body key; otherwise the value is the body.
-func (h *Host) writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) {
+func writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) error {
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	if v[0] == '"' {
 		var s string
@@ -330,7 +334,7 @@ func (h *Host) writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) {
 		t := bytes.TrimSpace([]byte(s))
 		if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
 			writeResponse(w, http.StatusOK, nil, s)
-			return
+			return nil
 		}
 		v = t
 	}
@@ -338,7 +342,7 @@ func (h *Host) writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) {
 	if v[0] != '{' || json.Unmarshal(v, &obj) != nil || field(obj, "body") == nil {
 		compact, _ := reencode(v, false)
 		writeResponse(w, http.StatusOK, map[string]string{"Content-Type": "application/json; charset=utf-8"}, string(compact))
-		return
+		return nil
 	}
 	status := http.StatusOK
 	for _, name := range []string{"statusCode", "status"} {
@@ -351,10 +355,10 @@ func (h *Host) writeReturnHTTP(w http.ResponseWriter, v json.RawMessage) {
 	}
 	headers, err := outputHeaders(field(obj, "headers"))
 	if err != nil {
-		writeResponse(w, http.StatusInternalServerError, nil, err.Error())
-		return
+		return fmt.Errorf("$return: %w", err)
 	}
 	writeResponse(w, status, headers, bodyText(field(obj, "body"), false))
+	return nil
 }
 
 func field(obj map[string]json.RawMessage, name string) json.RawMessage {
@@ -420,6 +424,18 @@ func writeResponse(w http.ResponseWriter, status int, headers map[string]string,
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// markFailed records that the host failed invocation id after the handler answered.
+func (h *Host) markFailed(id string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.invocations) - 1; i >= 0; i-- {
+		if h.invocations[i].ID == id {
+			h.invocations[i].Err = err.Error()
+			return
+		}
+	}
 }
 
 // fail answers a caller whose invocation failed, as the host does: 500 and no details.

@@ -92,6 +92,7 @@ func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Bind
 		return nil, err
 	}
 	if err := h.applyOutputs(r.Context(), fn, res); err != nil {
+		h.markFailed(id, err)
 		h.logger.Error("bindingstest: function failed", "function", fn.Name, "error", err.Error())
 		return nil, err
 	}
