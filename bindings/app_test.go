@@ -439,3 +439,48 @@ func TestServeSignalRTrigger(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
 	assert.Contains(t, w.Body.String(), "is not triggered by SignalR")
 }
+
+func TestRunCommands(t *testing.T) {
+	app := chatApp(t, nil)
+	dir := t.TempDir()
+	require.NoError(t, app.Run([]string{"functionjson", dir}))
+	require.NoError(t, app.Run([]string{"functionjson", "-check", dir}))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "host.json"), []byte("{}"), 0o644))
+	require.ErrorContains(t, app.Run([]string{"functionjson", "-check", dir}), "host.json differs")
+	require.ErrorContains(t, app.Run([]string{"functionjson"}), "needs one directory")
+	require.ErrorContains(t, app.Run([]string{"functionjson", "-nope", dir}), "usage")
+	require.ErrorContains(t, app.Run([]string{"serve"}), `unknown command "serve"`)
+	t.Setenv(bindings.PortEnv, "")
+	t.Setenv(bindings.LegacyPortEnv, "")
+	require.ErrorContains(t, app.Run(nil), "is not set")
+}
+
+func TestListenAndServeLegacyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, ln.Close())
+	t.Setenv(bindings.PortEnv, "")
+	t.Setenv(bindings.LegacyPortEnv, port)
+	app := chatApp(t, nil)
+	done := make(chan error, 1)
+	go func() { done <- app.ListenAndServe() }()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 10*time.Second, 20*time.Millisecond)
+	// SIGINT to ourselves ends it gracefully, as the host's shutdown does.
+	p, err := os.FindProcess(os.Getpid())
+	require.NoError(t, err)
+	require.NoError(t, p.Signal(os.Interrupt))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("ListenAndServe did not return after SIGINT")
+	}
+}
