@@ -287,6 +287,10 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && jsonSafeWord(load64(s, i)) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -326,4 +330,21 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// load64 reads eight bytes of s from i; the compiler merges the byte loads into one.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// jsonSafeWord reports whether eight bytes are all printable ASCII other than '"' and '\\',
+// testing them at once (the classic has-zero-byte and has-less-than bit tricks, which never
+// miss a match; a false alarm only takes the byte-wise path).
+func jsonSafeWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	control := (w - 0x20*ones) & ^w & highs
+	return (w&highs)|control|hasZero(w^('"'*ones))|hasZero(w^('\\'*ones)) == 0
 }
