@@ -120,7 +120,9 @@ func New(client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
 //
 // With an access key it does no I/O. Under Microsoft Entra ID it may fetch the temporary key
 // (GET /api/v1/auth/accessKey) or, if that fails, call POST /api/hubs/{hub}/:generateToken; a
-// service failure is then reported as an *azcore.ResponseError inside the returned error.
+// service failure is then reported as a *KeyError wrapping the *azcore.ResponseError. A key
+// due for refresh keeps serving while one background request, bounded to 30 seconds, renews it;
+// callers that must wait for a key share one request and stop waiting when ctx ends.
 func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (ConnectionInfo, error) {
 	if n == nil || n.client == nil {
 		return ConnectionInfo{}, errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil)")
