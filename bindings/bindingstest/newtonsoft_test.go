@@ -1,0 +1,106 @@
+package bindingstest
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAppendNString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"hi", `"hi"`},
+		{`a"b\c`, `"a\"b\\c"`},
+		{"line\nbreak\r\ttab\b\f", `"line\nbreak\r\ttab\b\f"`},
+		{"\x01", `"\u0001"`},
+		{"<tag>&amp;", `"<tag>&amp;"`}, // no HTML escaping, unlike encoding/json
+		{"é😀", `"é😀"`},
+		{"\u2028\u2029\u0085", `"\u2028\u2029\u0085"`},
+		{"bad\xffbyte", `"bad\ufffdbyte"`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, string(appendNString(nil, tt.in)), "%q", tt.in)
+		var back string
+		require.NoError(t, json.Unmarshal(appendNString(nil, tt.in), &back))
+	}
+}
+
+func TestReencode(t *testing.T) {
+	compact, err := reencode([]byte(`{ "b": [1, 2.50, {"c": null}], "a": "<x>", "e": {}, "f": [] }`), false)
+	require.NoError(t, err)
+	assert.Equal(t, `{"b":[1,2.50,{"c":null}],"a":"<x>","e":{},"f":[]}`, string(compact), "member order and number text kept")
+
+	indented, err := reencode([]byte(`{"url":"https://h/client/?hub=chat","accessToken":"t","n":[1,true]}`), true)
+	require.NoError(t, err)
+	assert.Equal(t, "{\n  \"url\": \"https://h/client/?hub=chat\",\n  \"accessToken\": \"t\",\n  \"n\": [\n    1,\n    true\n  ]\n}", string(indented))
+
+	for _, bad := range []string{`{`, `{"a":1} x`, ``, `[1,]`} {
+		_, err := reencode([]byte(bad), false)
+		assert.Error(t, err, bad)
+	}
+}
+
+func TestFormatDateTime(t *testing.T) {
+	assert.Equal(t, "2026-11-23T13:14:03.1234567Z", formatDateTime(time.Date(2026, 11, 23, 13, 14, 3, 123456789, time.UTC)))
+	assert.Equal(t, "2026-11-23T13:14:03.5Z", formatDateTime(time.Date(2026, 11, 23, 13, 14, 3, 500000000, time.UTC)))
+	assert.Equal(t, "2026-11-23T13:14:03Z", formatDateTime(time.Date(2026, 11, 23, 14, 14, 3, 0, time.FixedZone("CET", 3600))))
+}
+
+func TestObjectKeysIgnoreCase(t *testing.T) {
+	var o object
+	o.add("Query", []byte(`1`))
+	o.add("query", []byte(`2`))
+	o.add("x", nil)
+	assert.Equal(t, `{"Query":1}`, string(o.bytes()))
+}
+
+// FuzzReencode checks that whatever Newtonsoft-style output is produced is valid JSON equal in
+// value to the input.
+func FuzzReencode(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c"}]}`, `"\u2028"`, `[[],{}]`, `1e5`, `"\ud800"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, indent := range []bool{false, true} {
+			out, err := reencode(raw, indent)
+			if err != nil {
+				continue
+			}
+			if !json.Valid(out) {
+				t.Fatalf("reencode(%q) = %q, not valid JSON", raw, out)
+			}
+			var a, b any
+			if json.Unmarshal(raw, &a) == nil && json.Unmarshal(out, &b) == nil {
+				assert.Equal(t, a, b)
+			}
+		}
+	})
+}
+
+// FuzzHandlerOutputs feeds arbitrary output values to the host's output readers: they must
+// accept or reject, never panic.
+func FuzzHandlerOutputs(f *testing.F) {
+	for _, s := range []string{`{"statusCode":"201","headers":{"a":["b"]},"body":{"x":1}}`, `"{\"statusCode\":202}"`,
+		`[{"target":"t","arguments":[]},{"action":"add","groupName":"g","userId":"u"}]`, `"dGVzdA=="`, `null`, `{"body":null,"status":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		res := &result{outputs: map[string]json.RawMessage{"res": raw}, returnValue: raw}
+		_ = (&Host{}).writeHTTPOutput(httptest.NewRecorder(), httpFunction(), res)
+		_ = writeReturnHTTP(httptest.NewRecorder(), raw)
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for _, it := range items {
+				_, _ = convertItem(it)
+			}
+		}
+		_, _ = convertItem(raw)
+		_ = scalarText(raw)
+	})
+}
