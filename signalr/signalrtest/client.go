@@ -1,9 +1,11 @@
 package signalrtest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -254,7 +256,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		return
 	}
 	defer s.wg.Done()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	ws, err := websocket.Accept(smallHijacker{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		c.finish("")
 		return
@@ -273,8 +275,19 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		_ = ws.Close(websocket.StatusPolicyViolation, "the connection cannot be resumed")
 		return
 	}
+	// Read on a fresh goroutine and let the HTTP handler's goroutine, whose
+	// stack grew while serving the request, end: an idle connection then costs
+	// one small stack.
+	if !s.spawn(func() { c.readWS(ws) }) {
+		_ = ws.CloseNow()
+		c.finish("")
+	}
+}
+
+// readWS feeds the client's frames to the connection until the socket fails.
+func (c *conn) readWS(ws *websocket.Conn) {
 	for {
-		_, rd, err := ws.Reader(s.ctx)
+		_, rd, err := ws.Reader(c.s.ctx)
 		if err != nil {
 			c.wsLost(ws, err)
 			return
@@ -294,6 +307,41 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 		}
 	}
 }
+
+// smallHijacker hands coder/websocket small bufio buffers instead of the 4 KiB
+// pair net/http gives a hijacker, which it would keep for the connection's
+// life: idle connections are the emulator's main memory cost.
+type smallHijacker struct{ http.ResponseWriter }
+
+func (h smallHijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+func (h smallHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		_ = nc.Close()
+		return nil, nil, err
+	}
+	var src io.Reader = nc
+	n := brw.Reader.Buffered()
+	if n > 0 { // bytes the client sent right after the upgrade request
+		b, _ := brw.Reader.Peek(n)
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc)
+	}
+	br := bufio.NewReaderSize(src, max(wsReadBuffer, n))
+	if n > 0 {
+		_, _ = br.Peek(n) // buffered, so the upgrader sees them as buffered data
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, wsWriteBuffer)), nil
+}
+
+// Buffer sizes of a WebSocket connection; frames larger than them bypass the buffers.
+const (
+	wsReadBuffer  = 512
+	wsWriteBuffer = 1024
+)
 
 func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, c *conn) {
 	if err := c.claimTransport(transportSSE, r.URL.RawQuery); err != nil {

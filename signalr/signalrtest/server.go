@@ -84,9 +84,11 @@ type Server struct {
 	handler  http.Handler
 	upstream *http.Client
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine the server starts
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // every goroutine the server starts
+	lifeMu   sync.RWMutex
+	stopping bool // guarded by lifeMu: Close has begun
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -220,6 +222,9 @@ func (s *Server) Close() {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	s.lifeMu.Lock()
+	s.stopping = true // no goroutine starts from now on, so wg.Wait below is final
+	s.lifeMu.Unlock()
 
 	s.cancel()
 	for _, c := range conns {
@@ -379,9 +384,9 @@ func (s *Server) spawn(f func()) bool {
 // track counts the calling goroutine (a long-lived handler) for Close; the
 // caller must call s.wg.Done when it returns.
 func (s *Server) track() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	s.lifeMu.RLock() // a read lock: broadcasts start many writers at once
+	defer s.lifeMu.RUnlock()
+	if s.stopping {
 		return false
 	}
 	s.wg.Add(1)
