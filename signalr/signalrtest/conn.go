@@ -53,8 +53,11 @@ const (
 	maxPending = 16 << 20
 	// maxInput bounds one incomplete inbound record.
 	maxInput = 16 << 20
-	// keepBuffer is the largest buffer kept for reuse after a flush.
+	// keepBuffer is the largest pooled read buffer kept for reuse.
 	keepBuffer = 64 << 10
+	// keepConnBuffer is the largest buffer a connection keeps for itself
+	// between messages: idle connections must stay small.
+	keepConnBuffer = 2 << 10
 	// ackDelay is how long received messages wait to be acknowledged, batching
 	// acks like the JS client does.
 	ackDelay = 500 * time.Millisecond
@@ -289,7 +292,7 @@ func (c *conn) takePendingLocked() []byte {
 }
 
 func (c *conn) recycleLocked(b []byte) {
-	if cap(b) <= keepBuffer {
+	if cap(b) <= keepConnBuffer {
 		c.spare = b[:0]
 	}
 }
@@ -521,7 +524,7 @@ func (c *conn) receive(data []byte) {
 	// Keep only the unparsed tail; parsed messages were copied where kept.
 	rest := copy(c.inbuf, buf)
 	c.inbuf = c.inbuf[:rest]
-	if rest == 0 && cap(c.inbuf) > keepBuffer {
+	if rest == 0 && cap(c.inbuf) > keepConnBuffer {
 		c.inbuf = nil
 	}
 }
