@@ -23,6 +23,8 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 func noop(context.Context, *bindings.Invocation) error { return nil }
 
 // chatApp declares the functions of the golden files in testdata/functions.
@@ -30,6 +32,9 @@ func chatApp(t testing.TB, opts *bindings.AppOptions) *bindings.App {
 	t.Helper()
 	if opts == nil {
 		opts = &bindings.AppOptions{ExecutablePath: "chat"}
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
 	}
 	app := bindings.NewApp(opts)
 	require.NoError(t, app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{
@@ -325,7 +330,7 @@ func TestServeRouting(t *testing.T) {
 }
 
 func TestForwardedRequests(t *testing.T) {
-	app := bindings.NewApp(&bindings.AppOptions{EnableForwardingHTTPRequest: true})
+	app := bindings.NewApp(&bindings.AppOptions{EnableForwardingHTTPRequest: true, Logger: quiet})
 	require.NoError(t, app.HTTP("item", &bindings.HTTPOptions{Route: "items/{id:int}", Methods: []string{"get", "put"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			req, err := inv.HTTPRequest()
@@ -408,7 +413,7 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 }
 
 func TestServeSignalRTrigger(t *testing.T) {
-	app := bindings.NewApp(nil)
+	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
 	require.NoError(t, app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
 		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message", "options"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {

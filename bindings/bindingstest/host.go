@@ -279,7 +279,20 @@ func (h *Host) record(inv Invocation) {
 	h.invocations = append(h.invocations, inv)
 }
 
+// setting looks an app setting up in Settings (and SetSetting), then the environment.
 func (h *Host) setting(name string) (string, bool) {
+	h.mu.Lock()
+	v, ok := h.settings[name]
+	h.mu.Unlock()
+	if ok {
+		return v, true
+	}
+	return os.LookupEnv(name)
+}
+
+// connectionString is the value of a SignalR binding's connection setting, with
+// Options.SignalRConnectionString standing in for any setting not configured explicitly.
+func (h *Host) connectionString(name string) (string, bool) {
 	h.mu.Lock()
 	v, ok := h.settings[name]
 	h.mu.Unlock()
@@ -295,7 +308,7 @@ func (h *Host) setting(name string) (string, bool) {
 // service returns the SignalR client for a binding's connection setting.
 func (h *Host) service(b bindings.Binding) (*service, error) {
 	name := b.Setting()
-	cs, ok := h.setting(name)
+	cs, ok := h.connectionString(name)
 	if !ok || cs == "" {
 		return nil, fmt.Errorf("the SignalR Service connection string is not set: app setting %q is empty", name)
 	}

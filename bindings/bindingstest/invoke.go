@@ -69,7 +69,8 @@ func (h *Host) call(ctx context.Context, fn bindings.Function, id string, payloa
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return nil, fmt.Errorf("the custom handler's response is not a JSON object: %.200s", body)
+		// The body is not quoted: it may hold tokens.
+		return nil, fmt.Errorf("the custom handler's response (%d bytes) is not a JSON object", len(body))
 	}
 	res := &result{}
 	for k, v := range top {

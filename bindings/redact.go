@@ -1,0 +1,103 @@
+package bindings
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Values printed with %v must not leak secrets: function keys travel in the code query
+// parameter and x-functions-key, users' tokens in Authorization and cookies, and connection
+// info and negotiate responses carry access tokens. These String methods show shape, not
+// content.
+
+// sensitiveHeaders are redacted by String.
+var sensitiveHeaders = []string{"Authorization", "Cookie", "Set-Cookie", "X-Functions-Key", "X-Ms-Token-Aad-Access-Token",
+	"X-Ms-Token-Aad-Id-Token", "X-Ms-Token-Aad-Refresh-Token", "X-Ms-Client-Principal", "Proxy-Authorization"}
+
+func isSensitiveHeader(name string) bool {
+	for _, h := range sensitiveHeaders {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL replaces the value of the code query parameter (a function key) and any access
+// token parameter.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if strings.EqualFold(k, "code") || strings.EqualFold(k, "access_token") {
+			q[k] = []string{"REDACTED"}
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// String shows the method, the URL with keys redacted, header names (secret ones marked) and
+// the body size.
+func (r *HTTPRequest) String() string {
+	var b strings.Builder
+	b.WriteString("bindings.HTTPRequest{")
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	b.WriteString(redactURL(r.URL))
+	b.WriteString(", Headers: [")
+	for i, k := range sortedKeys(r.Headers) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		if isSensitiveHeader(k) {
+			b.WriteString("(REDACTED)")
+		}
+	}
+	b.WriteString("], Body: ")
+	b.WriteString(strconv.Itoa(len(r.Body)))
+	b.WriteString(" bytes}")
+	return b.String()
+}
+
+// GoString is String, so %#v redacts too.
+func (r *HTTPRequest) GoString() string { return r.String() }
+
+// String lists the Data and Metadata keys; values may hold tokens.
+func (r *InvokeRequest) String() string {
+	return "bindings.InvokeRequest{Data: " + keyList(r.Data) + ", Metadata: " + keyList(r.Metadata) + "}"
+}
+
+// GoString is String.
+func (r *InvokeRequest) GoString() string { return r.String() }
+
+// String lists the outputs and counts the logs; output values may hold tokens.
+func (r InvokeResponse) String() string {
+	ret := "nil"
+	if r.ReturnValue != nil {
+		ret = "set"
+	}
+	return "bindings.InvokeResponse{Outputs: [" + strings.Join(sortedKeys(r.Outputs), ", ") + "], Logs: " +
+		strconv.Itoa(len(r.Logs)) + ", ReturnValue: " + ret + "}"
+}
+
+// GoString is String.
+func (r InvokeResponse) GoString() string { return r.String() }
+
+// String shows the status, header names and body size; a negotiate body holds a token.
+func (r HTTPResponse) String() string {
+	return "bindings.HTTPResponse{StatusCode: " + strconv.Itoa(r.StatusCode) + ", Headers: [" +
+		strings.Join(sortedKeys(r.Headers), " ") + "], Body: " + strconv.Itoa(len(r.Body)) + " bytes}"
+}
+
+// GoString is String.
+func (r HTTPResponse) GoString() string { return r.String() }
