@@ -422,8 +422,11 @@ func TestServeSignalRTrigger(t *testing.T) {
 				return err
 			}
 			var text string
-			if err := c.Bind(&text, nil); err != nil {
+			if err := inv.Bind(&text, nil); err != nil {
 				return err
+			}
+			if err := inv.Bind(&text); err == nil {
+				return errors.New("Bind with the wrong argument count succeeded")
 			}
 			if err := inv.Send(signalr.Message{Target: "newMessage", Arguments: []any{c.UserID, text}}); err != nil {
 				return err
@@ -432,8 +435,7 @@ func TestServeSignalRTrigger(t *testing.T) {
 			return nil
 		}, bindings.SignalROutput("signalRMessages", "chat", nil)))
 	require.NoError(t, app.HTTP("plain", nil, func(ctx context.Context, inv *bindings.Invocation) error {
-		_, err := inv.InvocationContext()
-		return err
+		return inv.Bind()
 	}))
 
 	w := invoke(t, app, "broadcast", readTestdata(t, "signalr_trigger.json"))

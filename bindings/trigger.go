@@ -27,3 +27,13 @@ func (inv *Invocation) InvocationContext() (trigger.InvocationContext, error) {
 	}
 	return inv.Request.Invocation(inv.fn.trigger.Name)
 }
+
+// Bind decodes the SignalR trigger's arguments into dst, in order (nil skips one); the count
+// must match what the client sent.
+func (inv *Invocation) Bind(dst ...any) error {
+	c, err := inv.InvocationContext()
+	if err != nil {
+		return err
+	}
+	return c.Bind(dst...)
+}

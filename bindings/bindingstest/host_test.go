@@ -470,3 +470,36 @@ func TestNewHostErrors(t *testing.T) {
 	_, err = bindingstest.NewHost(http.NotFoundHandler(), &bindingstest.Options{FunctionsDir: dir})
 	require.Error(t, err)
 }
+
+func TestConnectionInfoExpressions(t *testing.T) {
+	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
+	require.NoError(t, app.Negotiate("negotiate", "%HubSetting%", &bindings.NegotiateOptions{
+		Route: "{tenant}/negotiate", AuthLevel: bindings.AuthLevelAnonymous,
+		ConnectionInfo: &bindings.ConnectionInfoOptions{
+			UserID:        "{tenant}-{query.user}",
+			IDToken:       "{headers.authorization}",
+			ClaimTypeList: []string{"name"},
+		},
+	}))
+	f := newFixture(t, app, &bindingstest.Options{Settings: map[string]string{"HubSetting": "chat"}})
+
+	// An unsigned id token: the binding copies claims without trusting them for identity.
+	idToken := "eyJhbGciOiJub25lIn0.eyJuYW1lIjoiQWxpY2UiLCJyb2xlIjoiYWRtaW4ifQ."
+	resp, body := do(t, http.MethodPost, f.host.URL+"/api/contoso/negotiate?user=alice", http.Header{"Authorization": {"Bearer " + idToken}}, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	var info struct {
+		URL         string `json:"url"`
+		AccessToken string `json:"accessToken"`
+	}
+	require.NoError(t, json.Unmarshal(body, &info))
+	assert.Contains(t, info.URL, "hub=chat", "%HubSetting% resolved")
+	claims := jwt.MapClaims{}
+	_, _, err := jwt.NewParser().ParseUnverified(info.AccessToken, claims)
+	require.NoError(t, err)
+	assert.Equal(t, "contoso-alice", claims["asrs.s.uid"], "route value and query expression resolved")
+	assert.Equal(t, "Alice", claims["name"])
+	assert.NotContains(t, claims, "role", "only claimTypeList claims are copied")
+
+	resp, _ = do(t, http.MethodPost, f.host.URL+"/api/contoso/negotiate", http.Header{"Authorization": {"Bearer " + idToken}}, "")
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "a missing query value fails the invocation")
+}
