@@ -594,8 +594,19 @@ func (c *conn) handle(p hubproto.Protocol, m *hubproto.Message) {
 	case hubproto.TypeCompletion:
 		c.deliverCompletion(m)
 	case hubproto.TypeClose:
-		// The client is leaving; its error, if any, goes to the disconnected event.
-		c.finish(m.Error)
+		// The client is leaving; its error, if any, goes to the disconnected
+		// event. A WebSocket gets what is queued and a clean close handshake.
+		c.mu.Lock()
+		graceful := c.transport == transportWebSockets && c.ws != nil && c.state == stateOpen
+		if graceful {
+			c.state = stateClosing
+			c.closeErr = m.Error
+			c.kickLocked()
+		}
+		c.mu.Unlock()
+		if !graceful {
+			c.finish(m.Error)
+		}
 	case hubproto.TypeAck:
 		c.mu.Lock()
 		i := 0

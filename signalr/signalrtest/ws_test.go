@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,6 +71,25 @@ func TestHandshakeErrors(t *testing.T) {
 			assert.Equal(t, tc.want, c.readHandshake())
 			_, _, err := c.ws.Read(testCtx(t))
 			assert.Error(t, err, "the server closes after a failed handshake")
+		})
+	}
+}
+
+func TestClientCloseMessage(t *testing.T) {
+	for _, p := range bothProtocols {
+		t.Run(p.Name(), func(t *testing.T) {
+			up := newUpstream(t, nil)
+			s := newTestServer(t, &Options{Upstream: up.templates()})
+			c := connectWS(t, s, "chat", "", p)
+			up.next(t, "connected")
+			c.send(&hubproto.Message{Type: hubproto.TypeClose, Error: "client error"})
+			_, _, err := c.ws.Read(testCtx(t))
+			var ce websocket.CloseError
+			require.ErrorAs(t, err, &ce, "the server ends the socket with a close handshake")
+			assert.Equal(t, websocket.StatusNormalClosure, ce.Code)
+			r := up.next(t, "disconnected")
+			assert.JSONEq(t, `{"Type":11,"Error":"client error"}`, string(r.body))
+			eventually(t, "removed", func() bool { return len(s.Connections("chat")) == 0 })
 		})
 	}
 }
