@@ -20,9 +20,10 @@
 // lifetimes and audiences are checked, a secondary key is accepted and signs
 // upstream requests too, `excluded` is honoured everywhere, access_token never
 // leaks into X-ASRS-Client-Query, user-group TTLs remove the memberships they
-// granted, sends take any number of arguments, and :generateToken, :invoke,
-// connection streams, paged group listings, /api/v1/auth/accessKey and
-// application/octet-stream multi-protocol bodies are implemented.
+// granted, sends take any number of arguments, and :generateToken, :execute
+// (with OData connection filters), :invoke, connection streams, paged group
+// listings, /api/v1/auth/accessKey and application/octet-stream multi-protocol
+// bodies are implemented.
 //
 // Where Azure leaves a client waiting forever (an invoke() no upstream rule
 // matches, or a stream() in serverless mode), the server answers with an error
@@ -30,6 +31,10 @@
 //
 // The inspection methods (Hubs, Connections, GroupMembers, UserGroups,
 // RESTCalls, UpstreamCalls) let tests assert on the service's state.
+//
+// An idle WebSocket connection costs one goroutine (its reader) and about
+// 15 KiB; writers exist only while output is queued, and one timer per
+// connection drives keep-alive pings and timeouts.
 //
 // # Routes
 //

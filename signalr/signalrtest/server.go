@@ -392,3 +392,24 @@ func (s *Server) track() bool {
 	s.wg.Add(1)
 	return true
 }
+
+// String describes the server without its access keys.
+func (s *Server) String() string {
+	if s.URL == "" {
+		return "signalrtest.Server(unstarted)"
+	}
+	return "signalrtest.Server(" + s.URL + ")"
+}
+
+// String describes the options with the access keys redacted, so logging
+// them never leaks a key.
+func (o Options) String() string {
+	redact := func(k string) string {
+		if k == "" {
+			return `""`
+		}
+		return "REDACTED"
+	}
+	return fmt.Sprintf("signalrtest.Options{AccessKey:%s SecondaryAccessKey:%s Upstream:%d templates UpstreamTimeout:%v KeepAliveInterval:%v ClientTimeout:%v HandshakeTimeout:%v StrictAzure:%t MaxConnections:%d}",
+		redact(o.AccessKey), redact(o.SecondaryAccessKey), len(o.Upstream), o.UpstreamTimeout, o.KeepAliveInterval, o.ClientTimeout, o.HandshakeTimeout, o.StrictAzure, o.MaxConnections)
+}

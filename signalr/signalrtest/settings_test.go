@@ -1,6 +1,7 @@
 package signalrtest
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -60,4 +61,15 @@ func TestStartOnAndConnectionString(t *testing.T) {
 	def := NewUnstartedServer(nil)
 	t.Cleanup(def.Close)
 	assert.Equal(t, []string{DefaultAccessKey}, def.AccessKeys())
+}
+
+func TestStringsHideKeys(t *testing.T) {
+	o := Options{AccessKey: "PRIMARYSECRET", SecondaryAccessKey: "SECONDSECRET"}
+	s := NewServer(&o)
+	t.Cleanup(s.Close)
+	for _, out := range []string{fmt.Sprint(o), fmt.Sprintf("%v", &o), fmt.Sprintf("%+v", o), fmt.Sprint(s), s.String()} {
+		assert.NotContains(t, out, "PRIMARYSECRET")
+		assert.NotContains(t, out, "SECONDSECRET")
+	}
+	assert.Equal(t, "signalrtest.Server("+s.URL+")", s.String())
 }
