@@ -22,7 +22,13 @@
 // An App declares functions in Go (HTTP, Negotiate, SignalRTrigger, or Func with any bindings),
 // serves them to the host (ServeHTTP, ListenAndServe) and writes the matching host.json and
 // function.json files (WriteFunctionJSON, checked by CheckFunctionJSON), so declarations and
-// code cannot drift apart.
+// code cannot drift apart. App.Main makes one binary both the custom handler and the generator
+// of its configuration ("functionjson [-check] DIR").
+//
+// Handlers receive an *Invocation: HTTPRequest, ConnectionInfo and InvocationContext (with Bind)
+// read the inputs, Respond, Send, Log and Return write the outputs, each resolved by the
+// function's declared binding names. InvokeRequest and InvokeResponse stay available for
+// functions with several bindings of one type.
 //
 // For tests and local development, package bindingstest plays the Functions host.
 package bindings

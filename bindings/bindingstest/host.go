@@ -246,6 +246,7 @@ func (h *Host) Close() {
 	if h.handlerSrv != nil {
 		_ = h.handlerSrv.Shutdown(ctx)
 	}
+	h.client.CloseIdleConnections()
 }
 
 // Manifest returns the declarations the host runs.

@@ -15,6 +15,9 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
+// Error texts that describe a host failure quote the host's own wording (capitalised, with a
+// final period) so they can be searched for in its documentation and issues.
+
 // result is the handler's HttpScriptInvocationResult.
 type result struct {
 	outputs     map[string]json.RawMessage
