@@ -107,11 +107,12 @@ type conn struct {
 	posting    bool
 	closeErr   string
 
-	sentSeq    int64
-	replay     []replayItem
-	recvNext   int64
-	recvLatest int64
-	ackTimer   *time.Timer
+	sentSeq     int64
+	replay      []replayItem
+	replayBytes int // unacknowledged bytes, bounded like pending
+	recvNext    int64
+	recvLatest  int64
+	ackTimer    *time.Timer
 
 	upq       []upstreamJob
 	upRunning bool
@@ -181,6 +182,8 @@ func (c *conn) onTick() {
 	switch {
 	case c.state == stateConnecting && now.Sub(c.lastWrite) > o.HandshakeTimeout && c.proto == nil:
 		reason = "the client sent no handshake within the handshake timeout"
+	case c.state == stateClosing && now.Sub(c.lastWrite) > o.ClientTimeout:
+		reason = "the client did not take its last messages"
 	case !c.detachedAt.IsZero():
 		if now.Sub(c.detachedAt) > o.ClientTimeout {
 			reason = "the client did not reconnect within the client timeout"
@@ -254,8 +257,9 @@ func (c *conn) enqueueLocked(b []byte, counted int) {
 	if c.stateful && counted > 0 {
 		c.sentSeq += int64(counted)
 		c.replay = append(c.replay, replayItem{seq: c.sentSeq, data: b})
+		c.replayBytes += len(b)
 	}
-	if len(c.pending)+len(b) > maxPending {
+	if len(c.pending)+len(b) > maxPending || c.replayBytes > maxPending {
 		c.s.log.Warn("signalrtest: client is too slow; dropping it", "hub", c.hub, "connection", c.id)
 		c.state = stateClosing
 		c.s.spawn(func() { c.finish("the client did not read its messages") })
@@ -611,6 +615,7 @@ func (c *conn) handle(p hubproto.Protocol, m *hubproto.Message) {
 		c.mu.Lock()
 		i := 0
 		for i < len(c.replay) && c.replay[i].seq <= m.SequenceID {
+			c.replayBytes -= len(c.replay[i].data)
 			i++
 		}
 		c.replay = append(c.replay[:0], c.replay[i:]...)
