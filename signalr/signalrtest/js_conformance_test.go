@@ -221,13 +221,43 @@ func TestJSClientUpstreamInvocations(t *testing.T) {
 			require.NoError(t, err, tt.name)
 			assert.JSONEq(t, tt.want, string(got), tt.name)
 		}
+		// Serverless mode has no streaming; the emulator says so instead of leaving the
+		// stream open forever as Azure does.
+		_, err := c.Stream(ctx, "counter", 3)
+		var jsErr *jsclient.JSError
+		require.ErrorAs(t, err, &jsErr)
+		assert.Equal(t, "Stream invocation is not supported in serverless mode.", jsErr.Message)
+
 		inv := e.up.wait(t, "invoke", event(id, "messages", "echo"))
 		assert.NotEmpty(t, inv.Message.InvocationID, "invoke() carries its invocation id upstream")
 
 		require.NoError(t, c.Stop(ctx))
-		_, err := c.WaitFor(ctx, jsclient.IsKind(jsclient.EventClose))
+		_, err = c.WaitFor(ctx, jsclient.IsKind(jsclient.EventClose))
 		require.NoError(t, err)
 		e.up.wait(t, "disconnected event", event(id, "connections", "disconnected"))
+	})
+}
+
+// An invoke() no upstream rule matches gets an error instead of hanging (the default; Azure
+// and StrictAzure drop it), and a send() is dropped without closing the connection.
+func TestJSClientUnroutedInvocation(t *testing.T) {
+	t.Parallel()
+	e := newJSEnv(t, &signalrtest.Options{Upstream: []signalrtest.UpstreamTemplate{
+		{UrlTemplate: upstreamURL, HubPattern: "routed", CategoryPattern: "*", EventPattern: "*"},
+	}})
+	forEachCombination(t, func(t *testing.T, combo jsclient.Combination) {
+		ctx := ctxFor(t)
+		hubName := hubName("unrouted", combo)
+		c := e.start(t, combo, hubName, "", jsclient.Config{})
+		require.NoError(t, c.Send(ctx, "notify", "dropped"))
+		_, err := c.Invoke(ctx, "echo", "x")
+		var jsErr *jsclient.JSError
+		require.ErrorAs(t, err, &jsErr)
+		assert.Equal(t, "No upstream is configured for event 'echo' of hub '"+hubName+"'.", jsErr.Message)
+		state, _, err := c.State(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "Connected", state)
+		assert.Zero(t, e.up.count(func(u upstreamCall) bool { return u.Hub == hubName }), "nothing of this hub goes upstream")
 	})
 }
 

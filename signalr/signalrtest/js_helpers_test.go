@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,8 +43,12 @@ type jsEnv struct {
 	clock  *testClock
 }
 
-// newJSEnv skips (or fails under CI=true) without Node, then starts an emulator whose every
-// event goes to a recording upstream.
+// upstreamURL is the template of the recording upstream; "UPSTREAM" stands for its base URL
+// in Options.Upstream passed to newJSEnv.
+const upstreamURL = "UPSTREAM/upstream/{hub}/{category}/{event}"
+
+// newJSEnv skips (or fails under CI=true) without Node, then starts an emulator whose events
+// go to a recording upstream: every event, unless opts.Upstream narrows the rules.
 func newJSEnv(t *testing.T, opts *signalrtest.Options) *jsEnv {
 	t.Helper()
 	jsclient.Require(t)
@@ -57,10 +62,13 @@ func newJSEnv(t *testing.T, opts *signalrtest.Options) *jsEnv {
 		o.Now = clock.Now
 	}
 	up := newUpstream(t, []string{signalrtest.DefaultAccessKey, jsSecondaryKey})
-	o.Upstream = append(o.Upstream, signalrtest.UpstreamTemplate{
-		UrlTemplate: up.srv.URL + "/upstream/{hub}/{category}/{event}",
-		HubPattern:  "*", CategoryPattern: "*", EventPattern: "*",
-	})
+	if o.Upstream == nil {
+		o.Upstream = []signalrtest.UpstreamTemplate{{UrlTemplate: upstreamURL, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}}
+	}
+	o.Upstream = slices.Clone(o.Upstream)
+	for i := range o.Upstream {
+		o.Upstream[i].UrlTemplate = strings.ReplaceAll(o.Upstream[i].UrlTemplate, "UPSTREAM", up.srv.URL)
+	}
 	srv := signalrtest.NewServer(&o)
 	t.Cleanup(srv.Close)
 	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
