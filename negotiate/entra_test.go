@@ -1,9 +1,11 @@
 package negotiate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -323,11 +325,16 @@ func TestEntraBothPathsFail(t *testing.T) {
 	assert.Contains(t, err.Error(), ":generateToken")
 	assert.NotContains(t, err.Error(), "entra-token")
 
-	// The handler hides the service's answer from the browser.
+	// The handler hides the service's answer from the browser and logs it for the operator.
+	var logs bytes.Buffer
 	rec := httptest.NewRecorder()
-	Handler(n, "chat", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/negotiate", nil))
+	Handler(n, "chat", &HandlerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))}).
+		ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/negotiate", nil))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.JSONEq(t, `{"error":"negotiate: the app could not obtain a signing key from Azure SignalR Service; check its identity's SignalR Service Owner role"}`, rec.Body.String())
+	assert.Contains(t, logs.String(), "403")
+	assert.Contains(t, logs.String(), "hub=chat")
+	assert.NotContains(t, logs.String(), "entra-token")
 }
 
 func TestEntraHandlerRequestEndsWhileWaiting(t *testing.T) {
