@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,13 @@ func newFixture(t *testing.T, app http.Handler, opts *bindingstest.Options) *fix
 	t.Cleanup(srv.Close)
 	host.SetSetting(bindings.DefaultConnectionStringSetting, srv.ConnectionString())
 	return &fixture{host: host, srv: srv}
+}
+
+func httptestServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func do(t *testing.T, method, url string, header http.Header, body string) (*http.Response, []byte) {
@@ -502,4 +510,25 @@ func TestConnectionInfoExpressions(t *testing.T) {
 
 	resp, _ = do(t, http.MethodPost, f.host.URL+"/api/contoso/negotiate", http.Header{"Authorization": {"Bearer " + idToken}}, "")
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "a missing query value fails the invocation")
+}
+
+func TestNewHostForURLWithEmptyRoutePrefix(t *testing.T) {
+	empty := ""
+	app := bindings.NewApp(&bindings.AppOptions{RoutePrefix: &empty, Logger: quiet})
+	require.NoError(t, app.HTTP("ping", &bindings.HTTPOptions{Route: "health/ping"}, func(ctx context.Context, inv *bindings.Invocation) error {
+		return inv.Respond(http.StatusOK, nil, "pong")
+	}))
+	dir := t.TempDir()
+	require.NoError(t, app.WriteFunctionJSON(dir))
+	handler := httptestServer(t, app)
+
+	host, err := bindingstest.NewHostForURL(handler, &bindingstest.Options{FunctionsDir: dir, Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	assert.Equal(t, "", host.Manifest().Host.RoutePrefix)
+	resp, body := do(t, http.MethodGet, host.URL+"/health/ping", nil, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "pong", string(body))
+	resp, _ = do(t, http.MethodGet, host.URL+"/api/health/ping", nil, "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
