@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -96,6 +97,8 @@ type Server struct {
 	tokMu  sync.Mutex
 	tokens map[string]*validatedToken // verified tokens by their text
 
+	rules atomic.Pointer[[]UpstreamTemplate] // replaced whole by SetUpstream
+
 	mu        sync.Mutex
 	hubs      map[string]*hub
 	byToken   map[string]*conn // connection token -> connection, negotiated or live
@@ -160,10 +163,21 @@ func NewUnstartedServer(opts *Options) *Server {
 			IdleConnTimeout:     30 * time.Second,
 		}}
 	}
+	s.rules.Store(&o.Upstream)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
 }
+
+// SetUpstream replaces the upstream rules, for example when a standalone
+// emulator reloads its settings.json. Events already queued
+// are delivered under the rules current at delivery time.
+func (s *Server) SetUpstream(templates []UpstreamTemplate) {
+	t := append([]UpstreamTemplate(nil), templates...)
+	s.rules.Store(&t)
+}
+
+func (s *Server) upstreamRules() []UpstreamTemplate { return *s.rules.Load() }
 
 // Start listens on a random loopback port. It panics if it cannot listen, like
 // httptest.Server.Start.

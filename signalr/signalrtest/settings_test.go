@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 )
 
 func TestLoadSettings(t *testing.T) {
@@ -72,4 +74,19 @@ func TestStringsHideKeys(t *testing.T) {
 		assert.NotContains(t, out, "SECONDSECRET")
 	}
 	assert.Equal(t, "signalrtest.Server("+s.URL+")", s.String())
+}
+
+func TestSetUpstream(t *testing.T) {
+	first := newUpstream(t, nil)
+	second := newUpstream(t, nil)
+	s := newTestServer(t, &Options{Upstream: first.templates()})
+	connectWS(t, s, "chat", "", hubproto.JSON)
+	first.next(t, "connected")
+	s.SetUpstream(second.templates())
+	connectWS(t, s, "chat", "", hubproto.JSON)
+	second.next(t, "connected")
+	s.SetUpstream(nil)
+	c := connectWS(t, s, "chat", "", hubproto.JSON)
+	c.send(&hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "1", Target: "x"})
+	assert.Contains(t, c.readType(hubproto.TypeCompletion).Error, "No upstream is configured")
 }

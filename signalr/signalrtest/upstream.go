@@ -52,7 +52,7 @@ func (j *upstreamJob) categoryEvent() (string, string) {
 // queueUpstream queues an event for the connection's upstream, if a rule matches.
 func (c *conn) queueUpstream(j upstreamJob) {
 	cat, ev := j.categoryEvent()
-	if matchUpstream(c.s.opts.Upstream, c.hub, cat, ev) == nil {
+	if matchUpstream(c.s.upstreamRules(), c.hub, cat, ev) == nil {
 		return
 	}
 	c.mu.Lock()
@@ -86,10 +86,10 @@ func (c *conn) runUpstream() {
 
 // forwardInvocation sends a client invocation upstream in the client's protocol.
 func (s *Server) forwardInvocation(c *conn, p hubproto.Protocol, m *hubproto.Message) {
-	if matchUpstream(s.opts.Upstream, c.hub, "messages", m.Target) == nil {
+	if matchUpstream(s.upstreamRules(), c.hub, "messages", m.Target) == nil {
 		s.log.Debug("signalrtest: no upstream rule matches; dropping the invocation", "hub", c.hub, "event", m.Target)
 		if m.InvocationID != "" && !s.opts.StrictAzure {
-			cm := completionMessage(m.InvocationID, fmt.Sprintf("No upstream is configured for event '%s' of hub '%s'.", m.Target, c.hub))
+			cm := completionMessage(m.InvocationID, noUpstreamError(m.Target, c.hub))
 			c.mu.Lock()
 			c.enqueueMessageLocked(&cm)
 			c.mu.Unlock()
@@ -115,8 +115,11 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 		return
 	}
 	cat, ev := j.categoryEvent()
-	t := matchUpstream(s.opts.Upstream, c.hub, cat, ev)
-	if t == nil {
+	t := matchUpstream(s.upstreamRules(), c.hub, cat, ev)
+	if t == nil { // the rules changed since the event was queued
+		if !s.opts.StrictAzure {
+			c.completeInvocation(j, noUpstreamError(ev, c.hub))
+		}
 		return
 	}
 	body, ct := j.body, j.contentType
@@ -246,4 +249,8 @@ func redactURL(raw string) string {
 	}
 	u.User = nil
 	return u.String()
+}
+
+func noUpstreamError(event, hub string) string {
+	return fmt.Sprintf("No upstream is configured for event '%s' of hub '%s'.", event, hub)
 }
