@@ -29,6 +29,12 @@
 //	})
 //	ev, err := c.WaitFor(ctx, jsclient.IsMessage("newMessage"))
 //
+// In Node the official client does not use Node's own fetch or WebSocket: it loads node-fetch
+// (with a cookie jar), ws and eventsource, its own dependencies, so Node 18 or later works and
+// nothing needs polyfilling. Over WebSockets, Node sends the token in an Authorization header
+// on the upgrade; browsers put it in the access_token query parameter instead — servers must
+// accept both, which is why browser tests exist next to the Node ones.
+//
 // Combinations lists the transport × protocol pairs the client supports, for table-driven
 // tests. Binary carries byte strings across the JSON boundary ({"$binary": base64}).
 //
