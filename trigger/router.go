@@ -157,12 +157,17 @@ func (r *Router) handler() Handler {
 	if h := r.chain.Load(); h != nil {
 		return *h
 	}
-	r.mu.RLock()
+	// Build under the write lock so a concurrent Use cannot be overwritten
+	// by a chain built from the older middleware list.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.chain.Load(); h != nil {
+		return *h
+	}
 	h := Handler(func(ctx context.Context, inv *Invocation) (any, error) { return inv.route.call(ctx, inv) })
 	for i := len(r.mws) - 1; i >= 0; i-- {
 		h = r.mws[i](h)
 	}
-	r.mu.RUnlock()
 	r.chain.Store(&h)
 	return h
 }
