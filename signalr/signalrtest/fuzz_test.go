@@ -1,11 +1,18 @@
 package signalrtest
 
 import (
+	"bytes"
+	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 )
 
 func FuzzParsePayload(f *testing.F) {
@@ -106,5 +113,51 @@ func FuzzClientQuery(f *testing.F) {
 				t.Fatalf("access_token survived in %q", q)
 			}
 		}
+	})
+}
+
+// FuzzREST sends arbitrary routes and bodies, with a valid token, through the
+// whole REST handler: every answer is a status code, never a panic.
+func FuzzREST(f *testing.F) {
+	f.Add(uint8(0), "/api/hubs/chat/:send", "application/json", []byte(`{"target":"t","arguments":[1]}`))
+	f.Add(uint8(1), "/api/hubs/chat/users/u/groups/g?ttl=5", "", []byte(nil))
+	f.Add(uint8(2), "/api/v1/hubs/chat/groups/g/users/u", "", []byte(nil))
+	f.Add(uint8(0), "/api/hubs/chat/:execute?filter=startswith(userId,'a')", "application/json", []byte(`[{"type":"JoinGroup","group":"g"}]`))
+	f.Add(uint8(3), "/api/hubs/chat/groups/g/connections?maxpagesize=1&continuationToken=YQ", "", []byte(nil))
+	f.Add(uint8(0), "/api/hubs/chat/connections/c/streams/s/:send?completed=true", "", []byte(`1`))
+	f.Add(uint8(0), "/api/hubs/chat/:send", "application/octet-stream", []byte{0x81, 0xa4, 'j', 's', 'o', 'n', 0xc4, 0x00})
+	s := NewUnstartedServer(nil)
+	f.Cleanup(s.Close)
+	s.URL = "http://127.0.0.1"
+	c := s.newConn("chat", identity{userID: "u"}, "", false)
+	c.mu.Lock()
+	c.attachLocked(transportLongPolling)
+	c.proto = hubproto.JSON
+	c.state = stateOpen
+	c.mu.Unlock()
+	s.mu.Lock()
+	s.byToken[c.token] = c
+	s.addConnLocked(c)
+	s.mu.Unlock()
+	methods := []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodPatch}
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, m uint8, target, ct string, body []byte) {
+		// :invoke waits for a client that never answers: bound it.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, methods[int(m)%len(methods)], s.URL+target, bytes.NewReader(body))
+		if err != nil || req.URL.Host != "127.0.0.1" {
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+sign(t, DefaultAccessKey, jwt.MapClaims{"aud": s.URL + req.URL.Path, "exp": time.Now().Add(time.Hour).Unix()}))
+		req.Header.Set("Content-Type", ct)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code < 200 || w.Code > 599 {
+			t.Fatalf("status %d", w.Code)
+		}
+		c.mu.Lock()
+		c.recycleLocked(c.takePendingLocked())
+		c.mu.Unlock()
 	})
 }
