@@ -63,6 +63,9 @@ type Options struct {
 	StartupTimeout time.Duration
 	// Now is the clock behind sys.UtcNow; nil means time.Now.
 	Now func() time.Time
+	// NewGUID makes invocation ids and sys.RandGuid; nil means random version 4 GUIDs. Tests
+	// comparing payloads byte for byte set both Now and NewGUID.
+	NewGUID func() string
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP
@@ -185,6 +188,9 @@ func newHost(opts *Options) (*Host, error) {
 	}
 	if h.opts.Now == nil {
 		h.opts.Now = time.Now
+	}
+	if h.opts.NewGUID == nil {
+		h.opts.NewGUID = newGUID
 	}
 	h.logger = h.opts.Logger
 	if h.logger == nil {

@@ -27,7 +27,7 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, fn bind
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	id := newGUID()
+	id := h.opts.NewGUID()
 	if h.forwarding(fn) {
 		h.forward(w, r, fn, id, body)
 		return

@@ -130,13 +130,48 @@ func reencodeValue(b []byte, dec *json.Decoder, indent bool, depth int) ([]byte,
 	case string:
 		return appendNString(b, t), nil
 	case json.Number:
-		return append(b, t...), nil
+		return append(b, formatNumber(string(t))...), nil
 	case bool:
 		return strconv.AppendBool(b, t), nil
 	case nil:
 		return append(b, "null"...), nil
 	}
 	return nil, errors.New("unexpected JSON token")
+}
+
+// formatNumber writes a JSON number as Newtonsoft writes the value it parsed: integers as
+// written (long or BigInteger), anything with a fraction or exponent as a double in .NET's
+// round-trip form ("R": shortest digits, scientific from 1E+15 and from 1E-05 down) with ".0" added
+// when it would otherwise look like an integer.
+func formatNumber(n string) string {
+	if !strings.ContainsAny(n, ".eE") {
+		return n
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return n // out of range: left as written
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
+	mant, exp, _ := strings.Cut(e, "e")
+	x, _ := strconv.Atoi(exp)
+	var out string
+	if x >= 15 || x < -4 {
+		sign := "+"
+		if x < 0 {
+			sign, x = "-", -x
+		}
+		digits := strconv.Itoa(x)
+		if len(digits) < 2 {
+			digits = "0" + digits
+		}
+		out = mant + "E" + sign + digits
+	} else {
+		out = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	if !strings.ContainsAny(out, ".E") {
+		out += ".0"
+	}
+	return out
 }
 
 // formatDateTime is Newtonsoft's ISO format for a UTC DateTime: seven fraction digits with

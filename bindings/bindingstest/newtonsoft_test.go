@@ -31,7 +31,7 @@ func TestAppendNString(t *testing.T) {
 func TestReencode(t *testing.T) {
 	compact, err := reencode([]byte(`{ "b": [1, 2.50, {"c": null}], "a": "<x>", "e": {}, "f": [] }`), false)
 	require.NoError(t, err)
-	assert.Equal(t, `{"b":[1,2.50,{"c":null}],"a":"<x>","e":{},"f":[]}`, string(compact), "member order and number text kept")
+	assert.Equal(t, `{"b":[1,2.5,{"c":null}],"a":"<x>","e":{},"f":[]}`, string(compact), "member order kept, doubles as .NET writes them")
 
 	indented, err := reencode([]byte(`{"url":"https://h/client/?hub=chat","accessToken":"t","n":[1,true]}`), true)
 	require.NoError(t, err)
@@ -40,6 +40,16 @@ func TestReencode(t *testing.T) {
 	for _, bad := range []string{`{`, `{"a":1} x`, ``, `[1,]`} {
 		_, err := reencode([]byte(bad), false)
 		assert.Error(t, err, bad)
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"2": "2", "-7": "-7", "123456789012345678901234567890": "123456789012345678901234567890",
+		"2.50": "2.5", "1.0": "1.0", "1e3": "1000.0", "0.1": "0.1", "1e15": "1E+15", "1.5e20": "1.5E+20",
+		"0.00001": "1E-05", "0.0001": "0.0001", "-2.5e-7": "-2.5E-07", "1e400": "1e400",
+	} {
+		assert.Equal(t, want, formatNumber(in), in)
 	}
 }
 

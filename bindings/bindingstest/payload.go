@@ -204,15 +204,18 @@ func addBodyProperties(d *bindingData, body []byte) {
 			var s string
 			_ = json.Unmarshal(v, &s)
 			d.addScalar(k, s, appendNString(nil, s))
-		default: // numbers and bools: SerializeObject writes their JSON text
+		case 't', 'f': // SerializeObject(bool)
 			d.addScalar(k, string(v), v)
+		default: // numbers, written as SerializeObject writes the long or double
+			n := formatNumber(string(v))
+			d.addScalar(k, n, []byte(n))
 		}
 	}
 }
 
 // addSys adds the system binding data.
 func (h *Host) addSys(d *bindingData, function string) {
-	sys := map[string]string{"MethodName": function, "UtcNow": formatDateTime(h.opts.Now()), "RandGuid": newGUID()}
+	sys := map[string]string{"MethodName": function, "UtcNow": formatDateTime(h.opts.Now()), "RandGuid": h.opts.NewGUID()}
 	var o object
 	for _, k := range []string{"MethodName", "UtcNow", "RandGuid"} {
 		o.add(k, appendNString(nil, sys[k]))

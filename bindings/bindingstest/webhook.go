@@ -61,7 +61,7 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	id := newGUID()
+	id := h.opts.NewGUID()
 	result, herr := h.runTrigger(r, fn, b, inv, id)
 	if err := inv.WriteResponse(w, result, herr); err != nil {
 		h.logger.Error("bindingstest: writing the upstream response", "function", fn.Name, "error", err.Error())
