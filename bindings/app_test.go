@@ -491,3 +491,53 @@ func TestListenAndServeLegacyPort(t *testing.T) {
 		t.Fatal("ListenAndServe did not return after SIGINT")
 	}
 }
+
+func TestSignalRMessageTyped(t *testing.T) {
+	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
+	require.NoError(t, app.SignalRMessage("broadcast", "chat", "broadcast",
+		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message", "options"}},
+		func(ctx context.Context, inv *bindings.Invocation, text string, opts struct{ To string }) (string, error) {
+			if text == "fail" {
+				return "", errors.New("nope")
+			}
+			return text + " to " + opts.To, nil
+		}))
+	require.NoError(t, app.SignalRMessage("notify", "chat", "notify", nil,
+		func(ctx context.Context, inv *bindings.Invocation, text string) error {
+			inv.Log("got %s", text)
+			return nil
+		}))
+
+	w := invoke(t, app, "broadcast", readTestdata(t, "signalr_trigger.json"))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.JSONEq(t, `{"Outputs":{},"Logs":[],"ReturnValue":"hello to bob"}`, w.Body.String())
+
+	oneArg := `{"Data":{"invocation":{"Arguments":["fail",{}],"Category":"messages","Event":"broadcast","Hub":"chat","ConnectionId":"c"}},"Metadata":{}}`
+	w = invoke(t, app, "broadcast", []byte(oneArg))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Contains(t, w.Body.String(), "nope")
+
+	w = invoke(t, app, "notify", readTestdata(t, "signalr_trigger.json"))
+	assert.Equal(t, http.StatusInternalServerError, w.Code, "two arguments for a one-argument handler")
+	assert.Contains(t, w.Body.String(), "argument")
+
+	tests := []struct {
+		name    string
+		handler any
+		opts    *bindings.SignalRTriggerOptions
+		wantErr string
+	}{
+		{name: "nil", handler: nil, wantErr: "expected func"},
+		{name: "not a func", handler: 42, wantErr: "expected func"},
+		{name: "no context", handler: func(*bindings.Invocation) error { return nil }, wantErr: "must start with"},
+		{name: "variadic", handler: func(context.Context, *bindings.Invocation, ...string) error { return nil }, wantErr: "not be variadic"},
+		{name: "no error", handler: func(context.Context, *bindings.Invocation) string { return "" }, wantErr: "must return error"},
+		{name: "parameter count", handler: func(context.Context, *bindings.Invocation, string) error { return nil },
+			opts: &bindings.SignalRTriggerOptions{ParameterNames: []string{"a", "b"}}, wantErr: "2 parameterNames for a handler taking 1 arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.ErrorContains(t, bindings.NewApp(nil).SignalRMessage("f", "chat", "e", tt.opts, tt.handler), tt.wantErr)
+		})
+	}
+}
