@@ -19,7 +19,8 @@
 //
 // # The App
 //
-// An App declares functions in Go (HTTP, Negotiate, SignalRTrigger, or Func with any bindings),
+// An App declares functions in Go (HTTP, Negotiate, SignalRTrigger, SignalRMessage with typed
+// arguments, or Func with any bindings),
 // serves them to the host (ServeHTTP, ListenAndServe) and writes the matching host.json and
 // function.json files (WriteFunctionJSON, checked by CheckFunctionJSON), so declarations and
 // code cannot drift apart. App.Main makes one binary both the custom handler and the generator

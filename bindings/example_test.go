@@ -156,3 +156,18 @@ func ExampleApp_ServeHTTP() {
 	// 200 application/json
 	// {"Outputs":{"res":{"statusCode":200,"headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"hello go"}},"Logs":[],"ReturnValue":null}
 }
+
+// A typed SignalR trigger: the client's arguments arrive decoded, the result answers invoke().
+func ExampleApp_SignalRMessage() {
+	app := bindings.NewApp(nil)
+	check(app.SignalRMessage("add", "calc", "add", &bindings.SignalRTriggerOptions{ParameterNames: []string{"a", "b"}},
+		func(ctx context.Context, inv *bindings.Invocation, a, b int) (int, error) {
+			return a + b, nil
+		}))
+
+	payload := `{"Data":{"invocation":{"Arguments":[2,3],"Error":null,"Category":"messages","Event":"add","Hub":"calc","ConnectionId":"c1","UserId":null,"Headers":{},"Query":{},"Claims":{}}},"Metadata":{"a":"2","b":"3"}}`
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/add", strings.NewReader(payload)))
+	fmt.Println(w.Body.String())
+	// Output: {"Outputs":{},"Logs":[],"ReturnValue":5}
+}
