@@ -98,8 +98,10 @@ type conn struct {
 	writing    bool
 	timer      *time.Timer
 	tick       time.Duration
-	lastRecv   time.Time
-	lastWrite  time.Time
+	lastRecv   time.Time // updated by the timer from recvd: reading the clock per message is costly
+	lastWrite  time.Time // likewise from wrote
+	recvd      bool
+	wrote      bool
 	detachedAt time.Time // stateful WebSocket dropped, awaiting reconnect
 	lpPrimed   bool      // the first, immediate poll was answered
 	pollCancel chan struct{}
@@ -161,7 +163,9 @@ func (c *conn) attachLocked(t transportKind) {
 	now := time.Now()
 	c.lastRecv, c.lastWrite, c.lastPoll = now, now, now
 	o := &c.s.opts
-	c.tick = min(o.KeepAliveInterval, o.ClientTimeout/2, o.HandshakeTimeout/2)
+	// Activity is sampled each tick, so a ping may come up to a tick late:
+	// half the interval keeps it well inside the client's 30 s timeout.
+	c.tick = min(o.KeepAliveInterval/2, o.ClientTimeout/2, o.HandshakeTimeout/2)
 	if c.tick < 10*time.Millisecond {
 		c.tick = 10 * time.Millisecond
 	}
@@ -177,6 +181,12 @@ func (c *conn) onTick() {
 		return
 	}
 	now := time.Now()
+	if c.recvd {
+		c.recvd, c.lastRecv = false, now
+	}
+	if c.wrote {
+		c.wrote, c.lastWrite = false, now
+	}
 	o := &c.s.opts
 	var reason string
 	switch {
@@ -266,7 +276,7 @@ func (c *conn) enqueueLocked(b []byte, counted int) {
 		return
 	}
 	c.pending = append(c.pending, b...)
-	c.lastWrite = time.Now()
+	c.wrote = true
 	c.kickLocked()
 }
 
@@ -483,7 +493,7 @@ func (c *conn) receive(data []byte) {
 		c.mu.Unlock()
 		return
 	}
-	c.lastRecv = time.Now()
+	c.recvd = true
 	proto := c.proto
 	c.mu.Unlock()
 
