@@ -215,6 +215,12 @@ func TestBinaryPayloadPicksEachProtocol(t *testing.T) {
 	assert.Equal(t, "fromJSON", got.Target)
 	assert.JSONEq(t, "1", argJSON(t, got.Arguments[0]))
 
+	// application/x-msgpack is undocumented: read as the same map.
+	res = restWithToken(t, s, http.MethodPost, "/api/hubs/chat/:send", body, tok, "application/x-msgpack")
+	require.Equal(t, http.StatusAccepted, res.status)
+	assert.Equal(t, "fromJSON", j.read(false).Target) // from the json-only send above
+	assert.Equal(t, "fromJSON", j.read(false).Target) // from this one
+
 	res = restWithToken(t, s, http.MethodPost, "/api/hubs/chat/:send", []byte{0xc1}, tok, "application/octet-stream")
 	assert.Equal(t, http.StatusBadRequest, res.status)
 }
