@@ -13,6 +13,10 @@ const { emit, errorText, reviveArgs } = require("./lines.js");
 
 const cfg = JSON.parse(process.argv[2] || "{}");
 
+// A stray rejection inside the client must not kill the process mid-test (Node's default);
+// it is logged for the test's failure output instead.
+process.on("unhandledRejection", (err) => process.stderr.write(`unhandled rejection: ${errorText(err)}\n`));
+
 const logLevels = {
   Trace: signalr.LogLevel.Trace,
   Debug: signalr.LogLevel.Debug,

@@ -268,6 +268,9 @@ func (p *proc[E]) queued() string {
 	parts := make([]string, 0, len(p.events))
 	for _, ev := range p.events {
 		b, _ := json.Marshal(ev)
+		if len(b) > 300 {
+			b = append(b[:300:300], "…"...)
+		}
 		parts = append(parts, string(b))
 	}
 	return strings.Join(parts, ", ")
