@@ -337,7 +337,7 @@ func (s *jsonScanner) str() (string, error) {
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		if c == '"' {
-			str := string(s.b[start:s.i])
+			str := validUTF8(s.b[start:s.i])
 			s.i++
 			return str, nil
 		}
@@ -353,7 +353,7 @@ func (s *jsonScanner) str() (string, error) {
 		case c == '"':
 			s.i++
 			s.scratch = out
-			return string(out), nil
+			return validUTF8(out), nil
 		case c != '\\':
 			out = append(out, c)
 			s.i++
@@ -430,4 +430,23 @@ func (s *jsonScanner) hex4() (rune, bool) {
 	}
 	s.i += 4
 	return r, true
+}
+
+// validUTF8 returns b as a string with each invalid byte replaced by U+FFFD,
+// as encoding/json decodes strings.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return string(out)
 }

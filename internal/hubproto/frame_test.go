@@ -309,3 +309,20 @@ func TestMessageTypeString(t *testing.T) {
 	assert.Equal(t, "MessageType(0)", MessageType(0).String())
 	assert.Equal(t, "MessageType(12)", MessageType(12).String())
 }
+
+// ParseFrame's message stays valid when the caller reuses its buffer.
+func TestParseFrameDoesNotAliasBuffer(t *testing.T) {
+	m := Message{Type: TypeInvocation, InvocationID: "1", Target: "t", Arguments: []Value{jv(`{"a":"b"}`)}}
+	for _, p := range protocols() {
+		buf, err := p.AppendFrame(nil, &m)
+		require.NoError(t, err)
+		got, _, err := p.ParseFrame(buf)
+		require.NoError(t, err)
+		for i := range buf {
+			buf[i] = 'x'
+		}
+		b, err := got.Arguments[0].JSON()
+		require.NoError(t, err)
+		assert.Equal(t, `{"a":"b"}`, string(b), p.Name())
+	}
+}

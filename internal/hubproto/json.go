@@ -39,7 +39,8 @@ func (jsonProtocol) ParseFrame(buf []byte) (Message, int, error) {
 		}
 		return Message{}, 0, ErrIncomplete
 	}
-	m, err := parseJSONMessage(buf[:i])
+	// Parse a copy: the caller may reuse buf, and Values point into it.
+	m, err := parseJSONMessage(bytes.Clone(buf[:i]))
 	return m, i + 1, err
 }
 
@@ -202,7 +203,7 @@ func parseJSONMessage(b []byte) (Message, error) {
 		return Message{}, errors.New("hubproto: empty JSON message: want a JSON object")
 	}
 	var jm jsonMessage
-	if err := json.Unmarshal(b, &jm); err != nil {
+	if err := decodeJSONEnvelope(b, &jm); err != nil {
 		return Message{}, fmt.Errorf("hubproto: malformed JSON message: %w", err)
 	}
 	if jm.Type == nil {

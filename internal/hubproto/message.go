@@ -109,12 +109,14 @@ type Protocol interface {
 	// many bytes it used. When buf holds only part of a record it returns
 	// ErrIncomplete and consumes nothing. On any other error n is the size of
 	// the bad record when it is known (so a caller may skip it), else 0.
+	// The Message does not alias buf, which the caller may reuse.
 	ParseFrame(buf []byte) (m Message, n int, err error)
 	// Marshal returns the unframed encoding of m, as sent in upstream
 	// request bodies.
 	Marshal(m *Message) ([]byte, error)
 	// Unmarshal decodes one unframed message. The JSON protocol tolerates a
 	// trailing 0x1E; the MessagePack protocol tolerates a length prefix.
+	// The Message's Values alias b: do not modify b while they are in use.
 	Unmarshal(b []byte) (Message, error)
 }
 

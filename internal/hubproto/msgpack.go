@@ -1,6 +1,7 @@
 package hubproto
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 )
@@ -79,7 +80,8 @@ func (msgpackProtocol) ParseFrame(buf []byte) (Message, int, error) {
 	if len(buf)-size < n {
 		return Message{}, 0, ErrIncomplete
 	}
-	m, err := parseMPMessage(buf[size : size+n])
+	// Parse a copy: the caller may reuse buf, and Values point into it.
+	m, err := parseMPMessage(bytes.Clone(buf[size : size+n]))
 	return m, size + n, err
 }
 
