@@ -159,6 +159,18 @@ func (b *Browser) WaitForText(ctx context.Context, text string) error {
 	return err
 }
 
+// Click clicks the element matching the CSS selector, waiting for it to be actionable.
+func (b *Browser) Click(ctx context.Context, selector string) error {
+	_, err := b.p.call(ctx, "click", map[string]any{"selector": selector, "timeoutMs": b.timeoutMs(ctx)})
+	return err
+}
+
+// Fill types text into the input or textarea matching the CSS selector, replacing its value.
+func (b *Browser) Fill(ctx context.Context, selector, text string) error {
+	_, err := b.p.call(ctx, "fill", map[string]any{"selector": selector, "text": text, "timeoutMs": b.timeoutMs(ctx)})
+	return err
+}
+
 // Screenshot saves a full-page PNG to path.
 func (b *Browser) Screenshot(ctx context.Context, path string) error {
 	_, err := b.p.call(ctx, "screenshot", map[string]any{"path": path})

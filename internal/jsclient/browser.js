@@ -36,6 +36,14 @@ const commands = {
     await page.getByText(c.text).first().waitFor({ timeout: c.timeoutMs });
     return {};
   },
+  async click(c) {
+    await page.click(c.selector, { timeout: c.timeoutMs });
+    return {};
+  },
+  async fill(c) {
+    await page.fill(c.selector, c.text, { timeout: c.timeoutMs });
+    return {};
+  },
   async screenshot(c) {
     await page.screenshot({ path: c.path, fullPage: true });
     return {};

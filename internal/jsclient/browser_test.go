@@ -21,6 +21,7 @@ const testPage = `<!doctype html>
 <body>
 <p id="greeting">loading</p>
 <button id="go" onclick="document.getElementById('greeting').textContent = 'clicked'">go</button>
+<input id="name"><button id="greet" onclick="document.getElementById('greeting').textContent = 'hi ' + document.getElementById('name').value">greet</button>
 <script>
 document.getElementById('greeting').textContent = 'hello from the page';
 console.log('page ready', typeof signalR.HubConnectionBuilder);
@@ -60,6 +61,11 @@ func TestBrowserPage(t *testing.T) {
 	var jsErr *jsclient.JSError
 	require.ErrorAs(t, err, &jsErr)
 	assert.Contains(t, jsErr.Message, "thrown in page")
+
+	require.NoError(t, b.Fill(ctx, "#name", "Ada"))
+	require.NoError(t, b.Click(ctx, "#greet"))
+	require.NoError(t, b.WaitForText(ctx, "hi Ada"))
+	require.NoError(t, b.Click(ctx, "#go"))
 
 	html, err := b.Content(ctx)
 	require.NoError(t, err)
