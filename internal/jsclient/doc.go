@@ -41,8 +41,9 @@
 // # Browser
 //
 // StartBrowser launches Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) through
-// playwright-core with ChromiumArgs and drives one page: Goto, Eval, WaitForSelector,
-// WaitForText, Screenshot; console output and page errors arrive as BrowserEvents. When the
+// playwright-core with ChromiumArgs and drives one page: Goto, Eval, Click, Fill,
+// WaitForSelector, WaitForText, Content, Screenshot; console output and page errors arrive as
+// BrowserEvents. When the
 // test fails, a screenshot is saved and its path logged. Assets serves the client's browser
 // bundles so a test page can load them.
 package jsclient
