@@ -27,7 +27,12 @@
 //	Marshal(*Message) ([]byte, error)          // unframed, as in upstream request bodies
 //	Unmarshal([]byte) (Message, error)         // unframed; tolerates a trailing 0x1E / a length prefix
 //
-// Encoding is append-style with no reflection for the envelope. The wire
+// A Message from ParseFrame owns its memory, so a reader may reuse its
+// buffer; one from Unmarshal shares the argument bytes with its input.
+//
+// Encoding and decoding the envelope are hand-written, with no reflection;
+// the JSON decoder behaves like encoding/json (a differential fuzz target
+// holds it to that). The wire
 // forms follow what the official JavaScript client writes and reads:
 // camelCase JSON property names; MessagePack invocations with 5 elements, or
 // 6 when there are stream ids; Completion result kinds 1 (error), 2 (void)
