@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -333,15 +332,24 @@ func clientAudOK(hub string) func(*url.URL) bool {
 	}
 }
 
-// signature is the X-ASRS-Signature value: sha256=HEX per key, comma-joined.
+// signature is the X-ASRS-Signature value: sha256=HEX per key, comma-joined,
+// with uppercase hex as .NET writes it.
 func signature(keys []string, connectionID string) string {
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	const hexUpper = "0123456789ABCDEF"
+	buf := make([]byte, 0, len(keys)*(len("sha256=")+2*sha256.Size+1))
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
 		m := hmac.New(sha256.New, []byte(k))
 		m.Write([]byte(connectionID))
-		parts = append(parts, "sha256="+strings.ToUpper(hex.EncodeToString(m.Sum(nil))))
+		var sum [sha256.Size]byte
+		buf = append(buf, "sha256="...)
+		for _, b := range m.Sum(sum[:0]) {
+			buf = append(buf, hexUpper[b>>4], hexUpper[b&0x0f])
+		}
 	}
-	return strings.Join(parts, ",")
+	return string(buf)
 }
 
 // newID returns a random URL-safe identifier of n random bytes.
