@@ -1,6 +1,7 @@
 package signalrtest_test
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -221,9 +222,28 @@ func TestJSClientUpstreamInvocations(t *testing.T) {
 			require.NoError(t, err, tt.name)
 			assert.JSONEq(t, tt.want, string(got), tt.name)
 		}
+		// Large arguments cross every transport both ways (WebSocket fragments, long-poll and
+		// SSE POST bodies, SSE data lines), below the service's 1 MB limit for LP/SSE sends.
+		big := strings.Repeat("large ü payload ", 300<<10/17)
+		got, err := c.Invoke(ctx, "echo", big)
+		require.NoError(t, err)
+		var gotBig string
+		require.NoError(t, json.Unmarshal(got, &gotBig))
+		assert.Equal(t, big, gotBig)
+
+		// MessagePack carries binary arguments as bin; they come back as bytes.
+		if combo.Protocol == jsclient.MessagePack {
+			blob := jsclient.Binary{0, 1, 2, 0xfe, 0xff}
+			got, err := c.Invoke(ctx, "echo", blob)
+			require.NoError(t, err)
+			var back jsclient.Binary
+			require.NoError(t, json.Unmarshal(got, &back))
+			assert.Equal(t, blob, back)
+		}
+
 		// Serverless mode has no streaming; the emulator says so instead of leaving the
 		// stream open forever as Azure does.
-		_, err := c.Stream(ctx, "counter", 3)
+		_, err = c.Stream(ctx, "counter", 3)
 		var jsErr *jsclient.JSError
 		require.ErrorAs(t, err, &jsErr)
 		assert.Equal(t, "Stream invocation is not supported in serverless mode.", jsErr.Message)
