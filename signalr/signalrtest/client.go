@@ -263,14 +263,19 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request, c *conn)
 	}
 	ws.SetReadLimit(maxInput)
 	if first {
-		if err := c.claimTransport(transportWebSockets, r.URL.RawQuery); err != nil {
-			_ = ws.Close(websocket.StatusPolicyViolation, "connection already in use")
+		c.mu.Lock()
+		won := c.state == stateNegotiated // a concurrent upgrade for the same id may have won
+		if won {
+			c.query = clientQuery(r.URL.RawQuery)
+			c.attachLocked(transportWebSockets)
+			c.ws = ws
+			c.kickLocked()
+		}
+		c.mu.Unlock()
+		if !won {
+			_ = ws.Close(websocket.StatusPolicyViolation, "the connection already has a WebSocket")
 			return
 		}
-		c.mu.Lock()
-		c.ws = ws
-		c.kickLocked()
-		c.mu.Unlock()
 	} else if !c.reattachWS(ws) {
 		_ = ws.Close(websocket.StatusPolicyViolation, "the connection cannot be resumed")
 		return
