@@ -81,6 +81,8 @@ func TestInvocationContextBind(t *testing.T) {
 	var ae *ArgumentError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 0, ae.Index)
+	var typeErr *json.UnmarshalTypeError
+	assert.ErrorAs(t, err, &typeErr, "the decoding error is unwrapped")
 	assert.Regexp(t, `^trigger: argument 0: cannot decode into \*int: json: `, err.Error())
 
 	err = c.Bind(&s)

@@ -48,19 +48,6 @@ func appendMPString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
-func appendMPBin(dst []byte, b []byte) []byte {
-	n := len(b)
-	switch {
-	case n <= math.MaxUint8:
-		dst = append(dst, 0xc4, byte(n))
-	case n <= math.MaxUint16:
-		dst = append(dst, 0xc5, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 0xc6, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(dst, b...)
-}
-
 // appendMPInt writes n in the smallest encoding, as MessagePack-CSharp and
 // @msgpack/msgpack do.
 func appendMPInt(dst []byte, n int64) []byte {
