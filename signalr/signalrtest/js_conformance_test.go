@@ -323,3 +323,28 @@ func TestJSClientTokens(t *testing.T) {
 		assert.Contains(t, err.Error(), "401")
 	})
 }
+
+// Client results: REST :invoke (2024-12-01) calls a client method with an invocation id and
+// returns what the official client's handler returned; a client without a handler answers
+// with the client's own error, which the REST call reports.
+func TestJSClientResultsThroughREST(t *testing.T) {
+	t.Parallel()
+	e := newJSEnv(t, nil)
+	forEachCombination(t, func(t *testing.T, combo jsclient.Combination) {
+		ctx := ctxFor(t)
+		hubName := hubName("results", combo)
+		c := e.start(t, combo, hubName, "", jsclient.Config{Results: map[string]any{"question": map[string]any{"answer": 42, "unit": "none"}}})
+		hub := e.client.Hub(hubName)
+
+		resp, err := hub.InvokeConnection(ctx, c.ConnectionID(), signalr.Message{Target: "question", Arguments: []any{"life?"}}, nil)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"answer":42,"unit":"none"}`, string(resp.Result))
+		ev, err := c.WaitFor(ctx, jsclient.IsMessage("question"))
+		require.NoError(t, err)
+		assert.JSONEq(t, `"life?"`, string(ev.Args[0]))
+
+		_, err = hub.InvokeConnection(ctx, c.ConnectionID(), signalr.Message{Target: "unknownMethod"}, nil)
+		require.Error(t, err, "the client has no handler, so it answers with an error completion")
+		assert.Contains(t, err.Error(), "Client didn't provide a result.")
+	})
+}
