@@ -2,6 +2,7 @@ package signalrtest
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +93,48 @@ func TestClientCloseMessage(t *testing.T) {
 			eventually(t, "removed", func() bool { return len(s.Connections("chat")) == 0 })
 		})
 	}
+}
+
+func TestWebSocketIDRules(t *testing.T) {
+	s := newTestServer(t, nil)
+	c := connectWS(t, s, "chat", "", hubproto.JSON)
+	tok := clientToken(t, s, "chat", "")
+
+	// A second socket for the same id is refused.
+	_, resp, err := websocket.Dial(testCtx(t), "ws"+strings.TrimPrefix(s.URL, "http")+"/client/?hub=chat&id="+c.token+"&access_token="+tok, nil)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode)
+
+	// POST is for SSE and long polling only.
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/client/?hub=chat&id="+c.token, strings.NewReader("x"))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+
+	// The id must belong to the hub named in the query.
+	req, _ = http.NewRequest(http.MethodGet, s.URL+"/client/?hub=other&id="+c.token, nil)
+	req.Header.Set("Authorization", "Bearer "+clientToken(t, s, "other", ""))
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+}
+
+func TestSkipNegotiation(t *testing.T) {
+	s := newTestServer(t, nil)
+	ws, resp, err := websocket.Dial(testCtx(t), "ws"+strings.TrimPrefix(s.URL, "http")+"/client/?hub=chat", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + clientToken(t, s, "chat", "sam")}},
+	})
+	require.NoError(t, err)
+	if resp.Body != nil {
+		resp.Body.Close()
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() })
+	c := &wsClient{t: t, ws: ws}
+	c.handshake(hubproto.JSON, 1)
+	eventually(t, "connected", func() bool { return len(s.Connections("chat")) == 1 })
+	assert.Equal(t, "sam", s.Connections("chat")[0].UserID)
 }
