@@ -348,3 +348,22 @@ func TestJSClientResultsThroughREST(t *testing.T) {
 		assert.Contains(t, err.Error(), "Client didn't provide a result.")
 	})
 }
+
+// Above Options.MaxConnections negotiate answers 429, as the service does when the unit's
+// connection quota is used up; a freed slot can be taken again.
+func TestJSClientConnectionQuota(t *testing.T) {
+	t.Parallel()
+	e := newJSEnv(t, &signalrtest.Options{MaxConnections: 1})
+	ctx := ctxFor(t)
+	first := e.start(t, jsclient.Combination{Transport: jsclient.WebSockets, Protocol: jsclient.JSON}, "quota", "a", jsclient.Config{})
+
+	_, err := jsclient.Connect(t, jsclient.Config{URL: e.clientURL("quota"), AccessToken: e.token(t, "quota", "b")})
+	var jsErr *jsclient.JSError
+	require.ErrorAs(t, err, &jsErr)
+	assert.Contains(t, jsErr.Message, "429")
+
+	require.NoError(t, first.Stop(ctx))
+	require.Eventually(t, func() bool { return len(e.srv.Connections("quota")) == 0 }, 5*time.Second, 10*time.Millisecond)
+	_, err = jsclient.Connect(t, jsclient.Config{URL: e.clientURL("quota"), AccessToken: e.token(t, "quota", "c")})
+	require.NoError(t, err)
+}
