@@ -4,6 +4,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+// The functions' base URL: "api/" next to the page, or ?api=https://<app>.azurewebsites.net/api/
+// when the page is hosted elsewhere (the function app then needs CORS for the page's origin).
+const api = new URL(new URLSearchParams(location.search).get("api") || "api/", location.href).href;
 let connection;
 let user = "";
 
@@ -23,9 +26,11 @@ function setError(err) {
 }
 
 async function call(fn, body) {
-  const res = await fetch("api/" + fn, {
+  // The user rides in the query, not a header: fetch refuses non-Latin-1 header values, and a
+  // local run signs the user in from either (in Azure, App Service authentication does).
+  const res = await fetch(api + fn + "?user=" + encodeURIComponent(user), {
     method: "POST",
-    headers: { "Content-Type": "application/json", "x-user": user },
+    headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
   if (!res.ok) {
@@ -51,8 +56,8 @@ function setStatus(state) {
 async function connect(name) {
   user = name;
   connection = new signalR.HubConnectionBuilder()
-    // The user rides on the negotiate query, so the service (another origin) sees no custom header.
-    .withUrl("api?user=" + encodeURIComponent(user))
+    // The user rides on the negotiate query; the service (another origin) never sees it.
+    .withUrl(api + "?user=" + encodeURIComponent(user))
     .withAutomaticReconnect()
     .configureLogging(signalR.LogLevel.Warning)
     .build();
@@ -75,12 +80,23 @@ function on(id, handler) {
 
 on("login", () => connect($("name").value.trim()));
 on("all", async () => { await call("broadcast", { text: $("message").value }); $("message").value = ""; });
-on("dm", async () => { await call("sendToUser", { to: $("dm-to").value, text: $("dm-text").value }); $("dm-text").value = ""; });
+on("dm", async () => {
+  const to = $("dm-to").value;
+  const text = $("dm-text").value;
+  await call("sendToUser", { to, text });
+  // The DM goes only to the recipient's connections; keep a note of it here.
+  show({ kind: "system", text: "to " + to + ": " + text });
+  $("dm-text").value = "";
+});
 on("group-send", async () => {
   await call("sendToGroup", { group: $("group").value, text: $("group-text").value });
   $("group-text").value = "";
 });
-on("echo-form", async () => { $("echo-result").value = await connection.invoke("echo", $("echo-text").value); });
+on("echo-form", async () => {
+  // echo answers an object ({text, user}); a bare string could be mangled by the Functions host.
+  const reply = await connection.invoke("echo", $("echo-text").value);
+  $("echo-result").value = reply ? reply.text : "(no reply)";
+});
 
 $("send-hub").addEventListener("click", async () => {
   setError("");

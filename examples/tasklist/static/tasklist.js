@@ -3,9 +3,12 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+// The functions' base URL: "api/" next to the page, or ?api=https://<app>.azurewebsites.net/api/
+// when the page is hosted elsewhere (the function app then needs CORS for the page's origin).
+const apiBase = new URL(new URLSearchParams(location.search).get("api") || "api/", location.href).href;
 
 async function api(method, path, body) {
-  const res = await fetch("api/" + path, {
+  const res = await fetch(apiBase + path, {
     method,
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -44,7 +47,7 @@ $("add").addEventListener("submit", async (event) => {
 });
 
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl("api")
+  .withUrl(apiBase)
   .withAutomaticReconnect()
   .configureLogging(signalR.LogLevel.Warning)
   .build();

@@ -1,0 +1,54 @@
+// Command tasklist is a live task list on Azure SignalR Service, written as an Azure Functions
+// custom handler: HTTP functions change the list and broadcast a taskUpdate event through the
+// signalR output binding, and every open page re-renders without reloading.
+//
+//	go run ./examples/tasklist                    # local: emulator + fake Functions host on :7071
+//	go run ./examples/tasklist -addr 127.0.0.1:0  # any free port; the URL to open is printed
+//	go generate ./examples/tasklist               # regenerate host.json and */function.json
+//
+// Under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set) the same binary is the custom
+// handler. The list lives in memory (Store); a deployment with more than one instance would
+// put a database behind the same interface.
+package main
+
+//go:generate go run . functionjson .
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
+)
+
+//go:embed static
+var static embed.FS
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "tasklist:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	app, err := newApp(newMemoryStore())
+	if err != nil {
+		return err
+	}
+	page, err := fs.Sub(static, "static")
+	if err != nil {
+		return err
+	}
+	return localdev.Main(ctx, "tasklist", app, page, args, os.Stdout, os.Stderr)
+}
