@@ -343,12 +343,13 @@ func (a *App) serveInvocation(w http.ResponseWriter, r *http.Request, fn *functi
 		a.fail(w, fn.decl.Name, fmt.Errorf("bindings: reading the invocation body: %w", err))
 		return
 	}
-	inv := &Invocation{Function: fn.decl.Name, ID: r.Header.Get("X-Azure-Functions-InvocationId"),
-		Request: &InvokeRequest{}, Response: &InvokeResponse{}, fn: fn}
-	if err := json.Unmarshal(body, inv.Request); err != nil {
-		a.fail(w, fn.decl.Name, fmt.Errorf("%w: %v", errNoPayload, err))
+	req, err := ParseInvokeRequest(body)
+	if err != nil {
+		a.fail(w, fn.decl.Name, err)
 		return
 	}
+	inv := &Invocation{Function: fn.decl.Name, ID: r.Header.Get("X-Azure-Functions-InvocationId"),
+		Request: req, Response: &InvokeResponse{}, fn: fn}
 	if err := a.run(r.Context(), fn, inv); err != nil {
 		a.fail(w, fn.decl.Name, err)
 		return

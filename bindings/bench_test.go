@@ -32,8 +32,8 @@ func BenchmarkDecodeHTTPInvocation(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(payload)))
 		for b.Loop() {
-			var req bindings.InvokeRequest
-			if err := json.Unmarshal(payload, &req); err != nil {
+			req, err := bindings.ParseInvokeRequest(payload)
+			if err != nil {
 				b.Fatal(err)
 			}
 			r, err := req.HTTPRequest("req")

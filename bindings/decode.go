@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+	"unicode/utf8"
 )
 
 // targetKind says how many layers of host encoding a decode target wants undone. The host
@@ -176,11 +177,21 @@ func decodeValue(raw []byte, v any) error {
 
 var nullJSON = []byte("null")
 
-// unquote decodes a JSON string literal, without allocation beyond the result when it has no
-// escapes.
+// unquote decodes a JSON string literal, without allocation beyond the result when it is plain
+// ASCII without escapes.
 func unquote(b []byte) (string, error) {
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
-		return string(b[1 : len(b)-1]), nil
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		plain := true
+		for _, c := range inner {
+			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(inner), nil
+		}
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {

@@ -1,6 +1,7 @@
 package bindings_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -81,5 +82,55 @@ func FuzzInvokeRequest(f *testing.F) {
 			_, _ = req.HTTPRequest(name)
 			_, _ = req.ConnectionInfo(name)
 		}
+	})
+}
+
+// FuzzParseInvokeRequest checks the hand-written envelope splitter against encoding/json.
+func FuzzParseInvokeRequest(f *testing.F) {
+	f.Add([]byte(`{"Data":{"req":{"Method":"GET"},"s":"\"x\\\"}\""},"Metadata":{"sys":{"MethodName":"f"}}}`))
+	f.Add([]byte(` { "data" : null , "METADATA" : { "a" : [1, {"b": "]"}] } , "x": 1 } `))
+	f.Add([]byte(`{"Data":[],"Metadata":{}}`))
+	f.Add([]byte(`{"Data":{"a":1,"a":2}}`))
+	f.Add([]byte(`[1]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := bindings.ParseInvokeRequest(body)
+		if tb := bytes.TrimSpace(body); len(tb) == 0 || tb[0] != '{' {
+			if err == nil {
+				t.Fatalf("ParseInvokeRequest accepted %q, which is not an object", body)
+			}
+			return
+		}
+		var want bindings.InvokeRequest
+		wantErr := json.Unmarshal(body, &want)
+		if wantErr != nil {
+			if err != nil {
+				return
+			}
+			// Values are checked when decoded, so accepting is fine only when the invalid
+			// part is inside a returned value.
+			for _, m := range []map[string]json.RawMessage{got.Data, got.Metadata} {
+				for _, v := range m {
+					if !json.Valid(v) {
+						return
+					}
+				}
+			}
+			t.Fatalf("ParseInvokeRequest accepted %q, which encoding/json rejects (%v), with every value valid", body, wantErr)
+		}
+		if err != nil {
+			t.Fatalf("ParseInvokeRequest(%q): %v; encoding/json accepts it", body, err)
+		}
+		compare := func(a, b map[string]json.RawMessage) {
+			if len(a) != len(b) {
+				t.Fatalf("%q: got %d members, encoding/json %d", body, len(a), len(b))
+			}
+			for k, v := range b {
+				if string(a[k]) != string(v) {
+					t.Fatalf("%q: member %q = %q, encoding/json %q", body, k, a[k], v)
+				}
+			}
+		}
+		compare(got.Data, want.Data)
+		compare(got.Metadata, want.Metadata)
 	})
 }
