@@ -202,6 +202,12 @@ func (s *Server) Close() error {
 	return err
 }
 
+// Emulator is the embedded SignalR Service emulator, nil when a real service is used.
+func (s *Server) Emulator() *signalrtest.Server { return s.emulator }
+
+// Host is the fake Functions host in front of the app.
+func (s *Server) Host() *bindingstest.Host { return s.host }
+
 func (s *Server) closeEmulator() {
 	if s.emulator != nil {
 		s.emulator.Close()
