@@ -2,11 +2,14 @@ package bindings
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
+	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -80,6 +83,35 @@ func (r *HTTPRequest) JSON(v any) error {
 		return fmt.Errorf("bindings: request body is not the expected JSON: %w", err)
 	}
 	return nil
+}
+
+// ToHTTPRequest rebuilds the caller's request as a server-side *http.Request (method, URL,
+// headers, body), so net/http helpers and packages such as negotiate.PrincipalFromRequest
+// work on it.
+func (r *HTTPRequest) ToHTTPRequest(ctx context.Context) (*http.Request, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, fmt.Errorf("bindings: request URL is invalid: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("bindings: rebuilding the request: %w", err)
+	}
+	req.RequestURI = u.RequestURI()
+	req.Host = u.Host
+	req.ContentLength = int64(len(r.Body))
+	for k, v := range r.Headers {
+		if strings.EqualFold(k, "Host") {
+			if len(v) > 0 {
+				req.Host = v[0]
+			}
+			continue
+		}
+		for _, x := range v {
+			req.Header.Add(k, x)
+		}
+	}
+	return req, nil
 }
 
 // httpRequestWire is the host's shape (HttpRequestExtensions.GetRequestAsJObject) decoded

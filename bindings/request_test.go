@@ -1,7 +1,9 @@
 package bindings_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -387,4 +389,27 @@ func TestInvocationContextGolden(t *testing.T) {
 	require.ErrorContains(t, err, "not a SignalR invocation context")
 	_, err = (&bindings.InvokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{"Arguments":5}`)}}).Invocation("x")
 	require.ErrorContains(t, err, `decoding input binding "x"`)
+}
+
+func TestToHTTPRequest(t *testing.T) {
+	r, err := loadPayload(t, "http_trigger.json").HTTPRequest("req")
+	require.NoError(t, err)
+	hr, err := r.ToHTTPRequest(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "POST", hr.Method)
+	assert.Equal(t, "localhost:7071", hr.Host)
+	assert.Equal(t, "/api/messages/42", hr.URL.Path)
+	assert.Equal(t, "/api/messages/42?lang=en&tag=a&tag=b", hr.RequestURI)
+	assert.Equal(t, []string{"a", "b"}, hr.URL.Query()["tag"])
+	assert.Equal(t, "alice-id", hr.Header.Get("X-Ms-Client-Principal-Id"), "canonical lookups work")
+	assert.Equal(t, []string{"application/json", "text/plain"}, hr.Header.Values("Accept"))
+	body, err := io.ReadAll(hr.Body)
+	require.NoError(t, err)
+	assert.Equal(t, r.Body, body)
+	assert.Equal(t, int64(len(r.Body)), hr.ContentLength)
+
+	_, err = (&bindings.HTTPRequest{URL: "http://[::1", Method: "GET"}).ToHTTPRequest(context.Background())
+	require.ErrorContains(t, err, "request URL is invalid")
+	_, err = (&bindings.HTTPRequest{URL: "http://h/", Method: "BAD METHOD"}).ToHTTPRequest(context.Background())
+	require.ErrorContains(t, err, "rebuilding the request")
 }
