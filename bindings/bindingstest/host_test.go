@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -531,4 +532,20 @@ func TestNewHostForURLWithEmptyRoutePrefix(t *testing.T) {
 	assert.Equal(t, "pong", string(body))
 	resp, _ = do(t, http.MethodGet, host.URL+"/api/health/ping", nil, "")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+func TestStringsRedactConnectionStrings(t *testing.T) {
+	const secret = "AccessKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
+	opts := bindingstest.Options{Addr: "127.0.0.1:0", Logger: quiet, SignalRConnectionString: "Endpoint=http://x;" + secret,
+		Settings: map[string]string{"Other": "Endpoint=http://y;" + secret}}
+	host, err := bindingstest.NewHost(chatApp(t), &opts)
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	for _, v := range []any{opts, &opts, host} {
+		for _, format := range []string{"%v", "%+v", "%#v"} {
+			assert.NotContains(t, fmt.Sprintf(format, v), secret)
+		}
+	}
+	assert.Equal(t, "bindingstest.Options{Addr: 127.0.0.1:0, SignalRConnectionString: REDACTED, Settings: [Other] (values REDACTED)}", opts.String())
+	assert.Equal(t, "bindingstest.Host("+host.URL+")", host.String())
 }

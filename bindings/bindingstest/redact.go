@@ -1,0 +1,39 @@
+package bindingstest
+
+import (
+	"sort"
+	"strings"
+)
+
+// String names the host by URL; its settings hold connection strings with access keys.
+func (h *Host) String() string { return "bindingstest.Host(" + h.URL + ")" }
+
+// GoString is String.
+func (h *Host) GoString() string { return h.String() }
+
+// String shows which options are set without their values: connection strings and settings
+// carry access keys.
+func (o Options) String() string {
+	var parts []string
+	if o.Addr != "" {
+		parts = append(parts, "Addr: "+o.Addr)
+	}
+	if o.SignalRConnectionString != "" {
+		parts = append(parts, "SignalRConnectionString: REDACTED")
+	}
+	if len(o.Settings) > 0 {
+		names := make([]string, 0, len(o.Settings))
+		for k := range o.Settings {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		parts = append(parts, "Settings: ["+strings.Join(names, " ")+"] (values REDACTED)")
+	}
+	if o.FunctionsDir != "" {
+		parts = append(parts, "FunctionsDir: "+o.FunctionsDir)
+	}
+	return "bindingstest.Options{" + strings.Join(parts, ", ") + "}"
+}
+
+// GoString is String.
+func (o Options) GoString() string { return o.String() }
