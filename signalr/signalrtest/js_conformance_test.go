@@ -111,18 +111,22 @@ func TestJSClientUserGroupTTL(t *testing.T) {
 	e := newJSEnv(t, nil)
 	combos := jsclient.Combinations()
 	clients := make([]*jsclient.Client, len(combos))
+	errs := make([]error, len(combos))
 	var wg sync.WaitGroup
 	for i, combo := range combos {
-		wg.Go(func() {
-			clients[i] = e.start(t, combo, hubName("ttl", combo), "ttl-user", jsclient.Config{Targets: []string{"group", "sentinel"}})
+		hub := hubName("ttl", combo)
+		token := e.token(t, hub, "ttl-user")
+		wg.Go(func() { // node starts in parallel; t.Fatal stays on the test goroutine
+			clients[i], errs[i] = jsclient.Connect(t, jsclient.Config{
+				URL: e.clientURL(hub), Transport: combo.Transport, Protocol: combo.Protocol,
+				AccessToken: token, Targets: []string{"group", "sentinel"},
+			})
 		})
 	}
 	wg.Wait()
 	ctx := ctxFor(t)
 	for i, combo := range combos {
-		if clients[i] == nil {
-			t.FailNow() // Start already reported why
-		}
+		require.NoError(t, errs[i], combo.Name())
 		hub := e.client.Hub(hubName("ttl", combo))
 		_, err := hub.AddUserToGroup(ctx, "timed", "ttl-user", &signalr.AddUserToGroupOptions{TTL: time.Minute})
 		require.NoError(t, err)
