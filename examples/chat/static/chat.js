@@ -13,10 +13,13 @@ let user = "";
 function show(message) {
   const li = document.createElement("li");
   li.dataset.kind = message.kind || "all";
-  const who = document.createElement("span");
-  who.className = "who";
-  who.textContent = message.sender ? message.sender + (message.group ? " @" + message.group : "") + ":" : "";
-  li.append(who, document.createTextNode(message.text));
+  if (message.sender) {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = message.sender + (message.group ? " @" + message.group : "") + ":";
+    li.append(who);
+  }
+  li.append(document.createTextNode(message.text));
   $("messages").append(li);
   li.scrollIntoView({ block: "end" });
 }
