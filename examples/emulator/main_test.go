@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,7 +184,9 @@ func TestBuiltProgram(t *testing.T) {
 	}
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "emulator")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own GOROOT/bin first on PATH, so this is the toolchain running the test.
+	gobin, err := exec.LookPath("go")
+	require.NoError(t, err)
 	build := exec.CommandContext(t.Context(), gobin, "build", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
