@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -33,7 +33,7 @@ func (r *InvokeResponse) appendJSON(b []byte) ([]byte, error) {
 	var err error
 	if len(r.Outputs) == 1 {
 		for k, v := range r.Outputs {
-			b = appendString(b, k)
+			b = jsonwire.AppendString(b, k)
 			b = append(b, ':')
 			if b, err = appendValue(b, v); err != nil {
 				return nil, err
@@ -45,7 +45,7 @@ func (r *InvokeResponse) appendJSON(b []byte) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonwire.AppendString(b, k)
 			b = append(b, ':')
 			if b, err = appendValue(b, r.Outputs[k]); err != nil {
 				return nil, err
@@ -57,7 +57,7 @@ func (r *InvokeResponse) appendJSON(b []byte) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, l)
+		b = jsonwire.AppendString(b, l)
 	}
 	b = append(b, `],"ReturnValue":`...)
 	if b, err = appendValue(b, r.ReturnValue); err != nil {
@@ -103,9 +103,9 @@ func (r HTTPResponse) appendJSON(b []byte) []byte {
 	b = append(b, `,"headers":{`...)
 	if len(r.Headers) == 1 {
 		for k, v := range r.Headers {
-			b = appendString(b, k)
+			b = jsonwire.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, v)
+			b = jsonwire.AppendString(b, v)
 		}
 	} else {
 		var buf [8]string
@@ -113,13 +113,13 @@ func (r HTTPResponse) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonwire.AppendString(b, k)
 			b = append(b, ':')
-			b = appendString(b, r.Headers[k])
+			b = jsonwire.AppendString(b, r.Headers[k])
 		}
 	}
 	b = append(b, `},"body":`...)
-	b = appendString(b, r.Body)
+	b = jsonwire.AppendString(b, r.Body)
 	return append(b, '}')
 }
 
@@ -132,7 +132,7 @@ func appendAction(b []byte, item signalr.Action) ([]byte, error) {
 		return appendAction(b, *a)
 	case signalr.Message:
 		b = append(b, `{"target":`...)
-		b = appendString(b, a.Target)
+		b = jsonwire.AppendString(b, a.Target)
 		b = append(b, `,"arguments":`...)
 		if len(a.Arguments) == 0 {
 			b = append(b, "[]"...)
@@ -151,7 +151,7 @@ func appendAction(b []byte, item signalr.Action) ([]byte, error) {
 		return append(b, '}'), nil
 	case signalr.GroupAction:
 		b = append(b, `{"action":`...)
-		b = appendString(b, string(a.Action))
+		b = jsonwire.AppendString(b, string(a.Action))
 		b = appendOptional(b, "userId", a.UserID)
 		b = appendOptional(b, "groupName", a.GroupName)
 		b = appendOptional(b, "connectionId", a.ConnectionID)
@@ -173,7 +173,7 @@ func appendOptional(b []byte, name, value string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, name...)
 	b = append(b, '"', ':')
-	return appendString(b, value)
+	return jsonwire.AppendString(b, value)
 }
 
 func appendJSONValue(b []byte, v any) ([]byte, error) {
@@ -192,56 +192,4 @@ func sortedKeysInto[V any](dst []string, m map[string]V) []string {
 	}
 	slices.Sort(dst)
 	return dst
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as with encoding/json;
-// HTML characters are left alone since the reader is the Functions host, not a browser.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 )
 
 // ConnectionInfo is what a negotiate endpoint returns to a client: the service URL and an access
@@ -37,9 +39,9 @@ func (c ConnectionInfo) MarshalJSON() ([]byte, error) {
 // appendJSON is MarshalJSON without the allocation, for the negotiate handler.
 func (c ConnectionInfo) appendJSON(b []byte) []byte {
 	b = append(b, `{"url":`...)
-	b = appendJSONString(b, c.URL)
+	b = jsonwire.AppendString(b, c.URL)
 	b = append(b, `,"accessToken":`...)
-	b = appendJSONString(b, c.AccessToken)
+	b = jsonwire.AppendString(b, c.AccessToken)
 	if secs := lifetimeSeconds(c.TokenLifetime); secs > 0 {
 		b = append(b, `,"tokenLifetimeSeconds":`...)
 		b = strconv.AppendInt(b, secs, 10)

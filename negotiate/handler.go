@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 )
 
 // HandlerOptions configures Handler. A nil *HandlerOptions means defaults.
@@ -181,11 +183,11 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	b := append([]byte(`{"error":`), appendJSONString(nil, msg)...)
+	b := append([]byte(`{"error":`), jsonwire.AppendString(nil, msg)...)
 	_, _ = w.Write(append(b, '}'))
 }
 
 // quoteOrigin bounds a client-sent origin before it goes into a message.
 func quoteOrigin(o string) string {
-	return string(appendJSONString(nil, truncate(o)))
+	return string(jsonwire.AppendString(nil, truncate(o)))
 }

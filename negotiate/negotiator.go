@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -88,7 +89,7 @@ type hubInfo struct {
 // newHubInfo precomputes the start of every payload for a hub. JSON whitespace pads it to a
 // multiple of three bytes, so its base64 form joins the encoding of the rest without a seam.
 func newHubInfo(hub, full, url, audience string) *hubInfo {
-	prefix := append([]byte(`{"aud":`), appendJSONString(nil, audience)...)
+	prefix := append([]byte(`{"aud":`), jsonwire.AppendString(nil, audience)...)
 	prefix = append(prefix, ',')
 	for len(prefix)%3 != 0 {
 		prefix = append(prefix, ' ')

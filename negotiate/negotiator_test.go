@@ -375,21 +375,3 @@ func viaJSON(s string) string {
 	_ = json.Unmarshal(b, &out)
 	return out
 }
-
-// FuzzAppendJSONString checks the hand-written escaper against encoding/json, with the special
-// byte at every offset so both the eight-byte and the byte-wise paths see it.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, special := range []string{"\"", "\\", "\n", "\x00", "\x1f", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029", "<"} {
-		for i := range 17 {
-			f.Add(strings.Repeat("a", i) + special + strings.Repeat("b", 16-i))
-		}
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b := appendJSONString([]byte("x"), s)
-		require.Equal(t, byte('x'), b[0])
-		require.True(t, json.Valid(b[1:]), "invalid JSON for %q: %s", s, b[1:])
-		var got string
-		require.NoError(t, json.Unmarshal(b[1:], &got))
-		assert.Equal(t, viaJSON(s), got)
-	})
-}

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 )
 
 // maxDepth bounds nesting when converting MessagePack to JSON, matching the
@@ -66,7 +68,7 @@ func mpValueToJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		return appendJSONString(dst, string(p)), nil
+		return jsonwire.AppendString(dst, string(p)), nil
 	case mpBin:
 		p, err := r.need(int(min(n, math.MaxInt32)))
 		if err != nil {
@@ -123,7 +125,7 @@ func mpValueToJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 				if err != nil {
 					return dst, err
 				}
-				dst = appendJSONString(dst, string(p))
+				dst = jsonwire.AppendString(dst, string(p))
 			case mpInt:
 				dst = append(dst, '"')
 				dst = strconv.AppendInt(dst, int64(kn), 10)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 )
 
 // HandshakeRequest is the client's first message:
@@ -48,7 +50,7 @@ func ParseHandshakeRequest(buf []byte) (HandshakeRequest, int, error) {
 // AppendHandshakeRequest appends the client handshake for r.
 func AppendHandshakeRequest(dst []byte, r HandshakeRequest) []byte {
 	dst = append(dst, `{"protocol":`...)
-	dst = appendJSONString(dst, r.Protocol)
+	dst = jsonwire.AppendString(dst, r.Protocol)
 	dst = append(dst, `,"version":`...)
 	dst = appendJSONInt(dst, int64(r.Version))
 	return append(dst, '}', RecordSeparator)
@@ -61,7 +63,7 @@ func AppendHandshakeResponse(dst []byte, errMsg string) []byte {
 		return append(dst, '{', '}', RecordSeparator)
 	}
 	dst = append(dst, `{"error":`...)
-	dst = appendJSONString(dst, errMsg)
+	dst = jsonwire.AppendString(dst, errMsg)
 	return append(dst, '}', RecordSeparator)
 }
 

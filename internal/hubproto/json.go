@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 )
 
 // RecordSeparator ends every JSON record (and the handshake in both
@@ -66,10 +68,10 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 		dst = appendJSONInt(dst, int64(m.Type))
 		if m.InvocationID != "" {
 			dst = append(dst, `,"invocationId":`...)
-			dst = appendJSONString(dst, m.InvocationID)
+			dst = jsonwire.AppendString(dst, m.InvocationID)
 		}
 		dst = append(dst, `,"target":`...)
-		dst = appendJSONString(dst, m.Target)
+		dst = jsonwire.AppendString(dst, m.Target)
 		dst = append(dst, `,"arguments":[`...)
 		for i := range m.Arguments {
 			if i > 0 {
@@ -87,7 +89,7 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONString(dst, id)
+				dst = jsonwire.AppendString(dst, id)
 			}
 			dst = append(dst, ']')
 		}
@@ -97,7 +99,7 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 			return dst, errors.New("hubproto: StreamItem without an invocation id: an id is required")
 		}
 		dst = append(dst, `{"type":2,"invocationId":`...)
-		dst = appendJSONString(dst, m.InvocationID)
+		dst = jsonwire.AppendString(dst, m.InvocationID)
 		dst = append(dst, `,"item":`...)
 		var err error
 		if dst, err = m.Item.appendJSON(dst); err != nil {
@@ -112,11 +114,11 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 			return dst, errors.New("hubproto: Completion with both a result and an error: set only one")
 		}
 		dst = append(dst, `{"type":3,"invocationId":`...)
-		dst = appendJSONString(dst, m.InvocationID)
+		dst = jsonwire.AppendString(dst, m.InvocationID)
 		switch {
 		case m.hasError():
 			dst = append(dst, `,"error":`...)
-			dst = appendJSONString(dst, m.Error)
+			dst = jsonwire.AppendString(dst, m.Error)
 		case m.HasResult:
 			dst = append(dst, `,"result":`...)
 			var err error
@@ -130,7 +132,7 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 			return dst, errors.New("hubproto: CancelInvocation without an invocation id: an id is required")
 		}
 		dst = append(dst, `{"type":5,"invocationId":`...)
-		dst = appendJSONString(dst, m.InvocationID)
+		dst = jsonwire.AppendString(dst, m.InvocationID)
 		dst = appendJSONHeaders(dst, m.Headers)
 	case TypePing:
 		dst = append(dst, `{"type":6`...)
@@ -138,7 +140,7 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 		dst = append(dst, `{"type":7`...)
 		if m.hasError() {
 			dst = append(dst, `,"error":`...)
-			dst = appendJSONString(dst, m.Error)
+			dst = jsonwire.AppendString(dst, m.Error)
 		}
 		if m.AllowReconnect {
 			dst = append(dst, `,"allowReconnect":true`...)
@@ -155,7 +157,7 @@ func appendJSONMessage(dst []byte, m *Message) ([]byte, error) {
 		dst = append(dst, `{"Type":11`...)
 		if m.hasError() {
 			dst = append(dst, `,"Error":`...)
-			dst = appendJSONString(dst, m.Error)
+			dst = jsonwire.AppendString(dst, m.Error)
 		}
 	default:
 		return dst, fmt.Errorf("hubproto: cannot encode message type %d: want 1 to 11", int(m.Type))
@@ -174,9 +176,9 @@ func appendJSONHeaders(dst []byte, h map[string]string) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, k)
+		dst = jsonwire.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, h[k])
+		dst = jsonwire.AppendString(dst, h[k])
 	}
 	return append(dst, '}')
 }
