@@ -41,8 +41,14 @@ func JSONValue(raw []byte) Value { return Value{raw: raw, fmt: formatJSON} }
 func MessagePackValue(raw []byte) Value { return Value{raw: raw, fmt: formatMsgPack} }
 
 // ValueOf wraps a Go value, encoded with encoding/json rules when the message
-// is written, in whichever protocol that is.
-func ValueOf(v any) Value { return Value{v: v, fmt: formatGo} }
+// is written, in whichever protocol that is. A json.RawMessage is taken as the
+// JSON it holds, as encoding/json does, not as bytes (MessagePack bin).
+func ValueOf(v any) Value {
+	if raw, ok := v.(json.RawMessage); ok && raw != nil {
+		return JSONValue(raw)
+	}
+	return Value{v: v, fmt: formatGo}
+}
 
 // IsZero reports whether v is absent (not even null).
 func (v Value) IsZero() bool { return v.fmt == formatNone }

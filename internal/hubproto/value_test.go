@@ -277,3 +277,16 @@ func TestValueBasics(t *testing.T) {
 	require.NoError(t, msgpack.Unmarshal(b, &m))
 	assert.Equal(t, map[string]any{"x": int8(1)}, m)
 }
+
+func TestValueOfRawMessageIsJSONNotBytes(t *testing.T) {
+	v := ValueOf(json.RawMessage(`{"a":[1,"x"]}`))
+	j, err := v.JSON()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"a":[1,"x"]}`, string(j))
+
+	mp, err := v.MessagePack()
+	require.NoError(t, err)
+	back, err := MessagePackValue(mp).JSON()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"a":[1,"x"]}`, string(back), "a raw JSON value must cross to MessagePack as a map, not bin")
+}
