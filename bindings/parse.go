@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ParseInvokeRequest decodes an invocation body; App uses it. It is faster than json.Unmarshal
@@ -19,9 +20,9 @@ func ParseInvokeRequest(body []byte) (*InvokeRequest, error) {
 	end, err := eachMember(body, i, func(key string, value []byte) error {
 		var dst *map[string]json.RawMessage
 		switch {
-		case equalFoldASCII(key, "Data"):
+		case strings.EqualFold(key, "Data"):
 			dst = &req.Data
-		case equalFoldASCII(key, "Metadata"):
+		case strings.EqualFold(key, "Metadata"):
 			dst = &req.Metadata
 		default:
 			if !json.Valid(value) {
@@ -169,23 +170,4 @@ func skipValue(b []byte, i int) (int, bool) {
 		i++
 	}
 	return i, i > start
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		c, d := a[i], b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if 'A' <= d && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // decodeJSONEnvelope fills jm from the JSON object b without reflection. It
@@ -56,7 +57,7 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 	null := s.b[s.i] == 'n'
 	var err error
 	switch {
-	case equalFoldASCII(key, "type"):
+	case strings.EqualFold(key, "type"):
 		if null {
 			jm.Type = nil
 			break
@@ -67,13 +68,13 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 			jm.Type = &t
 		}
 		return err
-	case equalFoldASCII(key, "invocationId"):
+	case strings.EqualFold(key, "invocationId"):
 		return s.optString(&jm.InvocationID, "invocationId")
-	case equalFoldASCII(key, "target"):
+	case strings.EqualFold(key, "target"):
 		return s.optString(&jm.Target, "target")
-	case equalFoldASCII(key, "error"):
+	case strings.EqualFold(key, "error"):
 		return s.optString(&jm.Error, "error")
-	case equalFoldASCII(key, "arguments"):
+	case strings.EqualFold(key, "arguments"):
 		if null {
 			jm.Arguments = nil
 			break
@@ -90,7 +91,7 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 			return nil
 		})
 		return err
-	case equalFoldASCII(key, "streamIds"):
+	case strings.EqualFold(key, "streamIds"):
 		if null {
 			jm.StreamIDs = nil
 			break
@@ -114,7 +115,7 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 			jm.StreamIDs = append(jm.StreamIDs, v)
 			return nil
 		})
-	case equalFoldASCII(key, "headers"):
+	case strings.EqualFold(key, "headers"):
 		if null {
 			jm.Headers = nil
 			break
@@ -153,13 +154,13 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 				jm.Headers[k] = ""
 			}
 		}
-	case equalFoldASCII(key, "item"):
+	case strings.EqualFold(key, "item"):
 		jm.Item = s.skip()
 		return nil
-	case equalFoldASCII(key, "result"):
+	case strings.EqualFold(key, "result"):
 		jm.Result = s.skip()
 		return nil
-	case equalFoldASCII(key, "allowReconnect"):
+	case strings.EqualFold(key, "allowReconnect"):
 		switch s.b[s.i] {
 		case 't', 'f':
 			jm.AllowReconnect = s.b[s.i] == 't'
@@ -167,7 +168,7 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 		default:
 			return fmt.Errorf(`"allowReconnect" is a JSON %s, want a boolean`, jsonKind(s.b[s.i]))
 		}
-	case equalFoldASCII(key, "sequenceId"):
+	case strings.EqualFold(key, "sequenceId"):
 		if null {
 			break
 		}

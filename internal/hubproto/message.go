@@ -3,6 +3,7 @@ package hubproto
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // MessageType is the "type" discriminator of a hub message.
@@ -124,29 +125,10 @@ type Protocol interface {
 // compared case-insensitively.
 func ProtocolByName(name string) (Protocol, bool) {
 	switch {
-	case equalFoldASCII(name, "json"):
+	case strings.EqualFold(name, "json"):
 		return JSON, true
-	case equalFoldASCII(name, "messagepack"):
+	case strings.EqualFold(name, "messagepack"):
 		return MessagePack, true
 	}
 	return nil, false
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		c, d := a[i], b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if 'A' <= d && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
