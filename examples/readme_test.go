@@ -1,0 +1,180 @@
+// Package examples_test keeps the root README honest: its first commands are the ones this
+// test runs.
+package examples_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// quickStart is what the README's first code block must say, comments aside.
+var quickStart = []string{"go run ./examples/chat", "make test"}
+
+// firstCodeBlock returns the commands of the first fenced block in markdown, without
+// comments and blank lines.
+func firstCodeBlock(markdown string) []string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(markdown, "\n") {
+		if strings.HasPrefix(line, "```") {
+			if in {
+				return out
+			}
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		cmd, _, _ := strings.Cut(line, "#")
+		if cmd = strings.TrimSpace(cmd); cmd != "" {
+			out = append(out, cmd)
+		}
+	}
+	return nil
+}
+
+func TestFirstCodeBlock(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, markdown string
+		want           []string
+	}{
+		{"commented", "# T\n\ntext\n\n```sh\ngo run ./x   # run it\n\nmake test\n```\n```\nlater\n```", []string{"go run ./x", "make test"}},
+		{"unterminated", "```\ngo run ./x\n", nil},
+		{"none", "just text", nil},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, firstCodeBlock(tt.markdown), tt.name)
+	}
+}
+
+func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	assert.Equal(t, quickStart, firstCodeBlock(string(readme)))
+
+	makefile, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	require.NoError(t, err)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^test:`), string(makefile), "make test needs a test target")
+}
+
+// The first command, as a newcomer runs it: build the chat, start it with no settings (so it
+// starts the emulator), negotiate, stop it with Ctrl+C, and see it exit cleanly.
+func TestChatRunsFromABuild(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not found in PATH; the README's first command needs it")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "chat")
+	build := exec.CommandContext(ctx, goTool, "build", "-o", bin, "./examples/chat")
+	build.Dir = ".."
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build ./examples/chat: %s", out)
+
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	cmd.Env = cleanEnv()
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // no-op once it has exited
+		<-exited
+	})
+
+	// The program prints the URL it actually listens on.
+	lines := make(chan string, 16)
+	var printed strings.Builder
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	urlRE := regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/)`)
+	var url string
+	for url == "" {
+		select {
+		case line, ok := <-lines:
+			require.True(t, ok, "the chat stopped before printing its URL; stdout:\n%s\nstderr:\n%s", printed.String(), stderr.String())
+			printed.WriteString(line + "\n")
+			if m := urlRE.FindStringSubmatch(line); m != nil {
+				url = m[1]
+			}
+		case <-ctx.Done():
+			t.Fatalf("no URL printed; stdout:\n%s", printed.String())
+		}
+	}
+	assert.Contains(t, printed.String(), "SignalR Service emulator")
+
+	resp, err := http.Get(url + "api/negotiate?user=newcomer")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "negotiate: %s", body)
+	var info struct {
+		URL         string `json:"url"`
+		AccessToken string `json:"accessToken"`
+	}
+	require.NoError(t, json.Unmarshal(body, &info))
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/client/\?hub=chat$`, info.URL)
+	assert.NotEmpty(t, info.AccessToken)
+
+	page, err := http.Get(url)
+	require.NoError(t, err)
+	html, _ := io.ReadAll(page.Body)
+	_ = page.Body.Close()
+	assert.Contains(t, string(html), "<title>funcsignalr chat</title>")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		require.NoError(t, err, "exit after Ctrl+C; stderr:\n%s", stderr.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("the chat did not stop within 15 s of SIGINT")
+	}
+	for line := range lines {
+		printed.WriteString(line + "\n")
+	}
+	assert.Contains(t, printed.String(), "Stopping.")
+	assert.Empty(t, stderr.String(), "a clean run logs no errors")
+}
+
+// cleanEnv is the environment without the settings that would change the chat's mode.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "AzureSignalRConnectionString", "FUNCTIONS_CUSTOMHANDLER_PORT", "FUNCTIONS_HTTPWORKER_PORT":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
