@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
@@ -51,6 +53,10 @@ type echoReply struct {
 
 // newApp declares the chat's functions; host.json and */function.json are generated from here.
 func newApp() (*bindings.App, error) {
+	page, err := fs.Sub(static, "static")
+	if err != nil {
+		return nil, err
+	}
 	app := bindings.NewApp(nil)
 	out := bindings.SignalROutput(output, hub, nil)
 	post := &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: bindings.AuthLevelAnonymous}
@@ -70,6 +76,7 @@ func newApp() (*bindings.App, error) {
 		app.SignalRTrigger("disconnected", hub, bindings.CategoryConnections, bindings.EventDisconnected, nil, announce("left"), out),
 		app.SignalRMessage("hubBroadcast", hub, "broadcast", &bindings.SignalRTriggerOptions{ParameterNames: []string{"text"}}, hubBroadcast, out),
 		app.SignalRMessage("echo", hub, "echo", &bindings.SignalRTriggerOptions{ParameterNames: []string{"text"}}, echo),
+		webassets.Register(app, page),
 	)
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -34,6 +36,10 @@ type taskUpdate struct {
 // newApp declares the task list's functions over store; host.json and */function.json are
 // generated from here.
 func newApp(store Store) (*bindings.App, error) {
+	page, err := fs.Sub(static, "static")
+	if err != nil {
+		return nil, err
+	}
 	app := bindings.NewApp(nil)
 	out := bindings.SignalROutput(output, hub, nil)
 	anon := bindings.AuthLevelAnonymous
@@ -43,6 +49,7 @@ func newApp(store Store) (*bindings.App, error) {
 		app.HTTP("listTasks", &bindings.HTTPOptions{Methods: []string{"get"}, AuthLevel: anon}, listTasks(store)),
 		app.HTTP("addTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, addTask(store), out),
 		app.HTTP("completeTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, completeTask(store), out),
+		webassets.Register(app, page),
 	)
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 )
 
@@ -24,9 +24,7 @@ func startTasklist(t *testing.T) *localdev.Server {
 	t.Helper()
 	app, err := newApp(newMemoryStore())
 	require.NoError(t, err)
-	page, err := fs.Sub(static, "static")
-	require.NoError(t, err)
-	s, err := localdev.Start(localdev.Config{Name: "tasklist", App: app, Static: page, Addr: "127.0.0.1:0"})
+	s, err := localdev.Start(localdev.Config{Name: "tasklist", App: app, PagePath: webassets.PagePath(app), Addr: "127.0.0.1:0"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s

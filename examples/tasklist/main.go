@@ -19,12 +19,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 )
 
 //go:embed static
@@ -46,9 +46,5 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	page, err := fs.Sub(static, "static")
-	if err != nil {
-		return err
-	}
-	return localdev.Main(ctx, "tasklist", app, page, args, os.Stdout, os.Stderr)
+	return localdev.Main(ctx, "tasklist", app, webassets.PagePath(app), args, os.Stdout, os.Stderr)
 }

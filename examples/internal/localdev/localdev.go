@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
@@ -42,8 +40,8 @@ type Config struct {
 	Name string
 	// App is the function app.
 	App *bindings.App
-	// Static holds the web page, served at / next to /signalr.min.js.
-	Static fs.FS
+	// PagePath is where the app serves its page, such as /api/web/; / redirects there.
+	PagePath string
 	// Addr is the address to listen on; "" means DefaultAddr. Port 0 picks a free port.
 	Addr string
 	// ConnectionString, when set, is a real Azure SignalR Service; "" starts the emulator.
@@ -61,7 +59,7 @@ type Config struct {
 //
 // and AzureSignalRConnectionString, when set, naming the service to use instead of the
 // emulator.
-func Main(ctx context.Context, name string, app *bindings.App, static fs.FS, args []string, stdout, stderr io.Writer) error {
+func Main(ctx context.Context, name string, app *bindings.App, pagePath string, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv(bindings.PortEnv) != "" || os.Getenv(bindings.LegacyPortEnv) != "" ||
 		(len(args) > 0 && args[0] == "functionjson") {
 		return app.Run(args)
@@ -87,7 +85,7 @@ func Main(ctx context.Context, name string, app *bindings.App, static fs.FS, arg
 	return Run(ctx, Config{
 		Name:             name,
 		App:              app,
-		Static:           static,
+		PagePath:         pagePath,
 		Addr:             *addr,
 		ConnectionString: os.Getenv(bindings.DefaultConnectionStringSetting),
 		Stdout:           stdout,
@@ -120,8 +118,8 @@ type Server struct {
 
 // Start starts a local environment and prints what it started.
 func Start(cfg Config) (*Server, error) {
-	if cfg.App == nil || cfg.Static == nil {
-		return nil, errors.New("localdev: Config needs App and Static")
+	if cfg.App == nil {
+		return nil, errors.New("localdev: Config needs an App")
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
@@ -153,12 +151,15 @@ func Start(cfg Config) (*Server, error) {
 		service = "SignalR Service emulator at " + s.emulator.URL
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("/signalr.min.js", webassets.Handler())
-	mux.Handle("/", http.FileServerFS(cfg.Static))
+	var fallback http.Handler
+	if cfg.PagePath != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /{$}", http.RedirectHandler(cfg.PagePath, http.StatusFound))
+		fallback = mux
+	}
 	host, err := bindingstest.NewHost(cfg.App, &bindingstest.Options{
 		SignalRConnectionString: cs,
-		Fallback:                mux,
+		Fallback:                fallback,
 		Logger:                  cfg.Logger,
 	})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -153,11 +152,11 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s, err := Start(Config{
-		Name:   "demo",
-		App:    testApp(t),
-		Static: fstest.MapFS{"index.html": {Data: []byte("<h1>demo page</h1>")}},
-		Addr:   "127.0.0.1:0",
-		Stdout: &out,
+		Name:     "demo",
+		App:      testApp(t),
+		PagePath: "/api/page/",
+		Addr:     "127.0.0.1:0",
+		Stdout:   &out,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
@@ -169,14 +168,16 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	assert.Contains(t, out.String(), "emulator at "+s.Emulator().URL)
 	assert.NotContains(t, out.String(), "AccessKey", "the access key stays out of the output")
 
-	status, body := get(t, s.URL)
-	assert.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, "demo page")
-	status, body = get(t, s.URL+"signalr.min.js")
-	assert.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, "HubConnectionBuilder")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(s.URL)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "/api/page/", resp.Header.Get("Location"), "/ leads to the page")
+	status, _ := get(t, s.URL+"other")
+	assert.Equal(t, http.StatusNotFound, status)
 
-	status, body = get(t, s.URL+"api/negotiate?user=alice")
+	status, body := get(t, s.URL+"api/negotiate?user=alice")
 	require.Equal(t, http.StatusOK, status, body)
 	var info negotiate.ConnectionInfo
 	require.NoError(t, json.Unmarshal([]byte(body), &info))
@@ -194,7 +195,6 @@ func TestStartWithServiceConnectionString(t *testing.T) {
 	s, err := Start(Config{
 		Name:             "demo",
 		App:              testApp(t),
-		Static:           fstest.MapFS{},
 		Addr:             "127.0.0.1:0",
 		ConnectionString: "Endpoint=https://demo.service.signalr.net;AccessKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0;Version=1.0;",
 		Stdout:           &out,
@@ -213,12 +213,12 @@ func TestStartWithServiceConnectionString(t *testing.T) {
 func TestStartErrors(t *testing.T) {
 	t.Parallel()
 	_, err := Start(Config{})
-	require.ErrorContains(t, err, "needs App and Static")
+	require.ErrorContains(t, err, "needs an App")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ln.Close() })
-	_, err = Start(Config{App: testApp(t), Static: fstest.MapFS{}, Addr: ln.Addr().String()})
+	_, err = Start(Config{App: testApp(t), Addr: ln.Addr().String()})
 	require.ErrorContains(t, err, "choose another address with -addr")
 }
 
@@ -238,7 +238,7 @@ func TestMainArgs(t *testing.T) {
 			t.Setenv(bindings.PortEnv, "")
 			t.Setenv(bindings.LegacyPortEnv, "")
 			var stderr bytes.Buffer
-			err := Main(context.Background(), "demo", testApp(t), fstest.MapFS{}, tt.args, io.Discard, &stderr)
+			err := Main(context.Background(), "demo", testApp(t), "/api/page/", tt.args, io.Discard, &stderr)
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
@@ -248,9 +248,9 @@ func TestMainFunctionJSON(t *testing.T) {
 	t.Setenv(bindings.PortEnv, "")
 	dir := t.TempDir()
 	app := testApp(t)
-	require.NoError(t, Main(context.Background(), "demo", app, fstest.MapFS{}, []string{"functionjson", dir}, io.Discard, io.Discard))
+	require.NoError(t, Main(context.Background(), "demo", app, "/api/page/", []string{"functionjson", dir}, io.Discard, io.Discard))
 	require.NoError(t, app.CheckFunctionJSON(dir))
-	require.NoError(t, Main(context.Background(), "demo", app, fstest.MapFS{}, []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
+	require.NoError(t, Main(context.Background(), "demo", app, "/api/page/", []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
 }
 
 // Under the Functions host the program is the custom handler, serving on the port it is given.
@@ -263,7 +263,7 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		done <- Main(context.Background(), "demo", testApp(t), fstest.MapFS{}, nil, io.Discard, io.Discard)
+		done <- Main(context.Background(), "demo", testApp(t), "/api/page/", nil, io.Discard, io.Discard)
 	}()
 	url := "http://127.0.0.1:" + port + "/"
 	require.Eventually(t, func() bool {

@@ -3,9 +3,10 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-// The functions' base URL: "api/" next to the page, or ?api=https://<app>.azurewebsites.net/api/
-// when the page is hosted elsewhere (the function app then needs CORS for the page's origin).
-const apiBase = new URL(new URLSearchParams(location.search).get("api") || "api/", location.href).href;
+// The functions' base URL: the page is itself a function (<prefix>/web/), so they are one level
+// up; ?api=https://<app>.azurewebsites.net/api/ points a copy hosted elsewhere at the app (which
+// then needs CORS for that origin, with credentials).
+const apiBase = new URL(new URLSearchParams(location.search).get("api") || "../", location.href).href;
 
 async function api(method, path, body) {
   const res = await fetch(apiBase + path, {
