@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
@@ -26,6 +28,7 @@ const (
 
 	maxTextLength  = 1000
 	maxGroupLength = 64
+	maxUserLength  = 64
 )
 
 // Message kinds, which the page styles differently.
@@ -51,27 +54,43 @@ type echoReply struct {
 	User string `json:"user"`
 }
 
+// chat holds what the functions share: how signed-in users get their tokens.
+type chat struct {
+	// development trusts the user the page names, for local runs without App Service
+	// authentication.
+	development bool
+	// negotiator mints tokens for signed-in users, built on first use.
+	negotiator func() (*negotiate.Negotiator, error)
+}
+
 // newApp declares the chat's functions; host.json and */function.json are generated from here.
-func newApp() (*bindings.App, error) {
+func newApp(env localdev.Env) (*bindings.App, error) {
 	page, err := fs.Sub(static, "static")
 	if err != nil {
 		return nil, err
 	}
+	c := &chat{
+		development: env.Development,
+		negotiator: sync.OnceValues(func() (*negotiate.Negotiator, error) {
+			client, err := serviceClient(env.ConnectionString)
+			if err != nil {
+				return nil, err
+			}
+			return negotiate.New(client, nil), nil
+		}),
+	}
 	app := bindings.NewApp(nil)
 	out := bindings.SignalROutput(output, hub, nil)
-	post := &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: bindings.AuthLevelAnonymous}
+	anyone := bindings.AuthLevelAnonymous
+	post := &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anyone}
 	return app, errors.Join(
-		// Browsers call negotiate without a function key. The user is whoever App Service
-		// authentication signed in (locally, whoever the page says it is).
-		app.Negotiate("negotiate", hub, &bindings.NegotiateOptions{
-			AuthLevel:      bindings.AuthLevelAnonymous,
-			ConnectionInfo: &bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
-		}),
-		app.HTTP("broadcast", post, broadcast, out),
-		app.HTTP("sendToUser", post, sendToUser, out),
-		app.HTTP("joinGroup", post, groupAction(signalr.GroupActionAdd), out),
-		app.HTTP("leaveGroup", post, groupAction(signalr.GroupActionRemove), out),
-		app.HTTP("sendToGroup", post, sendToGroup, out),
+		app.HTTP("negotiate", &bindings.HTTPOptions{Methods: []string{"get", "post"}, AuthLevel: anyone}, c.negotiate,
+			bindings.SignalRConnectionInfo("connectionInfo", hub, nil)),
+		app.HTTP("broadcast", post, c.broadcast, out),
+		app.HTTP("sendToUser", post, c.sendToUser, out),
+		app.HTTP("joinGroup", post, c.groupAction(signalr.GroupActionAdd), out),
+		app.HTTP("leaveGroup", post, c.groupAction(signalr.GroupActionRemove), out),
+		app.HTTP("sendToGroup", post, c.sendToGroup, out),
 		app.SignalRTrigger("connected", hub, bindings.CategoryConnections, bindings.EventConnected, nil, announce("joined"), out),
 		app.SignalRTrigger("disconnected", hub, bindings.CategoryConnections, bindings.EventDisconnected, nil, announce("left"), out),
 		app.SignalRMessage("hubBroadcast", hub, "broadcast", &bindings.SignalRTriggerOptions{ParameterNames: []string{"text"}}, hubBroadcast, out),
@@ -80,12 +99,69 @@ func newApp() (*bindings.App, error) {
 	)
 }
 
+// serviceClient reaches the service the bindings use: connectionString, or when empty the app
+// setting the Functions host passes as an environment variable (identity-based settings too).
+func serviceClient(connectionString string) (*signalr.Client, error) {
+	if connectionString != "" {
+		return signalr.NewClientFromConnectionString(connectionString, nil)
+	}
+	return signalr.NewClientFromEnvironment(bindings.DefaultConnectionStringSetting, nil)
+}
+
+// negotiate answers the URL and access token a client connects with. Anonymous callers get the
+// signalRConnectionInfo input the host minted; signed-in users get a token carrying their id,
+// minted here from the same setting. (A userId binding expression such as
+// {headers.x-ms-client-principal-id} would fail the whole invocation for anonymous callers.)
+func (c *chat) negotiate(ctx context.Context, inv *bindings.Invocation) error {
+	req, err := inv.HTTPRequest()
+	if err != nil {
+		return err
+	}
+	user, err := c.userOf(req)
+	if err != nil {
+		return respondError(inv, http.StatusBadRequest, err)
+	}
+	var info negotiate.ConnectionInfo
+	if user == "" {
+		info, err = inv.ConnectionInfo()
+	} else {
+		var n *negotiate.Negotiator
+		if n, err = c.negotiator(); err == nil {
+			info, err = n.Negotiate(ctx, hub, &negotiate.Options{UserID: user})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return inv.Respond(http.StatusOK, nil, info)
+}
+
+// userOf returns the caller's user id, "" for anonymous: the App Service authentication
+// principal, or in development the name the page passes in ?user= (or x-user), which nobody
+// verifies.
+func (c *chat) userOf(req *bindings.HTTPRequest) (string, error) {
+	if id := req.Header(negotiate.HeaderClientPrincipalID); id != "" {
+		return id, nil
+	}
+	if !c.development {
+		return "", nil
+	}
+	user := req.Query["user"]
+	if user == "" {
+		user = req.Header("x-user")
+	}
+	if user == "" {
+		return "", nil
+	}
+	return user, checkUser(user)
+}
+
 // broadcast sends {text} to everyone.
-func broadcast(_ context.Context, inv *bindings.Invocation) error {
+func (c *chat) broadcast(_ context.Context, inv *bindings.Invocation) error {
 	var body struct {
 		Text string `json:"text"`
 	}
-	user, ok := readRequest(inv, &body)
+	user, ok := c.readRequest(inv, &body)
 	if !ok {
 		return nil
 	}
@@ -96,12 +172,12 @@ func broadcast(_ context.Context, inv *bindings.Invocation) error {
 }
 
 // sendToUser sends {text} to every connection of user {to}.
-func sendToUser(_ context.Context, inv *bindings.Invocation) error {
+func (c *chat) sendToUser(_ context.Context, inv *bindings.Invocation) error {
 	var body struct {
 		To   string `json:"to"`
 		Text string `json:"text"`
 	}
-	user, ok := readRequest(inv, &body)
+	user, ok := c.readRequest(inv, &body)
 	if !ok {
 		return nil
 	}
@@ -115,13 +191,13 @@ func sendToUser(_ context.Context, inv *bindings.Invocation) error {
 }
 
 // groupAction adds connection {connectionId} to, or removes it from, group {group}.
-func groupAction(action signalr.GroupActionType) bindings.HandlerFunc {
+func (c *chat) groupAction(action signalr.GroupActionType) bindings.HandlerFunc {
 	return func(_ context.Context, inv *bindings.Invocation) error {
 		var body struct {
 			Group        string `json:"group"`
 			ConnectionID string `json:"connectionId"`
 		}
-		if _, ok := readRequest(inv, &body); !ok {
+		if _, ok := c.readRequest(inv, &body); !ok {
 			return nil
 		}
 		if err := checkGroup(body.Group); err != nil {
@@ -135,12 +211,12 @@ func groupAction(action signalr.GroupActionType) bindings.HandlerFunc {
 }
 
 // sendToGroup sends {text} to the members of group {group}.
-func sendToGroup(_ context.Context, inv *bindings.Invocation) error {
+func (c *chat) sendToGroup(_ context.Context, inv *bindings.Invocation) error {
 	var body struct {
 		Group string `json:"group"`
 		Text  string `json:"text"`
 	}
-	user, ok := readRequest(inv, &body)
+	user, ok := c.readRequest(inv, &body)
 	if !ok {
 		return nil
 	}
@@ -191,18 +267,25 @@ func echo(_ context.Context, inv *bindings.Invocation, text string) (echoReply, 
 	return echoReply{Text: text, User: ic.UserID}, nil
 }
 
-// readRequest decodes the JSON body into v and returns the signed-in user. On bad input it has
-// already answered 400 and reports false.
-func readRequest(inv *bindings.Invocation, v any) (string, bool) {
+// readRequest decodes the JSON body into v and returns the caller's display name. On bad input
+// it has already answered 400 and reports false.
+func (c *chat) readRequest(inv *bindings.Invocation, v any) (string, bool) {
 	req, err := inv.HTTPRequest()
 	if err == nil {
 		err = req.JSON(v)
+		if err != nil {
+			err = fmt.Errorf("the body is not the expected JSON object: %w", err)
+		}
+	}
+	var user string
+	if err == nil {
+		user, err = c.userOf(req)
 	}
 	if err != nil {
-		_ = respondError(inv, http.StatusBadRequest, fmt.Errorf("the body is not the expected JSON object: %w", err))
+		_ = respondError(inv, http.StatusBadRequest, err)
 		return "", false
 	}
-	return displayName(req.Header(negotiate.HeaderClientPrincipalID)), true
+	return displayName(user), true
 }
 
 // sendAndAccept queues item on the signalR output, which the host applies after the function
@@ -232,6 +315,21 @@ func checkText(text string) error {
 		return errors.New("text is empty; expected a message")
 	case utf8.RuneCountInString(text) > maxTextLength:
 		return fmt.Errorf("text is longer than %d characters", maxTextLength)
+	}
+	return nil
+}
+
+func checkUser(user string) error {
+	switch {
+	case len(user) > maxUserLength:
+		return fmt.Errorf("user name is longer than %d bytes", maxUserLength)
+	case strings.TrimSpace(user) != user:
+		return errors.New("user name must not start or end with spaces")
+	}
+	for _, r := range user {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return errors.New("user name must be printable UTF-8 text")
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -16,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
@@ -26,9 +27,7 @@ import (
 // the page, as `go run ./examples/chat` does.
 func startChat(t *testing.T) *localdev.Server {
 	t.Helper()
-	app, err := newApp()
-	require.NoError(t, err)
-	s, err := localdev.Start(localdev.Config{Name: "chat", App: app, PagePath: webassets.PagePath(app), Addr: "127.0.0.1:0"})
+	s, err := localdev.Start(localdev.Config{Name: "chat", Build: newApp, Addr: "127.0.0.1:0"})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -126,23 +125,112 @@ func TestHTTPFunctions(t *testing.T) {
 	}
 }
 
-func TestNegotiate(t *testing.T) {
+// tokenUser returns the asrs.s.uid claim of a client token ("" for anonymous). The token is
+// read without verification: the emulator, which verifies it, is the judge elsewhere.
+func tokenUser(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3)
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	user, _ := claims["asrs.s.uid"].(string)
+	return user
+}
+
+// Who the token is for: the App Service principal, else in development the name the page
+// gives, else nobody (anonymous connections are allowed).
+func TestNegotiateUser(t *testing.T) {
 	t.Parallel()
-	s := startChat(t)
-	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		req, err := http.NewRequest(method, s.URL+"api/negotiate?user=alice", nil)
+	srv := signalrtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	hosts := map[bool]*bindingstest.Host{}
+	for _, development := range []bool{true, false} {
+		app, err := newApp(localdev.Env{ConnectionString: srv.ConnectionString(), Development: development})
 		require.NoError(t, err)
+		host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
+		require.NoError(t, err)
+		t.Cleanup(host.Close)
+		hosts[development] = host
+	}
+	tests := []struct {
+		name        string
+		development bool
+		query       string
+		header      http.Header
+		status      int
+		user        string
+	}{
+		{"anonymous", false, "", nil, 200, ""},
+		{"anonymous in development", true, "", nil, 200, ""},
+		{"principal", false, "", http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, 200, "aad-123"},
+		{"principal in development", true, "?user=alice", http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, 200, "aad-123"},
+		{"page's name in development", true, "?user=alice", nil, 200, "alice"},
+		{"x-user in development", true, "", http.Header{"X-User": {"bob"}}, 200, "bob"},
+		{"unicode name", true, "?user=Jos%C3%A9", nil, 200, "José"},
+		{"page's name ignored in production", false, "?user=alice", http.Header{"X-User": {"bob"}}, 200, ""},
+		{"name too long", true, "?user=" + strings.Repeat("a", maxUserLength+1), nil, 400, ""},
+		{"name with a newline", true, "?user=a%0Ab", nil, 400, ""},
+		{"name with spaces around", true, "?user=%20a", nil, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req, err := http.NewRequest(http.MethodPost, hosts[tt.development].URL+"/api/negotiate"+tt.query, nil)
+			require.NoError(t, err)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, tt.status, resp.StatusCode)
+			var info struct {
+				URL         string `json:"url"`
+				AccessToken string `json:"accessToken"`
+				Error       string `json:"error"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+			if tt.status != http.StatusOK {
+				assert.Contains(t, info.Error, "user name")
+				return
+			}
+			assert.Equal(t, srv.URL+"/client/?hub=chat", info.URL)
+			assert.Equal(t, tt.user, tokenUser(t, info.AccessToken))
+		})
+	}
+}
+
+// The sender of an HTTP function's message follows the same rules as negotiate.
+func TestSenderIsTheSignedInUser(t *testing.T) {
+	t.Parallel()
+	srv := signalrtest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	app, err := newApp(localdev.Env{ConnectionString: srv.ConnectionString()}) // production
+	require.NoError(t, err)
+	host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	for _, tt := range []struct {
+		header http.Header
+		want   string
+	}{
+		{http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, `"sender":"aad-123"`},
+		{http.Header{"X-User": {"mallory"}}, `"sender":"anonymous"`},
+	} {
+		req, err := http.NewRequest(http.MethodPost, host.URL+"/api/broadcast?user=mallory", strings.NewReader(`{"text":"hi"}`))
+		require.NoError(t, err)
+		for k, v := range tt.header {
+			req.Header[k] = v
+		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		var info struct {
-			URL         string `json:"url"`
-			AccessToken string `json:"accessToken"`
-		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
 		_ = resp.Body.Close()
-		assert.Equal(t, http.StatusOK, resp.StatusCode, method)
-		assert.Equal(t, s.Emulator().URL+"/client/?hub=chat", info.URL, method)
-		assert.NotEmpty(t, info.AccessToken, method)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		calls := sends(srv)
+		require.NotEmpty(t, calls)
+		assert.Contains(t, string(calls[len(calls)-1].Body), tt.want)
 	}
 }
 
@@ -191,7 +279,7 @@ func TestHubMethodsWithJSClient(t *testing.T) {
 
 func TestFunctionJSONUpToDate(t *testing.T) {
 	t.Parallel()
-	app, err := newApp()
+	app, err := newApp(localdev.Env{})
 	require.NoError(t, err)
 	require.NoError(t, app.CheckFunctionJSON("."), "regenerate with: go generate ./examples/chat")
 }
@@ -216,15 +304,15 @@ func FuzzHTTPFunctions(f *testing.F) {
 	} {
 		f.Add(seed.fn, seed.user, seed.body)
 	}
-	app, err := newApp()
+	app, err := newApp(localdev.Env{Development: true})
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, pick uint8, user, body string) {
 		fn := fns[int(pick)%len(fns)]
 		req := map[string]any{
 			"Method":  "POST",
 			"URL":     "http://localhost/api/" + fn,
-			"Headers": map[string][]string{"x-ms-client-principal-id": {user}},
-			"Query":   map[string]string{},
+			"Headers": map[string][]string{},
+			"Query":   map[string]string{"user": user},
 			"Params":  map[string]string{},
 		}
 		if body != "" {

@@ -73,9 +73,9 @@ func (p *page) login(name string) {
 	require.NoError(p.t, p.b.WaitForSelector(p.ctx, `#status[data-state="connected"]`))
 }
 
-// sync broadcasts a marker from p and waits until every page has it: whatever the service sent
+// barrier broadcasts a marker from p and waits until every page has it: whatever the service sent
 // before has arrived by then, so an absent message is absent for good.
-func sync(from *page, marker string, pages ...*page) {
+func barrier(from *page, marker string, pages ...*page) {
 	from.fill("message", marker)
 	from.click("send-all")
 	for _, p := range pages {
@@ -107,7 +107,7 @@ func TestChatInBrowser(t *testing.T) {
 	alice.click("send-dm")
 	bob.see("dm", "just for bob")
 	alice.see("system", "to bob: just for bob")
-	sync(bob, "after the DM", alice, bob)
+	barrier(bob, "after the DM", alice, bob)
 	assert.Zero(t, alice.count("dm"), "the DM reached only its target")
 
 	bob.fill("group", "gophers")
@@ -117,14 +117,14 @@ func TestChatInBrowser(t *testing.T) {
 	alice.fill("group-text", "hello gophers")
 	alice.click("send-group")
 	bob.see("group", "hello gophers")
-	sync(bob, "after the group message", alice, bob)
+	barrier(bob, "after the group message", alice, bob)
 	assert.Zero(t, alice.count("group"), "the group message reached only members")
 
 	bob.click("leave")
 	bob.see("system", "left gophers")
 	alice.fill("group-text", "gophers only")
 	alice.click("send-group")
-	sync(alice, "after leaving", alice, bob)
+	barrier(alice, "after leaving", alice, bob)
 	assert.Equal(t, 1, bob.count("group"), "no group messages after leaving")
 	var errText string
 	alice.eval(`document.getElementById("error").textContent`, &errText)

@@ -23,7 +23,6 @@ import (
 	"syscall"
 
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 )
 
 //go:embed static
@@ -41,9 +40,5 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	app, err := newApp()
-	if err != nil {
-		return err
-	}
-	return localdev.Main(ctx, "chat", app, webassets.PagePath(app), args, os.Stdout, os.Stderr)
+	return localdev.Main(ctx, "chat", newApp, args, os.Stdout, os.Stderr)
 }

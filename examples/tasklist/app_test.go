@@ -15,16 +15,14 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 )
 
 // startTasklist runs the task list locally on a free port, as `go run ./examples/tasklist` does.
 func startTasklist(t *testing.T) *localdev.Server {
 	t.Helper()
-	app, err := newApp(newMemoryStore())
-	require.NoError(t, err)
-	s, err := localdev.Start(localdev.Config{Name: "tasklist", App: app, PagePath: webassets.PagePath(app), Addr: "127.0.0.1:0"})
+	s, err := localdev.Start(localdev.Config{Name: "tasklist", Addr: "127.0.0.1:0",
+		Build: func(localdev.Env) (*bindings.App, error) { return newApp(newMemoryStore()) }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s

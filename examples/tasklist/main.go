@@ -23,8 +23,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 )
 
 //go:embed static
@@ -42,9 +42,6 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	app, err := newApp(newMemoryStore())
-	if err != nil {
-		return err
-	}
-	return localdev.Main(ctx, "tasklist", app, webassets.PagePath(app), args, os.Stdout, os.Stderr)
+	store := newMemoryStore()
+	return localdev.Main(ctx, "tasklist", func(localdev.Env) (*bindings.App, error) { return newApp(store) }, args, os.Stdout, os.Stderr)
 }

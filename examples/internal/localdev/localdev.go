@@ -13,14 +13,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
-	"time"
-	"unicode"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
-	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
@@ -28,20 +27,30 @@ import (
 // uses, so URLs in tutorials work unchanged.
 const DefaultAddr = "localhost:7071"
 
-// LocalIdentityProvider is the x-ms-client-principal-idp value of users signed in by Identity.
-const LocalIdentityProvider = "local"
+// EnvironmentSetting names the Functions environment; Core Tools (`func start`) sets it to
+// "Development", Azure to "Production".
+const EnvironmentSetting = "AZURE_FUNCTIONS_ENVIRONMENT"
 
-// maxUserLength bounds a local user name; App Service principal ids are far shorter.
-const maxUserLength = 64
+// Env is what an app learns about where it runs.
+type Env struct {
+	// ConnectionString is the SignalR Service the bindings use, "" when it comes from the app
+	// settings in the environment (under the Functions host, where identity-based settings may
+	// hold no connection string at all).
+	ConnectionString string
+	// Development is true when running locally (on its own, or under `func start`), where a
+	// page may name its user without App Service authentication.
+	Development bool
+}
+
+// Builder declares an app for env.
+type Builder func(env Env) (*bindings.App, error)
 
 // Config is one local run.
 type Config struct {
 	// Name names the example in what is printed, such as "chat".
 	Name string
-	// App is the function app.
-	App *bindings.App
-	// PagePath is where the app serves its page, such as /api/web/; / redirects there.
-	PagePath string
+	// Build declares the app once the service is known.
+	Build Builder
 	// Addr is the address to listen on; "" means DefaultAddr. Port 0 picks a free port.
 	Addr string
 	// ConnectionString, when set, is a real Azure SignalR Service; "" starts the emulator.
@@ -51,17 +60,22 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Main runs app as a program: under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set) or
-// with the functionjson command it is app.Run; otherwise it runs locally until SIGINT or
-// SIGTERM (cancellation of ctx), with the flags
+// Main runs the app build declares as a program. Under the Functions host
+// (FUNCTIONS_CUSTOMHANDLER_PORT set) or with the functionjson command it is the app's Run;
+// otherwise it runs locally until ctx is cancelled (SIGINT or SIGTERM), with the flags
 //
 //	-addr host:port   where the page and the functions are served (default localhost:7071)
+//	-v                log every invocation and upstream call
 //
 // and AzureSignalRConnectionString, when set, naming the service to use instead of the
 // emulator.
-func Main(ctx context.Context, name string, app *bindings.App, pagePath string, args []string, stdout, stderr io.Writer) error {
+func Main(ctx context.Context, name string, build Builder, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv(bindings.PortEnv) != "" || os.Getenv(bindings.LegacyPortEnv) != "" ||
 		(len(args) > 0 && args[0] == "functionjson") {
+		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development"})
+		if err != nil {
+			return err
+		}
 		return app.Run(args)
 	}
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -84,8 +98,7 @@ func Main(ctx context.Context, name string, app *bindings.App, pagePath string, 
 	}
 	return Run(ctx, Config{
 		Name:             name,
-		App:              app,
-		PagePath:         pagePath,
+		Build:            build,
 		Addr:             *addr,
 		ConnectionString: os.Getenv(bindings.DefaultConnectionStringSetting),
 		Stdout:           stdout,
@@ -110,16 +123,14 @@ type Server struct {
 	URL string
 
 	stdout   io.Writer
-	front    *http.Server
-	served   chan error
 	host     *bindingstest.Host
 	emulator *signalrtest.Server
 }
 
 // Start starts a local environment and prints what it started.
 func Start(cfg Config) (*Server, error) {
-	if cfg.App == nil {
-		return nil, errors.New("localdev: Config needs an App")
+	if cfg.Build == nil {
+		return nil, errors.New("localdev: Config needs a Build function")
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
@@ -131,54 +142,49 @@ func Start(cfg Config) (*Server, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("localdev: listening on %s: %w (choose another address with -addr)", addr, err)
-	}
-	s := &Server{stdout: cfg.Stdout, URL: pageURL(addr, ln.Addr())}
-	webhook := "http://" + ln.Addr().String() + bindingstest.WebhookPath
-
+	s := &Server{stdout: cfg.Stdout}
 	cs := cfg.ConnectionString
 	service := "Azure SignalR Service from " + bindings.DefaultConnectionStringSetting
 	if cs == "" {
-		// The emulator delivers client messages and connection events to the host's webhook,
-		// the upstream a deployed app configures in the portal.
-		s.emulator = signalrtest.NewServer(&signalrtest.Options{
-			Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}},
-			Logger:   cfg.Logger,
-		})
+		s.emulator = signalrtest.NewServer(&signalrtest.Options{Logger: cfg.Logger})
 		cs = s.emulator.ConnectionString()
 		service = "SignalR Service emulator at " + s.emulator.URL
 	}
+	app, err := cfg.Build(Env{ConnectionString: cs, Development: true})
+	if err != nil {
+		s.closeEmulator()
+		return nil, err
+	}
 
 	var fallback http.Handler
-	if cfg.PagePath != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /{$}", http.RedirectHandler(cfg.PagePath, http.StatusFound))
-		fallback = mux
+	names := make([]string, 0, len(app.Functions()))
+	for _, f := range app.Functions() {
+		names = append(names, f.Name)
+		if f.Name == webassets.FunctionName {
+			mux := http.NewServeMux()
+			mux.Handle("GET /{$}", http.RedirectHandler(webassets.PagePath(app), http.StatusFound))
+			fallback = mux
+		}
 	}
-	host, err := bindingstest.NewHost(cfg.App, &bindingstest.Options{
+	host, err := bindingstest.NewHost(app, &bindingstest.Options{
+		Addr:                    addr,
 		SignalRConnectionString: cs,
 		Fallback:                fallback,
 		Logger:                  cfg.Logger,
 	})
 	if err != nil {
-		_ = ln.Close()
 		s.closeEmulator()
-		return nil, fmt.Errorf("localdev: starting the Functions host: %w", err)
+		return nil, fmt.Errorf("localdev: starting the Functions host on %s: %w (choose another address with -addr)", addr, err)
 	}
 	s.host = host
-	s.front = &http.Server{
-		Handler:           Identity(cfg.App.RoutePrefix(), host),
-		ReadHeaderTimeout: 10 * time.Second,
+	s.URL = pageURL(addr, host.URL)
+	webhook := host.URL + bindingstest.WebhookPath
+	if s.emulator != nil {
+		// The emulator delivers client messages and connection events to the host's webhook,
+		// the upstream a deployed app configures in the portal.
+		s.emulator.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
 	}
-	s.served = make(chan error, 1)
-	go func() { s.served <- s.front.Serve(ln) }()
 
-	var names []string
-	for _, f := range cfg.App.Functions() {
-		names = append(names, f.Name)
-	}
 	fmt.Fprintf(cfg.Stdout, "%s: Functions host serving %s\n", cfg.Name, strings.Join(names, ", "))
 	fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
 	if s.emulator != nil {
@@ -190,17 +196,11 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the front server, the host and the emulator, letting requests in flight finish.
+// Close stops the host, letting requests in flight finish, and the emulator.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.front.Shutdown(ctx)
-	if serr := <-s.served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
 	s.host.Close()
 	s.closeEmulator()
-	return err
+	return nil
 }
 
 // Emulator is the embedded SignalR Service emulator, nil when a real service is used.
@@ -217,66 +217,14 @@ func (s *Server) closeEmulator() {
 
 // pageURL is the URL to open: the host name asked for (a browser cannot open 0.0.0.0) with the
 // port actually bound.
-func pageURL(asked string, bound net.Addr) string {
+func pageURL(asked, bound string) string {
 	host, _, err := net.SplitHostPort(asked)
 	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
-	_, port, _ := net.SplitHostPort(bound.String())
+	port := ""
+	if u, err := url.Parse(bound); err == nil {
+		port = u.Port()
+	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
-}
-
-// Identity plays App Service authentication for local runs: under /<prefix>/ it removes any
-// x-ms-client-principal-* header the caller sent (as App Service does) and, when the request
-// names a user in the "user" query parameter or the x-user header, signs that user in by setting
-// x-ms-client-principal-id and -name (and -idp "local"). Functions then read the user exactly as
-// they do in Azure, from the principal headers, so the same code runs in both places.
-func Identity(prefix string, next http.Handler) http.Handler {
-	under := "/"
-	if prefix != "" {
-		under = "/" + prefix + "/"
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(strings.ToLower(r.URL.Path), strings.ToLower(under)) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		for name := range r.Header {
-			if strings.HasPrefix(strings.ToLower(name), "x-ms-client-principal") {
-				r.Header.Del(name)
-			}
-		}
-		user := r.URL.Query().Get("user")
-		if user == "" {
-			user = r.Header.Get("x-user")
-		}
-		if user != "" {
-			if err := checkUser(user); err != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				fmt.Fprintf(w, "{\"error\":%q}\n", err.Error())
-				return
-			}
-			r.Header.Set(negotiate.HeaderClientPrincipalID, user)
-			r.Header.Set(negotiate.HeaderClientPrincipalName, user)
-			r.Header.Set(negotiate.HeaderClientPrincipalIDP, LocalIdentityProvider)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// checkUser accepts what can travel in a header and a token claim and reads well in a chat.
-func checkUser(user string) error {
-	if len(user) > maxUserLength {
-		return fmt.Errorf("user name is longer than %d bytes", maxUserLength)
-	}
-	for _, r := range user {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			return errors.New("user name must be printable UTF-8 text")
-		}
-	}
-	if strings.TrimSpace(user) != user {
-		return errors.New("user name must not start or end with spaces")
-	}
-	return nil
 }

@@ -2,119 +2,29 @@ package localdev
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
 
-// principalOf runs Identity and returns the principal headers the next handler saw, or the
-// rejection.
-func principalOf(t *testing.T, path string, header http.Header) (int, http.Header) {
-	t.Helper()
-	var seen http.Header
-	h := Identity("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = http.Header{}
-		for name, v := range r.Header {
-			if strings.HasPrefix(strings.ToLower(name), "x-ms-client-principal") {
-				seen[name] = v
-			}
-		}
-	}))
-	req := httptest.NewRequest(http.MethodPost, path, nil)
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec.Code, seen
-}
-
-func TestIdentity(t *testing.T) {
-	t.Parallel()
-	local := func(user string) http.Header {
-		return http.Header{
-			negotiate.HeaderClientPrincipalID:   {user},
-			negotiate.HeaderClientPrincipalName: {user},
-			negotiate.HeaderClientPrincipalIDP:  {LocalIdentityProvider},
-		}
-	}
-	tests := []struct {
-		name   string
-		path   string
-		header http.Header
-		status int
-		want   http.Header // nil: the request was not passed on
-	}{
-		{"query user", "/api/negotiate?user=alice", nil, 200, local("alice")},
-		{"header user", "/api/broadcast", http.Header{"X-User": {"bob"}}, 200, local("bob")},
-		{"query wins over header", "/api/broadcast?user=alice", http.Header{"X-User": {"bob"}}, 200, local("alice")},
-		{"unicode name", "/api/negotiate?user=Jos%C3%A9", nil, 200, local("José")},
-		{"route prefix is case-insensitive", "/API/negotiate?user=alice", nil, 200, local("alice")},
-		{"anonymous", "/api/negotiate", nil, 200, http.Header{}},
-		{"spoofed principal removed", "/api/negotiate", http.Header{
-			"X-Ms-Client-Principal-Id": {"admin"}, "X-Ms-Client-Principal": {"e30="},
-		}, 200, http.Header{}},
-		{"spoofed principal replaced", "/api/negotiate?user=eve", http.Header{"X-Ms-Client-Principal-Id": {"admin"}}, 200, local("eve")},
-		{"outside the prefix untouched", "/index.html?user=alice", http.Header{"X-Ms-Client-Principal-Id": {"x"}}, 200,
-			http.Header{"X-Ms-Client-Principal-Id": {"x"}}},
-		{"too long", "/api/negotiate?user=" + strings.Repeat("a", maxUserLength+1), nil, 400, nil},
-		{"control character", "/api/negotiate?user=a%0Ab", nil, 400, nil},
-		{"invalid UTF-8", "/api/negotiate?user=%FF", nil, 400, nil},
-		{"leading space", "/api/negotiate?user=%20a", nil, 400, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			status, seen := principalOf(t, tt.path, tt.header)
-			assert.Equal(t, tt.status, status)
-			assert.Equal(t, tt.want, seen)
-		})
-	}
-}
-
-func FuzzIdentity(f *testing.F) {
-	for _, s := range []string{"alice", "", "José", "a\nb", "\xff", " a", strings.Repeat("x", 65), "a\u200bb", "日本"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, user string) {
-		var got string
-		var passed bool
-		h := Identity("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			passed = true
-			got = r.Header.Get(negotiate.HeaderClientPrincipalID)
-		}))
-		req := httptest.NewRequest(http.MethodGet, "/api/negotiate", nil)
-		req.Header["X-User"] = []string{user}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if checkUser(user) != nil {
-			if passed || rec.Code != http.StatusBadRequest || !json.Valid(rec.Body.Bytes()) {
-				t.Fatalf("invalid user %q: passed=%v status %d body %q", user, passed, rec.Code, rec.Body)
-			}
-			return
-		}
-		if !passed || got != user {
-			t.Fatalf("valid user %q: passed=%v principal %q", user, passed, got)
-		}
-	})
-}
-
 func TestPageURL(t *testing.T) {
 	t.Parallel()
-	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40123}
+	const bound = "http://127.0.0.1:40123"
 	tests := []struct{ asked, want string }{
 		{"localhost:7071", "http://localhost:40123/"},
 		{"127.0.0.1:0", "http://127.0.0.1:40123/"},
@@ -127,15 +37,13 @@ func TestPageURL(t *testing.T) {
 	}
 }
 
-// testApp is a one-function app: negotiate for hub "demo", the user from the principal.
-func testApp(t *testing.T) *bindings.App {
-	t.Helper()
+// testApp is a two-function app for hub "demo": negotiate, and the page.
+func testApp(env Env) (*bindings.App, error) {
 	app := bindings.NewApp(nil)
-	require.NoError(t, app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{
-		AuthLevel:      bindings.AuthLevelAnonymous,
-		ConnectionInfo: &bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
-	}))
-	return app
+	return app, errors.Join(
+		app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous}),
+		webassets.Register(app, fstest.MapFS{"index.html": {Data: []byte("<h1>demo page</h1>")}}),
+	)
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -151,17 +59,18 @@ func get(t *testing.T, url string) (int, string) {
 func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
+	var built Env
 	s, err := Start(Config{
-		Name:     "demo",
-		App:      testApp(t),
-		PagePath: "/api/page/",
-		Addr:     "127.0.0.1:0",
-		Stdout:   &out,
+		Name:   "demo",
+		Build:  func(env Env) (*bindings.App, error) { built = env; return testApp(env) },
+		Addr:   "127.0.0.1:0",
+		Stdout: &out,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	require.NotNil(t, s.Emulator())
 	require.NotNil(t, s.Host())
+	assert.Equal(t, Env{ConnectionString: s.Emulator().ConnectionString(), Development: true}, built)
 
 	assert.Contains(t, out.String(), "open "+s.URL)
 	assert.Contains(t, out.String(), "serving negotiate")
@@ -173,20 +82,26 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusFound, resp.StatusCode)
-	assert.Equal(t, "/api/page/", resp.Header.Get("Location"), "/ leads to the page")
-	status, _ := get(t, s.URL+"other")
+	assert.Equal(t, "/api/web/", resp.Header.Get("Location"), "/ leads to the page")
+	status, body := get(t, s.URL)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "demo page")
+	status, _ = get(t, s.URL+"other")
 	assert.Equal(t, http.StatusNotFound, status)
 
-	status, body := get(t, s.URL+"api/negotiate?user=alice")
+	status, body = get(t, s.URL+"api/negotiate")
 	require.Equal(t, http.StatusOK, status, body)
 	var info negotiate.ConnectionInfo
 	require.NoError(t, json.Unmarshal([]byte(body), &info))
 	assert.Equal(t, s.Emulator().URL+"/client/?hub=demo", info.URL)
 	assert.NotEmpty(t, info.AccessToken)
 
-	// As in Azure, the user binding expression fails without a signed-in user.
-	status, _ = get(t, s.URL+"api/negotiate")
-	assert.Equal(t, http.StatusInternalServerError, status)
+	// Events reach the host's webhook: an unsigned request is refused there, not missing.
+	resp, err = http.Post(s.URL+"runtime/webhooks/signalr", "application/json", strings.NewReader("{}"))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.NotEqual(t, http.StatusNotFound, resp.StatusCode)
+	require.NoError(t, s.Close())
 }
 
 func TestStartWithServiceConnectionString(t *testing.T) {
@@ -194,7 +109,7 @@ func TestStartWithServiceConnectionString(t *testing.T) {
 	var out bytes.Buffer
 	s, err := Start(Config{
 		Name:             "demo",
-		App:              testApp(t),
+		Build:            testApp,
 		Addr:             "127.0.0.1:0",
 		ConnectionString: "Endpoint=https://demo.service.signalr.net;AccessKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0;Version=1.0;",
 		Stdout:           &out,
@@ -205,7 +120,7 @@ func TestStartWithServiceConnectionString(t *testing.T) {
 	assert.Contains(t, out.String(), "Azure SignalR Service from AzureSignalRConnectionString")
 	assert.NotContains(t, out.String(), "c2VjcmV0", "the access key stays out of the output")
 
-	status, body := get(t, s.URL+"api/negotiate?user=alice")
+	status, body := get(t, s.URL+"api/negotiate")
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, `"url":"https://demo.service.signalr.net/client/?hub=demo"`)
 }
@@ -213,12 +128,14 @@ func TestStartWithServiceConnectionString(t *testing.T) {
 func TestStartErrors(t *testing.T) {
 	t.Parallel()
 	_, err := Start(Config{})
-	require.ErrorContains(t, err, "needs an App")
+	require.ErrorContains(t, err, "needs a Build function")
+	_, err = Start(Config{Build: func(Env) (*bindings.App, error) { return nil, errors.New("no app today") }, Addr: "127.0.0.1:0"})
+	require.ErrorContains(t, err, "no app today")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ln.Close() })
-	_, err = Start(Config{App: testApp(t), Addr: ln.Addr().String()})
+	_, err = Start(Config{Build: testApp, Addr: ln.Addr().String()})
 	require.ErrorContains(t, err, "choose another address with -addr")
 }
 
@@ -230,7 +147,7 @@ func TestMainArgs(t *testing.T) {
 	}{
 		{"unknown argument", []string{"serve"}, `unexpected argument "serve"`},
 		{"unknown flag", []string{"-port", "1"}, "flag provided but not defined"},
-		{"bad address", []string{"-addr", "nonsense"}, "listening on nonsense"},
+		{"bad address", []string{"-addr", "nonsense"}, "on nonsense"},
 		{"help", []string{"-h"}, "help requested"},
 	}
 	for _, tt := range tests {
@@ -238,7 +155,7 @@ func TestMainArgs(t *testing.T) {
 			t.Setenv(bindings.PortEnv, "")
 			t.Setenv(bindings.LegacyPortEnv, "")
 			var stderr bytes.Buffer
-			err := Main(context.Background(), "demo", testApp(t), "/api/page/", tt.args, io.Discard, &stderr)
+			err := Main(context.Background(), "demo", testApp, tt.args, io.Discard, &stderr)
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
@@ -247,10 +164,11 @@ func TestMainArgs(t *testing.T) {
 func TestMainFunctionJSON(t *testing.T) {
 	t.Setenv(bindings.PortEnv, "")
 	dir := t.TempDir()
-	app := testApp(t)
-	require.NoError(t, Main(context.Background(), "demo", app, "/api/page/", []string{"functionjson", dir}, io.Discard, io.Discard))
+	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", dir}, io.Discard, io.Discard))
+	app, err := testApp(Env{})
+	require.NoError(t, err)
 	require.NoError(t, app.CheckFunctionJSON(dir))
-	require.NoError(t, Main(context.Background(), "demo", app, "/api/page/", []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
+	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
 }
 
 // Under the Functions host the program is the custom handler, serving on the port it is given.
@@ -260,11 +178,14 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, ln.Close())
 	t.Setenv(bindings.PortEnv, port)
+	t.Setenv(EnvironmentSetting, "Development")
 
 	done := make(chan error, 1)
+	envs := make(chan Env, 1)
 	go func() {
-		done <- Main(context.Background(), "demo", testApp(t), "/api/page/", nil, io.Discard, io.Discard)
+		done <- Main(context.Background(), "demo", func(env Env) (*bindings.App, error) { envs <- env; return testApp(env) }, nil, io.Discard, io.Discard)
 	}()
+	assert.Equal(t, Env{Development: true}, <-envs, "settings come from the environment; func start is development")
 	url := "http://127.0.0.1:" + port + "/"
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(url)
