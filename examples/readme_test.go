@@ -74,6 +74,24 @@ func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`(?m)^test:`), string(makefile), "make test needs a test target")
 }
 
+// The README's quickstart is the program examples/internal/quickstart, which is built and
+// tested, so the snippet compiles and works.
+func TestReadmeQuickstartIsTested(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	_, after, ok := strings.Cut(string(readme), "## Quickstart")
+	require.True(t, ok, "the README has a Quickstart section")
+	_, block, ok := strings.Cut(after, "```go\n")
+	require.True(t, ok, "the Quickstart has a Go code block")
+	block, _, ok = strings.Cut(block, "```")
+	require.True(t, ok)
+	program, err := os.ReadFile(filepath.Join("internal", "quickstart", "main.go"))
+	require.NoError(t, err)
+	assert.Contains(t, string(program), block)
+	assert.LessOrEqual(t, strings.Count(block, "\n"), 25, "a quickstart stays short")
+}
+
 // The first command, as a newcomer runs it: build the chat, start it with no settings (so it
 // starts the emulator), negotiate, stop it with Ctrl+C, and see it exit cleanly.
 func TestChatRunsFromABuild(t *testing.T) {
