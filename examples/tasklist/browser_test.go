@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,6 +46,11 @@ func TestTasklistInBrowser(t *testing.T) {
 	_, err = b.Eval(ctx, `(() => { document.querySelector('#tasks li input[type=checkbox]').click(); return true })()`)
 	require.NoError(t, err)
 	require.NoError(t, a.WaitForSelector(ctx, `#tasks li[data-done="true"]:has-text("water the plants")`))
+
+	if dir := os.Getenv("EXAMPLES_SCREENSHOT_DIR"); dir != "" {
+		// For a person checking how the page looks.
+		require.NoError(t, a.Screenshot(ctx, filepath.Join(dir, "tasklist.png")))
+	}
 
 	for i, p := range []*jsclient.Browser{a, b} {
 		raw, err := p.Eval(ctx, `({reloaded: window.loadedOnce !== true, error: document.getElementById("error").textContent})`)
