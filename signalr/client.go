@@ -39,14 +39,16 @@ type ClientOptions struct {
 // Client talks to one Azure SignalR Service instance. It is immutable and safe for concurrent use;
 // Hub returns a cheap hub-scoped child sharing its pipeline.
 type Client struct {
-	internal    *azcore.Client
-	serverURL   string
-	clientURL   string
-	endpoint    string
-	audience    string
-	application string
-	accessKey   *AccessKeyCredential
-	credential  azcore.TokenCredential
+	internal  *azcore.Client
+	serverURL string
+	clientURL string
+	endpoint  string
+	audience  string
+	// endpointWithPort is Endpoint with Port applied, how endpoints are named in routing.
+	endpointWithPort string
+	application      string
+	accessKey        *AccessKeyCredential
+	credential       azcore.TokenCredential
 }
 
 // NewClient returns a client that authenticates with Microsoft Entra ID. endpoint is the
@@ -126,14 +128,15 @@ func newClient(cs *ConnectionString, key *AccessKeyCredential, cred azcore.Token
 		return nil, err
 	}
 	return &Client{
-		internal:    azClient,
-		serverURL:   cs.ServerURL(),
-		clientURL:   cs.ClientURL(),
-		endpoint:    cs.Endpoint,
-		audience:    cs.AudienceBase(),
-		application: strings.ToLower(opts.ApplicationName),
-		accessKey:   key,
-		credential:  cred,
+		internal:         azClient,
+		serverURL:        cs.ServerURL(),
+		clientURL:        cs.ClientURL(),
+		endpoint:         cs.Endpoint,
+		endpointWithPort: withPort(cs.Endpoint, cs.Port),
+		audience:         cs.AudienceBase(),
+		application:      strings.ToLower(opts.ApplicationName),
+		accessKey:        key,
+		credential:       cred,
 	}, nil
 }
 

@@ -27,53 +27,85 @@ const DefaultConnectionSetting = "AzureSignalRConnectionString"
 // when tenantId, clientId and clientSecret are set, the user-assigned managed identity clientId
 // when only that is set, and azidentity's DefaultAzureCredential when no credential key is set. When nothing is set the
 // error lists every name it looked for.
+//
+// NewClientFromEnvironment talks to one service. When Azure__SignalR__Endpoints__* settings exist
+// it fails and names NewMultiEndpointClientFromEnvironment, rather than ignore them.
 func NewClientFromEnvironment(setting string, opts *ClientOptions) (*Client, error) {
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if IsEndpointSetting(name) {
+			return nil, fmt.Errorf("signalr: setting %s configures one of several endpoints, which a Client cannot reach; use NewMultiEndpointClientFromEnvironment", name)
+		}
+	}
 	return newClientFromLookup(setting, os.LookupEnv, opts)
 }
 
 // newClientFromLookup is NewClientFromEnvironment with the settings source injected.
 func newClientFromLookup(setting string, lookup func(string) (string, bool), opts *ClientOptions) (*Client, error) {
+	if opts == nil {
+		opts = &ClientOptions{}
+	}
 	setting = strings.TrimSpace(setting)
 	if setting == "" {
 		setting = DefaultConnectionSetting
 	}
 	s := settingsReader{lookup: lookup}
-	if cs, ok := s.get("ConnectionStrings:"+setting, "CUSTOMCONNSTR_"+setting, setting); ok {
-		parsed, err := ParseConnectionString(cs)
-		if err != nil {
-			return nil, fmt.Errorf("signalr: setting %s: %w", s.found, err)
-		}
-		return NewClientFromParsedConnectionString(parsed, opts)
+	client, ok, err := clientFromSetting(setting, &s, opts)
+	if err != nil {
+		return nil, err
 	}
-	serviceURI, ok := s.get(setting + ":serviceUri")
 	if !ok {
 		return nil, fmt.Errorf("signalr: no Azure SignalR connection configured; set one of %s", strings.Join(s.tried, ", "))
 	}
+	return client, nil
+}
+
+// clientFromSetting builds the client a connection setting describes; ok is false when the
+// setting is not configured in any form.
+func clientFromSetting(setting string, s *settingsReader, opts *ClientOptions) (*Client, bool, error) {
+	if cs, ok := s.get("ConnectionStrings:"+setting, "CUSTOMCONNSTR_"+setting, setting); ok {
+		parsed, err := ParseConnectionString(cs)
+		if err != nil {
+			return nil, true, fmt.Errorf("signalr: setting %s: %w", s.found, err)
+		}
+		client, err := NewClientFromParsedConnectionString(parsed, opts)
+		return client, true, err
+	}
+	return identityClient(setting, s, opts)
+}
+
+// identityClient builds a client from the identity-based settings under section (serviceUri and
+// the optional keys); ok is false when section:serviceUri is not set.
+func identityClient(section string, s *settingsReader, opts *ClientOptions) (client *Client, ok bool, err error) {
+	serviceURI, ok := s.get(section + ":serviceUri")
+	if !ok {
+		return nil, false, nil
+	}
 	uriName := s.found
 	cs := &ConnectionString{AuthType: AuthTypeAzure}
-	var err error
 	if cs.Endpoint, err = parseBaseURL("serviceUri", serviceURI); err != nil {
-		return nil, fmt.Errorf("signalr: setting %s: %w", uriName, err)
+		return nil, true, fmt.Errorf("signalr: setting %s: %w", uriName, err)
 	}
-	if v, ok := s.get(setting + ":serverEndpoint"); ok {
+	if v, ok := s.get(section + ":serverEndpoint"); ok {
 		if cs.ServerEndpoint, err = parseBaseURL("serverEndpoint", v); err != nil {
-			return nil, fmt.Errorf("signalr: setting %s: %w", s.found, err)
+			return nil, true, fmt.Errorf("signalr: setting %s: %w", s.found, err)
 		}
 	}
-	if v, ok := s.get(setting + ":clientEndpoint"); ok {
+	if v, ok := s.get(section + ":clientEndpoint"); ok {
 		if cs.ClientEndpoint, err = parseBaseURL("clientEndpoint", v); err != nil {
-			return nil, fmt.Errorf("signalr: setting %s: %w", s.found, err)
+			return nil, true, fmt.Errorf("signalr: setting %s: %w", s.found, err)
 		}
 	}
-	credKind, _ := s.get(setting + ":credential")
-	clientID, _ := s.get(setting + ":clientId")
-	tenantID, _ := s.get(setting + ":tenantId")
-	secret, _ := s.get(setting + ":clientSecret")
+	credKind, _ := s.get(section + ":credential")
+	clientID, _ := s.get(section + ":clientId")
+	tenantID, _ := s.get(section + ":tenantId")
+	secret, _ := s.get(section + ":clientSecret")
 	cred, err := identityCredential(strings.ToLower(credKind), clientID, tenantID, secret)
 	if err != nil {
-		return nil, fmt.Errorf("signalr: setting %s: %w", setting+"__credential", err)
+		return nil, true, fmt.Errorf("signalr: setting %s: %w", section+"__credential", err)
 	}
-	return newClient(cs, nil, cred, opts)
+	client, err = newClient(cs, nil, cred, opts)
+	return client, true, err
 }
 
 // identityCredential follows the Functions host's choice of credential for identity-based
