@@ -52,7 +52,7 @@ type handler struct {
 // application/json ConnectionInfo the SignalR clients follow as a redirect to the service, and
 // CORS preflight OPTIONS for AllowedOrigins. Failures are JSON {"error": "…"} with a status:
 // 401 for a missing or rejected user, 405 for other methods, 413 when claims make the token
-// too long, 500 when no token can be issued. A configuration mistake answers 500 on every
+// too long, 503 when no endpoint is online (NewWithEndpoints), 500 when no token can be issued. A configuration mistake answers 500 on every
 // request with what to fix, since Handler itself returns no error.
 func Handler(n *Negotiator, hub string, opts *HandlerOptions) http.Handler {
 	h := &handler{n: n, hub: hub, origins: map[string]bool{}}
@@ -129,7 +129,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	info, err := h.n.Negotiate(r.Context(), h.hub, &Options{UserID: userID, Claims: claims, Lifetime: h.opts.Lifetime})
+	ctx := r.Context()
+	if h.n.multi != nil {
+		ctx = ContextWithRequest(ctx, r) // for the Router
+	}
+	info, err := h.n.Negotiate(ctx, h.hub, &Options{UserID: userID, Claims: claims, Lifetime: h.opts.Lifetime})
 	if err != nil {
 		h.writeNegotiateError(w, r, err)
 		return
@@ -165,6 +169,8 @@ func (h *handler) writeNegotiateError(w http.ResponseWriter, r *http.Request, er
 	switch {
 	case errors.Is(err, ErrTokenTooLong):
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+	case errors.Is(err, ErrNoEndpointOnline):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, "negotiate: the request ended before a token was issued")
 	case errors.As(err, &keyErr):

@@ -35,6 +35,9 @@ type NegotiatorOptions struct {
 	// KeyRetryInterval is how long to wait before asking for a key again after the service
 	// refused (401 or 403): usually a missing SignalR Service Owner role. Default 5 minutes.
 	KeyRetryInterval time.Duration
+	// Router chooses the endpoint of each negotiation for NewWithEndpoints; nil means
+	// DefaultRouter. New does not read it.
+	Router Router
 }
 
 // Options are the claims of one client token. A nil *Options means an anonymous client with a
@@ -65,6 +68,11 @@ type Options struct {
 
 var noOptions Options
 
+// nowFunc is the clock of new Negotiators.
+var nowFunc = time.Now
+
+var errNoClient = errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil) or negotiate.NewWithEndpoints")
+
 // Negotiator issues connection info for clients of one SignalR Service instance. It is safe for
 // concurrent use and meant to be shared: it caches per-hub URLs, signing state and, under
 // Microsoft Entra ID, the service's temporary signing key.
@@ -72,6 +80,7 @@ type Negotiator struct {
 	client *signalr.Client
 	now    func() time.Time
 	keys   *keyCache // nil when the client has an access key
+	multi  *multi    // set by NewWithEndpoints; client is nil then
 
 	hubs     sync.Map // hub as given -> *hubInfo
 	hubCount atomic.Int32
@@ -104,7 +113,7 @@ const maxCachedHubs = 1024
 // or under Microsoft Entra ID with a temporary key fetched from the service (falling back to the
 // service's :generateToken operation when that key cannot be had).
 func New(client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
-	n := &Negotiator{client: client, now: time.Now}
+	n := &Negotiator{client: client, now: nowFunc}
 	n.minters.New = func() any { return new(minter) }
 	if client != nil && client.AccessKey() == nil {
 		var o NegotiatorOptions
@@ -124,9 +133,20 @@ func New(client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
 // service failure is then reported as a *KeyError wrapping the *azcore.ResponseError. A key
 // due for refresh keeps serving while one background request, bounded to 30 seconds, renews it;
 // callers that must wait for a key share one request and stop waiting when ctx ends.
+//
+// A Negotiator from NewWithEndpoints first asks its Router for the endpoint, then negotiates
+// with that endpoint as above; with every endpoint offline it fails (with ErrNoEndpointOnline
+// under DefaultRouter).
 func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (ConnectionInfo, error) {
 	if n == nil || n.client == nil {
-		return ConnectionInfo{}, errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil)")
+		if n != nil && n.multi != nil {
+			sub, err := n.route(ctx, hub)
+			if err != nil {
+				return ConnectionInfo{}, err
+			}
+			return sub.Negotiate(ctx, hub, opts)
+		}
+		return ConnectionInfo{}, errNoClient
 	}
 	if opts == nil {
 		opts = &noOptions
