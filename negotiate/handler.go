@@ -52,8 +52,10 @@ type handler struct {
 // application/json ConnectionInfo the SignalR clients follow as a redirect to the service, and
 // CORS preflight OPTIONS for AllowedOrigins. Failures are JSON {"error": "…"} with a status:
 // 401 for a missing or rejected user, 405 for other methods, 413 when claims make the token
-// too long, 503 when no endpoint is online (NewWithEndpoints), 500 when no token can be issued. A configuration mistake answers 500 on every
-// request with what to fix, since Handler itself returns no error.
+// too long, 503 when no endpoint is online (NewWithEndpoints), 500 when no token can be issued.
+// A configuration mistake answers 500 on every request with what to fix, since Handler itself
+// returns no error. With several endpoints the request is in the context the Router receives
+// (RequestFromContext).
 func Handler(n *Negotiator, hub string, opts *HandlerOptions) http.Handler {
 	h := &handler{n: n, hub: hub, origins: map[string]bool{}}
 	if opts != nil {
