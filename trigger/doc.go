@@ -34,6 +34,10 @@
 // configured key. Verification is on by default, also when the application
 // reaches the service with Microsoft Entra ID (where the C# extension turns
 // it off silently); turning it off takes InsecureSkipSignature.
+// NewRouterForEndpoints collects the keys of a set of service endpoints and
+// refuses to build a Router that could verify nothing: identity-based
+// endpoints bring no key, so either give the service's keys in AccessKeys or
+// set InsecureSkipSignature explicitly for a webhook authenticated otherwise.
 //
 // # Functions host
 //
