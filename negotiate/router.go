@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -216,4 +217,24 @@ func (n *Negotiator) NegotiateAll(ctx context.Context, hub string, opts *Options
 		return Negotiation{}, err
 	}
 	return out, nil
+}
+
+// UnmarshalJSON reads the signalRNegotiation shape, as a handler receives it from the
+// Functions host; unknown fields are ignored.
+func (n *Negotiation) UnmarshalJSON(data []byte) error {
+	var wire struct {
+		Endpoints []struct {
+			signalr.EndpointRef
+			ConnectionInfo ConnectionInfo `json:"connectionInfo"`
+		} `json:"endpoints"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return errors.New(`negotiate: negotiation is not {"endpoints":[{"endpointType","name","endpoint","online","connectionInfo":{…}}]}: ` + err.Error())
+	}
+	out := Negotiation{Endpoints: make([]EndpointConnectionInfo, len(wire.Endpoints))}
+	for i, e := range wire.Endpoints {
+		out.Endpoints[i] = EndpointConnectionInfo{EndpointRef: e.EndpointRef, ConnectionInfo: e.ConnectionInfo}
+	}
+	*n = out
+	return nil
 }

@@ -245,3 +245,39 @@ func TestNegotiateAllNamesFailingEndpoint(t *testing.T) {
 	require.ErrorContains(t, err, `endpoint "east"`)
 	require.ErrorContains(t, err, `endpoint "west"`)
 }
+
+func TestNegotiationJSONRoundTrip(t *testing.T) {
+	n, _, _, _ := multiNegotiator(t, nil, "east", "spare")
+	neg, err := n.NegotiateAll(context.Background(), "chat", nil)
+	require.NoError(t, err)
+	raw, err := json.Marshal(neg)
+	require.NoError(t, err)
+	var back Negotiation
+	require.NoError(t, json.Unmarshal(raw, &back))
+	assert.Equal(t, neg, back)
+
+	var bad Negotiation
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"endpoints":{}}`), &bad), "negotiation is not")
+}
+
+// FuzzNegotiationJSON: any input decodes or fails without a panic, and what decodes encodes to
+// JSON that decodes to the same value.
+func FuzzNegotiationJSON(f *testing.F) {
+	f.Add(`{"endpoints":[{"endpointType":"Primary","name":"a","endpoint":"https://a","online":true,"connectionInfo":{"url":"https://a/client/?hub=h","accessToken":"t"}}]}`)
+	f.Add(`{"endpoints":[{"connectionInfo":{"url":"u","accessToken":"t","tokenLifetimeSeconds":60}}]}`)
+	f.Add(`{"endpoints":null}`)
+	f.Add(`{"endpoints":[{"name":"\u00e9\ud800","online":false}]}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var n Negotiation
+		if err := json.Unmarshal([]byte(data), &n); err != nil {
+			return
+		}
+		raw, err := json.Marshal(n)
+		require.NoError(t, err)
+		require.True(t, json.Valid(raw), "%s", raw)
+		var back Negotiation
+		require.NoError(t, json.Unmarshal(raw, &back))
+		require.Equal(t, n, back)
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,11 @@ type Options struct {
 	// NewGUID makes invocation ids and sys.RandGuid; nil means random version 4 GUIDs. Tests
 	// comparing payloads byte for byte set both Now and NewGUID.
 	NewGUID func() string
+	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
+	// several endpoints (Azure__SignalR__Endpoints__<name>, see
+	// signalr.NewMultiEndpointClientFromSettings); nil means negotiate.DefaultRouter. For an
+	// HTTP-triggered function it sees the caller's request (negotiate.RequestFromContext).
+	Router negotiate.Router
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP
@@ -106,9 +112,22 @@ type Invocation struct {
 }
 
 type service struct {
-	client     *signalr.Client
+	client     *signalr.Client              // nil when multi is set
+	multi      *signalr.MultiEndpointClient // several endpoints
 	negotiator *negotiate.Negotiator
 	keys       []string
+	// skipSignature mirrors the extension, which checks no upstream signature when any
+	// endpoint is identity-based.
+	skipSignature bool
+}
+
+// apply sends output items to the service, fanning out over every endpoint named in them (all
+// when none is) when there are several.
+func (s *service) apply(ctx context.Context, hub string, actions ...signalr.Action) error {
+	if s.multi != nil {
+		return s.multi.Hub(hub).Apply(ctx, actions...)
+	}
+	return s.client.Hub(hub).Apply(ctx, actions...)
 }
 
 // NewHost starts a host in front of handler. When handler is a *bindings.App its declarations
@@ -253,6 +272,13 @@ func (h *Host) Close() {
 		_ = h.handlerSrv.Shutdown(ctx)
 	}
 	h.client.CloseIdleConnections()
+	h.mu.Lock()
+	for _, s := range h.services {
+		if s.multi != nil {
+			s.multi.Close()
+		}
+	}
+	h.mu.Unlock()
 }
 
 // Manifest returns the declarations the host runs.
@@ -312,9 +338,15 @@ func (h *Host) connectionString(name string) (string, bool) {
 	return os.LookupEnv(name)
 }
 
-// service returns the SignalR client for a binding's connection setting.
+// service returns the SignalR client for a binding's connection setting. When any setting
+// configures named endpoints (Azure__SignalR__Endpoints__<name>), the binding's setting, if set,
+// joins them as the unnamed primary endpoint and the service fans out over all of them, with
+// health checks running until Close.
 func (h *Host) service(b bindings.Binding) (*service, error) {
 	name := b.Setting()
+	if settings, ok := h.endpointSettings(name); ok {
+		return h.multiService(name, settings)
+	}
 	cs, ok := h.connectionString(name)
 	if !ok || cs == "" {
 		return nil, fmt.Errorf("the SignalR Service connection string is not set: app setting %q is empty", name)
@@ -336,8 +368,78 @@ func (h *Host) service(b bindings.Binding) (*service, error) {
 	if parsed.AccessKey != "" {
 		s.keys = []string{parsed.AccessKey}
 	}
+	s.skipSignature = len(s.keys) == 0
 	h.services[cs] = s
 	return s, nil
+}
+
+// endpointSettings returns the settings a multi-endpoint service is built from (Settings, then
+// the environment, with SignalRConnectionString standing in for the binding's setting), and
+// whether any of them configures a named endpoint.
+func (h *Host) endpointSettings(name string) (map[string]string, bool) {
+	settings := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			settings[k] = v
+		}
+	}
+	h.mu.Lock()
+	for k, v := range h.settings {
+		settings[k] = v
+	}
+	h.mu.Unlock()
+	found := false
+	for k, v := range settings {
+		found = found || (signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "")
+	}
+	if !found {
+		return nil, false
+	}
+	if _, ok := settings[name]; !ok && h.opts.SignalRConnectionString != "" {
+		settings[name] = h.opts.SignalRConnectionString
+	}
+	return settings, true
+}
+
+// multiService builds (once per setting and configuration) the fan-out service.
+func (h *Host) multiService(name string, settings map[string]string) (*service, error) {
+	// Any change of settings (SetSetting) builds a new service, as for a connection string.
+	var key strings.Builder
+	key.WriteString("endpoints\x00" + name)
+	for _, k := range sortedSettingNames(settings) {
+		key.WriteString("\x00" + k + "=" + settings[k])
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.services[key.String()]; ok {
+		return s, nil
+	}
+	multi, err := signalr.NewMultiEndpointClientFromSettings(name, settings, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := multi.StartHealthChecks(); err != nil {
+		return nil, err
+	}
+	s := &service{multi: multi, negotiator: negotiate.NewWithEndpoints(multi, &negotiate.NegotiatorOptions{Router: h.opts.Router})}
+	for _, e := range multi.Endpoints() {
+		if k := e.Client.AccessKey(); k != nil {
+			s.keys = append(s.keys, k.Key())
+		} else {
+			s.skipSignature = true
+		}
+	}
+	h.services[key.String()] = s
+	return s, nil
+}
+
+func sortedSettingNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // ServeHTTP routes a caller's request: the SignalR webhook, HTTP functions under the route

@@ -241,7 +241,7 @@ func (h *Host) applySignalR(ctx context.Context, b bindings.Binding, v json.RawM
 	if err != nil {
 		return err
 	}
-	return svc.client.Hub(b.HubName).Apply(ctx, actions...)
+	return svc.apply(ctx, b.HubName, actions...)
 }
 
 // convertItem is the extension's SignalROutputConverter: an object with a string target and

@@ -291,30 +291,46 @@ func lookup(path string, d *bindingData) (string, error) {
 	return "", fmt.Errorf("Error while accessing '%s': property doesn't exist.", rest)
 }
 
-// connectionInfo resolves a signalRConnectionInfo input the way the extension does and encodes
-// it as the host sends it: the extension's indented JSON, serialized as a string, inside the
-// payload (three layers).
-func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
+// Input binding types of several endpoints, which package bindings declares only through
+// bindings.Binding literals or function.json.
+const (
+	typeSignalRNegotiation = "signalRNegotiation"
+	typeSignalREndpoints   = "signalREndpoints"
+)
+
+// negotiateOptions resolves the hub and token options of a signalRConnectionInfo or
+// signalRNegotiation input.
+func (h *Host) negotiateOptions(b bindings.Binding, d *bindingData) (string, *negotiate.Options, error) {
 	hub, err := h.resolve(b.HubName, d)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	opts := &negotiate.Options{}
 	if b.UserID != "" {
 		if opts.UserID, err = h.resolve(b.UserID, d); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 	}
 	if b.IDToken != "" {
 		token, err := h.resolve(b.IDToken, d)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if token != "" {
 			if opts.Claims, err = negotiate.ClaimsFromIDToken(token, b.ClaimTypeList, nil); err != nil {
-				return nil, err
+				return "", nil, err
 			}
 		}
+	}
+	return hub, opts, nil
+}
+
+// connectionInfo resolves a signalRConnectionInfo input the way the extension does, the
+// endpoint chosen by the router when there are several, and encodes it as the host sends it.
+func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
+	hub, opts, err := h.negotiateOptions(b, d)
+	if err != nil {
+		return nil, err
 	}
 	svc, err := h.service(b)
 	if err != nil {
@@ -328,6 +344,49 @@ func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindin
 	if err != nil {
 		return nil, err
 	}
+	return inputValue(raw)
+}
+
+// negotiation resolves a signalRNegotiation input: a connection info for every endpoint.
+func (h *Host) negotiation(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
+	hub, opts, err := h.negotiateOptions(b, d)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := h.service(b)
+	if err != nil {
+		return nil, err
+	}
+	neg, err := svc.negotiator.NegotiateAll(ctx, hub, opts)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(neg)
+	if err != nil {
+		return nil, err
+	}
+	return inputValue(raw)
+}
+
+// endpointsValue resolves a signalREndpoints input: every endpoint with its health.
+func (h *Host) endpointsValue(b bindings.Binding) ([]byte, error) {
+	svc, err := h.service(b)
+	if err != nil {
+		return nil, err
+	}
+	raw := []byte{'['}
+	for i, e := range svc.negotiator.Endpoints() {
+		if i > 0 {
+			raw = append(raw, ',')
+		}
+		raw = negotiate.AppendEndpointJSON(raw, e)
+	}
+	return inputValue(append(raw, ']'))
+}
+
+// inputValue encodes a SignalR input as the host sends it: the extension's indented JSON,
+// serialized as a string, inside the payload (three layers).
+func inputValue(raw []byte) ([]byte, error) {
 	indented, err := reencode(raw, true)
 	if err != nil {
 		return nil, err
@@ -348,6 +407,18 @@ func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte
 			data.add(b.Name, trigger)
 		case b.Is(bindings.TypeSignalRConnectionInfo):
 			v, err := h.connectionInfo(ctx, b, d)
+			if err != nil {
+				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
+			}
+			data.add(b.Name, v)
+		case b.Is(typeSignalRNegotiation):
+			v, err := h.negotiation(ctx, b, d)
+			if err != nil {
+				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
+			}
+			data.add(b.Name, v)
+		case b.Is(typeSignalREndpoints):
+			v, err := h.endpointsValue(b)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
 			}

@@ -45,9 +45,9 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, fn.Name, err)
 		return
 	}
-	// As the extension, signatures are checked with the connection's access keys; an
-	// identity-based connection has none and is not checked.
-	inv, err := trigger.Parse(r, &trigger.ParseOptions{AccessKeys: svc.keys, InsecureSkipSignature: len(svc.keys) == 0})
+	// As the extension, signatures are checked with the connections' access keys; an
+	// identity-based connection has none, and then nothing is checked.
+	inv, err := trigger.Parse(r, &trigger.ParseOptions{AccessKeys: svc.keys, InsecureSkipSignature: svc.skipSignature})
 	if err != nil {
 		status := http.StatusBadRequest
 		switch {
