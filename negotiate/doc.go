@@ -26,4 +26,19 @@
 // asrs.s.uid; custom claims named like a reserved claim are sent as asrs.u.<name>; tokens longer
 // than 4096 characters are refused. ClaimsFromIDToken reads claims from a JWT such as the
 // caller's id token, the Functions binding's idToken and claimTypeList feature.
+//
+// # Several endpoints
+//
+// NewWithEndpoints spans a signalr.MultiEndpointClient. Negotiate asks a Router which endpoint
+// the client connects to: DefaultRouter picks at random among the online primary endpoints,
+// else the online secondary ones, else fails with ErrNoEndpointOnline (Handler answers 503). A
+// custom Router can choose by the request (RequestFromContext), such as a region header. Health
+// comes from the client's health checks, which must be started. For clients that choose
+// themselves, NegotiateAll returns a connection info per endpoint (the signalRNegotiation
+// shape) and Endpoints lists them with their health (signalREndpoints):
+//
+//	multi, _ := signalr.NewMultiEndpointClientFromEnvironment("", nil)
+//	_ = multi.StartHealthChecks()
+//	defer multi.Close()
+//	http.Handle("/api/negotiate", negotiate.Handler(negotiate.NewWithEndpoints(multi, nil), "chat", nil))
 package negotiate

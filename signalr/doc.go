@@ -35,6 +35,21 @@
 // (the sends and InvokeConnection) is not retried on a 500 or on a transport error after the
 // request may have reached the service, because the service may already have delivered it.
 //
+// # Several endpoints
+//
+// A MultiEndpointClient reaches several service instances (regions, capacity, failover) over
+// REST, which the C# extension only does with persistent server connections. Build it from
+// Endpoints (NewClientWithEndpoints) or from app settings in the Functions form
+// Azure__SignalR__Endpoints__<name>[__primary|__secondary] and the identity-based keys
+// (NewMultiEndpointClientFromEnvironment, NewMultiEndpointClientFromSettings). Its hub client
+// sends and changes groups on every endpoint concurrently, or only on those a Message or
+// GroupAction names in Endpoints or WithEndpoints selects; a failure on any endpoint fails the
+// call with an error naming it (*EndpointError), never a silent partial success. Existence checks
+// answer true when any endpoint does. StartHealthChecks probes HEAD /api/health on every endpoint
+// every two minutes (two-second timeout, two retries) until Close, so negotiate can route clients
+// to online endpoints; a lone endpoint is never marked offline. NewClientFromEnvironment refuses
+// such settings rather than ignore them.
+//
 // # Output binding values
 //
 // Message and GroupAction have the JSON shape of the Functions signalR output binding, and

@@ -28,9 +28,8 @@ type Message struct {
 	GroupName string `json:"groupName,omitempty"`
 	// ConnectionID sends to one connection.
 	ConnectionID string `json:"connectionId,omitempty"`
-	// Endpoints restricts the send to these service endpoints; empty means all. It matters to
-	// code that fans out over several service instances; a HubClient talks to one instance and
-	// does not read it.
+	// Endpoints restricts the send to these service endpoints; empty means all.
+	// MultiEndpointHubClient reads it; a HubClient talks to one instance and does not.
 	Endpoints []EndpointRef `json:"endpoints,omitempty"`
 }
 

@@ -280,10 +280,13 @@ func TestMultiEndpointInvalidArgumentsFailBeforeIO(t *testing.T) {
 	ctx := context.Background()
 	h := f.client.Hub("chat")
 	calls := map[string]func() error{
-		"empty user":     func() error { _, err := h.SendToUser(ctx, "", Message{Target: "t"}, nil); return err },
-		"no target":      func() error { _, err := h.SendToAll(ctx, Message{}, nil); return err },
-		"blank group":    func() error { _, err := h.AddUserToGroup(ctx, " ", "u", nil); return err },
-		"negative TTL":   func() error { _, err := h.AddUserToGroup(ctx, "g", "u", &AddUserToGroupOptions{TTL: -time.Second}); return err },
+		"empty user":  func() error { _, err := h.SendToUser(ctx, "", Message{Target: "t"}, nil); return err },
+		"no target":   func() error { _, err := h.SendToAll(ctx, Message{}, nil); return err },
+		"blank group": func() error { _, err := h.AddUserToGroup(ctx, " ", "u", nil); return err },
+		"negative TTL": func() error {
+			_, err := h.AddUserToGroup(ctx, "g", "u", &AddUserToGroupOptions{TTL: -time.Second})
+			return err
+		},
 		"empty conn":     func() error { _, err := h.ConnectionExists(ctx, "", nil); return err },
 		"bad hub":        func() error { _, err := f.client.Hub("1bad").SendToAll(ctx, Message{Target: "t"}, nil); return err },
 		"routed message": func() error { _, err := h.SendToAll(ctx, Message{Target: "t", UserID: "u"}, nil); return err },

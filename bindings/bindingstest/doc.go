@@ -25,6 +25,16 @@
 // Declarations come from the *bindings.App, or from host.json and function.json files on disk
 // (Options.FunctionsDir), which also allows handlers written without package bindings.
 // Output bindings other than http and signalR and input bindings other than
-// signalRConnectionInfo are not emulated: inputs fail the invocation, outputs are logged and
-// dropped.
+// signalRConnectionInfo, signalRNegotiation and signalREndpoints are not emulated: inputs fail
+// the invocation, outputs are logged and dropped.
+//
+// # Several endpoints
+//
+// When settings (Options.Settings or the environment) hold Azure__SignalR__Endpoints__<name>
+// entries, the bindings reach every endpoint, the binding's own connection setting joining them
+// as the unnamed primary (signalr.NewMultiEndpointClientFromSettings): signalR outputs fan out
+// (narrowed by each item's endpoints), signalRConnectionInfo goes to the endpoint Options.Router
+// picks (negotiate.DefaultRouter by default; it sees the caller's request), signalRNegotiation
+// carries a connection info per endpoint and signalREndpoints lists them with their health,
+// which the host checks until Close.
 package bindingstest
