@@ -245,6 +245,10 @@ func (s *Server) Close() {
 		c.abort()
 	}
 	if s.httpSrv != nil {
+		// Let aborted polls and event streams answer before the sockets go.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.httpSrv.Shutdown(ctx)
+		cancel()
 		_ = s.httpSrv.Close()
 	}
 	s.wg.Wait()

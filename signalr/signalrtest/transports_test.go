@@ -35,18 +35,28 @@ func newHTTPClientConn(t *testing.T, s *Server, hub string) *httpClientConn {
 
 func (h *httpClientConn) do(method, query string, body []byte, hdr map[string]string) (int, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(h.t), method, h.base+query, bytes.NewReader(body))
+	status, b, err := h.try(method, query, body, hdr)
 	require.NoError(h.t, err)
+	return status, b
+}
+
+// try is do without assertions, for use on other goroutines.
+func (h *httpClientConn) try(method, query string, body []byte, hdr map[string]string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(testCtx(h.t), method, h.base+query, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set("Authorization", "Bearer "+h.tok)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, b
+	return resp.StatusCode, b, err
 }
 
 func (h *httpClientConn) post(m *hubproto.Message) {
@@ -78,7 +88,7 @@ func TestLongPolling(t *testing.T) {
 			// A poll waits for data and returns every queued record.
 			done := make(chan []byte)
 			go func() {
-				_, b := c.do(http.MethodGet, "&_=3", nil, nil)
+				_, b, _ := c.try(http.MethodGet, "&_=3", nil, nil)
 				done <- b
 			}()
 			res := rest(t, s, http.MethodPost, "/api/hubs/chat/:send", map[string]any{"target": "a", "arguments": []any{1}})
@@ -92,7 +102,7 @@ func TestLongPolling(t *testing.T) {
 			// DELETE answers 202 and completes the open poll with 204.
 			polled := make(chan int)
 			go func() {
-				st, _ := c.do(http.MethodGet, "&_=4", nil, nil)
+				st, _, _ := c.try(http.MethodGet, "&_=4", nil, nil)
 				polled <- st
 			}()
 			eventually(t, "poll open", func() bool {
@@ -121,13 +131,13 @@ func TestLongPollingNewPollCancelsOld(t *testing.T) {
 	c.do(http.MethodGet, "", nil, nil)
 	first := make(chan int)
 	go func() {
-		st, _ := c.do(http.MethodGet, "&_=a", nil, nil)
+		st, _, _ := c.try(http.MethodGet, "&_=a", nil, nil)
 		first <- st
 	}()
 	eventually(t, "first poll open", func() bool { return c.pollOpen() })
 	second := make(chan int)
 	go func() {
-		st, _ := c.do(http.MethodGet, "&_=b", nil, nil)
+		st, _, _ := c.try(http.MethodGet, "&_=b", nil, nil)
 		second <- st
 	}()
 	assert.Equal(t, http.StatusNoContent, <-first)
