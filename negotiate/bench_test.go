@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // benchCases are the option sets the minting benchmarks run with: the DESIGN example (a user id)
@@ -76,6 +78,32 @@ func BenchmarkJWTLibrary(b *testing.B) {
 			"asrs.u.iss": "https://login.example.com", "role": "admin",
 		}).SignedString(key)
 		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNegotiateWithEndpoints is the hot path behind DefaultRouter over three endpoints: the
+// routing and health lookup come on top of BenchmarkNegotiateAccessKey.
+func BenchmarkNegotiateWithEndpoints(b *testing.B) {
+	var endpoints []signalr.Endpoint
+	for _, name := range []string{"a", "b", "c"} {
+		client, err := signalr.NewClientFromConnectionString("Endpoint=https://"+name+".service.signalr.net;AccessKey="+testKey, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		endpoints = append(endpoints, signalr.Endpoint{Name: name, Client: client})
+	}
+	multi, err := signalr.NewClientWithEndpoints(endpoints, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := NewWithEndpoints(multi, nil)
+	ctx := context.Background()
+	opts := benchCases[0].opts
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := n.Negotiate(ctx, "chat", opts); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -158,3 +158,28 @@ func BenchmarkAccessKeyTokenFloorHMAC(b *testing.B) {
 		_ = m.Sum(nil)
 	}
 }
+
+// BenchmarkMultiEndpointSendToAll is one broadcast fanned out to two endpoints concurrently;
+// compare with two BenchmarkSendToAll round trips.
+func BenchmarkMultiEndpointSendToAll(b *testing.B) {
+	var endpoints []Endpoint
+	for _, name := range []string{"east", "west"} {
+		c, err := NewClientWithAccessKey(benchServer(b).URL, NewAccessKeyCredential(testKey), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		endpoints = append(endpoints, Endpoint{Name: name, Client: c})
+	}
+	multi, err := NewClientWithEndpoints(endpoints, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := multi.Hub("chat")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.SendToAll(ctx, benchMessage, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
