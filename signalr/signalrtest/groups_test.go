@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,9 +167,14 @@ func TestInvokeClientResult(t *testing.T) {
 			c := connectWS(t, s, "chat", "", p)
 			eventually(t, "connected", func() bool { return len(s.Connections("chat")) == 1 })
 			done := make(chan restResult, 1)
-			go func() {
-				done <- rest(t, s, http.MethodPost, "/api/hubs/chat/connections/"+c.id+"/:invoke?api-version=2024-12-01", map[string]any{"target": "ask", "arguments": []any{"q"}})
-			}()
+			invoke := func(path string, body any) {
+				tok := restToken(t, s, strings.Split(path, "?")[0])
+				go func() {
+					res, _ := restTry(s, http.MethodPost, path, body, tok, "")
+					done <- res
+				}()
+			}
+			invoke("/api/hubs/chat/connections/"+c.id+"/:invoke?api-version=2024-12-01", map[string]any{"target": "ask", "arguments": []any{"q"}})
 			inv := c.read(false)
 			require.Equal(t, hubproto.TypeInvocation, inv.Type)
 			require.NotEmpty(t, inv.InvocationID, "client-result invocations carry an id")
@@ -177,9 +183,7 @@ func TestInvokeClientResult(t *testing.T) {
 			require.Equal(t, http.StatusOK, res.status, string(res.body))
 			assert.JSONEq(t, `{"result":{"message":"Hello, World!"}}`, string(res.body))
 
-			go func() {
-				done <- rest(t, s, http.MethodPost, "/api/hubs/chat/connections/"+c.id+"/:invoke", map[string]any{"target": "ask"})
-			}()
+			invoke("/api/hubs/chat/connections/"+c.id+"/:invoke", map[string]any{"target": "ask"})
 			inv = c.read(false)
 			c.send(&hubproto.Message{Type: hubproto.TypeCompletion, InvocationID: inv.InvocationID, Error: "Client didn't provide a result.", HasError: true})
 			res = <-done

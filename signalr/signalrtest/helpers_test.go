@@ -87,6 +87,13 @@ func rest(t testing.TB, s *Server, method, pathAndQuery string, body any) restRe
 
 func restWithToken(t testing.TB, s *Server, method, pathAndQuery string, body any, token, contentType string) restResult {
 	t.Helper()
+	res, err := restTry(s, method, pathAndQuery, body, token, contentType)
+	require.NoError(t, err)
+	return res
+}
+
+// restTry is restWithToken without assertions, for use on other goroutines.
+func restTry(s *Server, method, pathAndQuery string, body any, token, contentType string) (restResult, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -96,14 +103,18 @@ func restWithToken(t testing.TB, s *Server, method, pathAndQuery string, body an
 		rd = strings.NewReader(b)
 	default:
 		j, err := json.Marshal(b)
-		require.NoError(t, err)
+		if err != nil {
+			return restResult{}, err
+		}
 		rd = bytes.NewReader(j)
 		if contentType == "" {
 			contentType = "application/json"
 		}
 	}
 	req, err := http.NewRequest(method, s.URL+pathAndQuery, rd)
-	require.NoError(t, err)
+	if err != nil {
+		return restResult{}, err
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -111,11 +122,12 @@ func restWithToken(t testing.TB, s *Server, method, pathAndQuery string, body an
 		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		return restResult{}, err
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return restResult{resp.StatusCode, resp.Header, b}
+	return restResult{resp.StatusCode, resp.Header, b}, err
 }
 
 func negotiate(t testing.TB, s *Server, query, token string) (int, negotiateResponse, []byte) {
