@@ -25,6 +25,16 @@ type Endpoint struct {
 	Client *Client
 }
 
+// NewEndpointFromConnectionString returns an endpoint whose client is built from a connection
+// string (with an access key or an AuthType for Microsoft Entra ID). An empty typ means primary.
+func NewEndpointFromConnectionString(name string, typ EndpointType, connectionString string, opts *ClientOptions) (Endpoint, error) {
+	client, err := NewClientFromConnectionString(connectionString, opts)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("signalr: endpoint %q: %w", name, err)
+	}
+	return Endpoint{Name: name, Type: typ, Client: client}, nil
+}
+
 // Ref returns the endpoint as the Functions extension describes it (its "lite" endpoint), with
 // Online set to true.
 func (e Endpoint) Ref() EndpointRef {

@@ -322,7 +322,12 @@ func TestNewClientWithEndpointsErrors(t *testing.T) {
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
-	mc, err := NewClientWithEndpoints([]Endpoint{{Name: "a", Type: "secondary", Client: c}, {Name: "b", Client: c}}, nil)
+	_, err := NewEndpointFromConnectionString("bad", "", "Endpoint=https://x.net;AccessKey="+secretKey+";Port=0", nil)
+	require.ErrorContains(t, err, `endpoint "bad"`)
+	assert.NotContains(t, err.Error(), secretKey)
+	b, err := NewEndpointFromConnectionString("b", "", "Endpoint="+f.URL+";AccessKey="+testKey, nil)
+	require.NoError(t, err)
+	mc, err := NewClientWithEndpoints([]Endpoint{{Name: "a", Type: "secondary", Client: c}, b}, nil)
 	require.NoError(t, err)
 	refs := mc.EndpointRefs()
 	assert.Equal(t, EndpointTypeSecondary, refs[0].EndpointType)
