@@ -90,8 +90,8 @@ func NewMultiEndpointClientFromEnvironment(setting string, opts *MultiEndpointCl
 // NewClientFromEnvironment; "" means AzureSignalRConnectionString), when set, is an unnamed
 // primary endpoint, and every endpoint of EndpointsSection is added in name order. An endpoint
 // is either a connection string, whose :primary or :secondary suffix sets its type, or
-// identity-based settings whose :type key does. Settings names match without case and in either
-// separator form. It fails when nothing is configured, and names the setting at fault otherwise.
+// identity-based settings whose :type key does. Names in EndpointsSection match without case
+// and in either separator form. It fails when nothing is configured, and names the setting at fault otherwise.
 func NewMultiEndpointClientFromSettings(setting string, settings map[string]string, opts *MultiEndpointClientOptions) (*MultiEndpointClient, error) {
 	if opts == nil {
 		opts = &MultiEndpointClientOptions{}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 )
@@ -112,17 +113,19 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
-// matches reports whether ref names e: by name, or by endpoint URL when ref has no name (the
-// extension rebuilds an endpoint from its URL, type and name).
+// matches reports whether ref names e: by name (and URL when ref has one), or by URL alone when
+// ref has no name, as the extension rebuilds an endpoint from its URL, type and name.
 func matches(ref EndpointRef, e *endpointState) bool {
-	if ref.Name != "" || ref.Endpoint == "" {
-		if !strings.EqualFold(ref.Name, e.Name) {
-			// A bare URL given as a name (WithEndpoints) also selects.
-			return ref.Endpoint == "" && ref.Name != "" && sameURL(ref.Name, e.Ref().Endpoint)
-		}
-		return ref.Endpoint == "" || sameURL(ref.Endpoint, e.Ref().Endpoint)
+	url := e.Ref().Endpoint
+	switch {
+	case ref.Name == "" && ref.Endpoint != "":
+		return sameURL(ref.Endpoint, url)
+	case strings.EqualFold(ref.Name, e.Name):
+		return ref.Endpoint == "" || sameURL(ref.Endpoint, url)
+	default:
+		// WithEndpoints also takes an endpoint URL in place of a name.
+		return ref.Endpoint == "" && sameURL(ref.Name, url)
 	}
-	return sameURL(ref.Endpoint, e.Ref().Endpoint)
 }
 
 func sameURL(a, b string) bool {
@@ -179,15 +182,15 @@ func (h *MultiEndpointHubClient) fanOut(ctx context.Context, refs []EndpointRef,
 
 // exists answers true when any selected endpoint answers true; errors count only when none does.
 func (h *MultiEndpointHubClient) exists(ctx context.Context, check func(context.Context, *HubClient) (bool, error)) (bool, error) {
-	var found sync.Map
+	var found atomic.Bool
 	_, err := h.fanOut(ctx, nil, func(ctx context.Context, hub *HubClient) error {
 		ok, err := check(ctx, hub)
 		if ok {
-			found.Store(true, true)
+			found.Store(true)
 		}
 		return err
 	})
-	if _, ok := found.Load(true); ok {
+	if found.Load() {
 		return true, nil
 	}
 	return false, err
