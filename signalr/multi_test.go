@@ -135,6 +135,8 @@ func TestMultiEndpointNarrowing(t *testing.T) {
 			[]EndpointRef{{Name: "west"}}, map[string]int{"east": 0, "west": 0, "north": 0}, `endpoint "west" is not one of the client's endpoints`},
 		{"an unknown endpoint fails before any send", nil, []EndpointRef{{Name: "east"}, {Name: "south"}}, map[string]int{"east": 0, "west": 0, "north": 0},
 			`endpoint "south" is not one of the client's endpoints`},
+		{"WithEndpoints without names is every endpoint", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints() }, nil,
+			map[string]int{"east": 1, "west": 1, "north": 1}, ""},
 		{"an unknown WithEndpoints name fails", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints("mars") }, nil,
 			map[string]int{"east": 0, "west": 0, "north": 0}, `endpoint "mars"`},
 	}

@@ -42,9 +42,13 @@ func (h *MultiEndpointHubClient) Name() string { return h.name }
 
 // WithEndpoints returns a client for the same hub that only reaches the named endpoints (names
 // or endpoint URLs, compared without case), like the service SDK's WithEndpoints. Naming an
-// endpoint the client does not have makes every call fail.
+// endpoint the client does not have makes every call fail; naming none selects every endpoint.
 func (h *MultiEndpointHubClient) WithEndpoints(names ...string) *MultiEndpointHubClient {
 	c := *h
+	if len(names) == 0 {
+		c.only = nil // no names selects every endpoint, as an empty Message.Endpoints does
+		return &c
+	}
 	c.only = make([]EndpointRef, len(names))
 	for i, n := range names {
 		c.only[i] = EndpointRef{Name: n}
