@@ -1,6 +1,7 @@
 package bindingstest
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -31,6 +32,9 @@ func (o Options) String() string {
 	}
 	if o.FunctionsDir != "" {
 		parts = append(parts, "FunctionsDir: "+o.FunctionsDir)
+	}
+	if o.Router != nil {
+		parts = append(parts, fmt.Sprintf("Router: %T", o.Router))
 	}
 	return "bindingstest.Options{" + strings.Join(parts, ", ") + "}"
 }
