@@ -70,6 +70,9 @@ func (s *Server) clientIdentity(w http.ResponseWriter, r *http.Request, hub stri
 }
 
 // serveNegotiate answers POST /client/negotiate?hub=…&negotiateVersion=….
+// negotiateSweepInterval is how often negotiate forgets negotiations that were never used.
+const negotiateSweepInterval = time.Second
+
 func (s *Server) serveNegotiate(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "negotiate expects POST", http.StatusMethodNotAllowed)
@@ -101,9 +104,12 @@ func (s *Server) serveNegotiate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	now := s.now()
-	for tok, old := range s.byToken { // forget negotiations that were never used
-		if old.negotiatedExpired(now) {
-			delete(s.byToken, tok)
+	if now.Sub(s.lastSweep) >= negotiateSweepInterval || s.opts.MaxConnections > 0 {
+		s.lastSweep = now
+		for tok, old := range s.byToken { // forget negotiations that were never used
+			if old.negotiatedExpired(now) {
+				delete(s.byToken, tok)
+			}
 		}
 	}
 	if s.opts.MaxConnections > 0 && len(s.byToken) >= s.opts.MaxConnections {

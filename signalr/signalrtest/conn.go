@@ -577,14 +577,18 @@ func (c *conn) handshake(req hubproto.HandshakeRequest) hubproto.Protocol {
 	c.stateful = c.wantState && c.transport == transportWebSockets && req.Version >= 2
 	c.pending = hubproto.AppendHandshakeResponse(c.pending, "")
 	c.state = stateOpen
-	c.kickLocked()
 	c.mu.Unlock()
 
+	// Register before the client can see the handshake response: a client whose start()
+	// resolved must already receive REST sends. Sends queued meanwhile follow the response.
 	c.s.mu.Lock()
 	if c.s.byToken[c.token] == c {
 		c.s.addConnLocked(c)
 	}
 	c.s.mu.Unlock()
+	c.mu.Lock()
+	c.kickLocked()
+	c.mu.Unlock()
 	c.queueUpstream(upstreamJob{kind: jobConnected})
 	return p
 }

@@ -99,9 +99,12 @@ type Server struct {
 
 	rules atomic.Pointer[[]UpstreamTemplate] // replaced whole by SetUpstream
 
-	mu        sync.Mutex
-	hubs      map[string]*hub
-	byToken   map[string]*conn // connection token -> connection, negotiated or live
+	mu      sync.Mutex
+	hubs    map[string]*hub
+	byToken map[string]*conn // connection token -> connection, negotiated or live
+	// lastSweep is when negotiations that were never used were last forgotten; sweeping at
+	// most once a second keeps connecting n clients O(n) instead of O(n²).
+	lastSweep time.Time
 	tempKeys  map[string]tempKey
 	seq       uint64
 	restCalls []RESTCall
