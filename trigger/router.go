@@ -44,8 +44,9 @@ type RouterOptions struct {
 //
 //   - 415 the content type is not application/json or application/x-msgpack
 //   - 400 a connection id, hub, category or event header is missing
+//   - 401 the signature does not match an access key (checked before the
+//     route, unlike the extension, so unsigned callers cannot probe handlers)
 //   - 404 no handler is registered for the hub, category and event
-//   - 401 the signature does not match an access key
 //   - 413 the body is larger than MaxBodySize
 //   - 500 the body does not decode
 //   - 403 a connected handler failed (the service then rejects the client)
@@ -195,6 +196,14 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		r.reject(hr, w, status, err)
 		return
 	}
+	// The signature is checked before the route, so unsigned callers cannot probe which hubs
+	// and events have handlers; the keys do not depend on the route.
+	if !r.opts.InsecureSkipSignature {
+		if err := verifySignature(req.connID, hr.Header[hSignature], r.opts.AccessKeys); err != nil {
+			r.reject(hr, w, http.StatusUnauthorized, err)
+			return
+		}
+	}
 	if err := req.checkKnown(); err != nil {
 		r.reject(hr, w, http.StatusNotFound, err)
 		return
@@ -203,12 +212,6 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if rt == nil {
 		r.reject(hr, w, http.StatusNotFound, fmt.Errorf("trigger: no handler for hub %.100q, category %s, event %.100q", req.hub, req.category, req.event))
 		return
-	}
-	if !r.opts.InsecureSkipSignature {
-		if err := verifySignature(req.connID, hr.Header[hSignature], r.opts.AccessKeys); err != nil {
-			r.reject(hr, w, http.StatusUnauthorized, err)
-			return
-		}
 	}
 	inv, err := decode(hr, req, r.opts.MaxBodySize)
 	if err != nil {

@@ -137,6 +137,10 @@ func TestRouterStatuses(t *testing.T) {
 			h.Set(HeaderEvent, "broadcast")
 			h.Set(HeaderSignature, Signature("wrong", "c1"))
 		}), 401, ""},
+		{"forged signature to an unknown event", newUpstream(t, invocationBody("", "nothing"), ContentTypeJSON, func(h http.Header) {
+			h.Set(HeaderEvent, "nothing")
+			h.Set(HeaderSignature, Signature("wrong", "c1"))
+		}), 401, ""}, // not 404: unsigned callers learn nothing about the registered handlers
 		{"too large", messageRequest(t, invocationBody("", "broadcast", "a", strings.Repeat("x", 5000)), "broadcast"), 413, ""},
 		{"malformed body", messageRequest(t, `{"type":1,`, "broadcast"), 500, ""},
 		{"target mismatch", messageRequest(t, invocationBody("", "echo", "a", "b"), "broadcast"), 500, ""},
