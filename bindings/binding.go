@@ -46,6 +46,8 @@ const (
 	TypeHTTPTrigger           = "httpTrigger"
 	TypeHTTP                  = "http"
 	TypeSignalRConnectionInfo = "signalRConnectionInfo"
+	TypeSignalRNegotiation    = "signalRNegotiation"
+	TypeSignalREndpoints      = "signalREndpoints"
 	TypeSignalR               = "signalR"
 	TypeSignalRTrigger        = "signalRTrigger"
 )
@@ -54,8 +56,8 @@ const (
 const DefaultConnectionStringSetting = "AzureSignalRConnectionString"
 
 // Binding is one entry of a function.json bindings array. Build it with HTTPTrigger, HTTPOutput,
-// SignalRConnectionInfo, SignalROutput, SignalRTrigger or GenericBinding; the fields are exported
-// so declarations read from disk can be inspected.
+// SignalRConnectionInfo, SignalRNegotiation, SignalREndpoints, SignalROutput, SignalRTrigger or
+// GenericBinding; the fields are exported so declarations read from disk can be inspected.
 type Binding struct {
 	Type      string
 	Direction Direction
@@ -67,7 +69,7 @@ type Binding struct {
 	Methods   []string
 	Route     string
 
-	// signalRConnectionInfo, signalR, signalRTrigger
+	// signalRConnectionInfo, signalRNegotiation, signalREndpoints, signalR, signalRTrigger
 	HubName       string
 	UserID        string
 	IDToken       string

@@ -9,7 +9,8 @@
 //
 //   - Strings, numbers, bools and arrays arrive JSON-encoded a second time ("\"hi\"", "4");
 //     byte[] arrives as base64. InvokeRequest.Decode undoes the right number of layers for the
-//     target type; HTTPRequest, ConnectionInfo (encoded three times) and Sys are typed accessors.
+//     target type; HTTPRequest, ConnectionInfo (encoded three times), Negotiation, Endpoints
+//     and Sys are typed accessors.
 //   - The response must be 200 with Content-Type application/json, or the host fails the
 //     invocation. App always writes it that way.
 //   - The host base64-decodes string outputs that happen to be valid base64. SignalR outputs are
@@ -26,10 +27,22 @@
 // code cannot drift apart. App.Main makes one binary both the custom handler and the generator
 // of its configuration ("functionjson [-check] DIR").
 //
-// Handlers receive an *Invocation: HTTPRequest, ConnectionInfo and InvocationContext (with Bind)
-// read the inputs, Respond, Send, Log and Return write the outputs, each resolved by the
-// function's declared binding names. InvokeRequest and InvokeResponse stay available for
-// functions with several bindings of one type.
+// Handlers receive an *Invocation: HTTPRequest, ConnectionInfo, Negotiation, Endpoints and
+// InvocationContext (with Bind) read the inputs, Respond, Send, Log and Return write the
+// outputs, each resolved by the function's declared binding names. InvokeRequest and
+// InvokeResponse stay available for functions with several bindings of one type.
+//
+// # Several service endpoints
+//
+// When the app settings name several Azure SignalR Service instances
+// (Azure__SignalR__Endpoints__<name>[__primary|__secondary], see signalr.EndpointsSection), the
+// extension routes signalRConnectionInfo to one of them and fans signalR outputs out to all,
+// narrowed by each item's Endpoints. Two inputs let a function see them: SignalRNegotiation
+// declares signalRNegotiation, a connection info per endpoint so the function chooses
+// (Invocation.Negotiation), and SignalREndpoints declares signalREndpoints, the endpoints with
+// their health (Invocation.Endpoints). The extension hands the host a JSON object for the
+// first and an array, which the host serializes into a string, for the second; both
+// accessors also accept the other encodings the host uses for inputs.
 //
 // For tests and local development, package bindingstest plays the Functions host.
 package bindings

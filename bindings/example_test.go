@@ -171,3 +171,57 @@ func ExampleApp_SignalRMessage() {
 	fmt.Println(w.Body.String())
 	// Output: {"Outputs":{},"Logs":[],"ReturnValue":5}
 }
+
+// A negotiate function that chooses among several service endpoints itself: the
+// signalRNegotiation input carries a connection info per endpoint, with its type and health.
+func ExampleSignalRNegotiation() {
+	app := bindings.NewApp(nil)
+	check(app.HTTP("negotiate", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous},
+		func(ctx context.Context, inv *bindings.Invocation) error {
+			neg, err := inv.Negotiation()
+			if err != nil {
+				return err
+			}
+			for _, e := range neg.Endpoints {
+				if e.Online {
+					return inv.Respond(http.StatusOK, nil, e.ConnectionInfo)
+				}
+			}
+			return inv.Respond(http.StatusServiceUnavailable, nil, map[string]string{"error": "no endpoint is online"})
+		},
+		bindings.SignalRNegotiation("negotiation", "chat", &bindings.NegotiationOptions{UserID: "{headers.x-ms-client-principal-id}"})))
+
+	// The host sends the extension's value as a JSON object.
+	payload := `{"Data":{"req":{"Method":"POST","Url":"http://localhost/api/negotiate"},"negotiation":{"endpoints":[
+		{"endpointType":"Primary","name":"east","endpoint":"https://east.service.signalr.net","online":false,
+		 "connectionInfo":{"url":"https://east.service.signalr.net/client/?hub=chat","accessToken":"a"}},
+		{"endpointType":"Secondary","name":"west","endpoint":"https://west.service.signalr.net","online":true,
+		 "connectionInfo":{"url":"https://west.service.signalr.net/client/?hub=chat","accessToken":"b"}}]}},"Metadata":{}}`
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/negotiate", strings.NewReader(payload)))
+	var resp struct {
+		Outputs map[string]bindings.HTTPResponse
+	}
+	check(json.Unmarshal(w.Body.Bytes(), &resp))
+	fmt.Println(resp.Outputs["res"].StatusCode, resp.Outputs["res"].Body)
+	// Output:
+	// 200 {"url":"https://west.service.signalr.net/client/?hub=chat","accessToken":"b"}
+}
+
+// The signalREndpoints input lists the endpoints; the host sends the extension's array as JSON
+// text in a string.
+func ExampleInvokeRequest_Endpoints() {
+	var req bindings.InvokeRequest
+	_ = json.Unmarshal([]byte(`{"Data":{"endpoints":"[{\"endpointType\":\"Primary\",\"name\":\"\",\"endpoint\":\"https://a.service.signalr.net\",\"online\":true},{\"endpointType\":\"Secondary\",\"name\":\"b\",\"endpoint\":\"https://b.service.signalr.net\",\"online\":false}]"}}`), &req)
+	eps, err := req.Endpoints("endpoints")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range eps {
+		fmt.Printf("%s %q %s online=%v\n", e.EndpointType, e.Name, e.Endpoint, e.Online)
+	}
+	// Output:
+	// Primary "" https://a.service.signalr.net online=true
+	// Secondary "b" https://b.service.signalr.net online=false
+}

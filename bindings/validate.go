@@ -119,8 +119,8 @@ func (f Function) Validate() error {
 		switch {
 		case b.Is(TypeHTTP) && !trig.Is(TypeHTTPTrigger):
 			return fail("http output %q needs an httpTrigger, but the trigger is %s", b.Name, trig.Type)
-		case b.Is(TypeSignalRConnectionInfo) && !trig.Is(TypeHTTPTrigger) && usesRequestExpression(b):
-			return fail("signalRConnectionInfo %q reads the request ({headers.…}/{query.…}) but the trigger is %s", b.Name, trig.Type)
+		case (b.Is(TypeSignalRConnectionInfo) || b.Is(TypeSignalRNegotiation)) && !trig.Is(TypeHTTPTrigger) && usesRequestExpression(b):
+			return fail("%s %q reads the request ({headers.…}/{query.…}) but the trigger is %s", b.Type, b.Name, trig.Type)
 		case trig.Is(TypeSignalRTrigger) && b.Name == ReturnBindingName:
 			return fail("a signalRTrigger function must not declare a $return binding: the return value would go there instead of to the invoke() caller")
 		}
@@ -160,7 +160,7 @@ func validateBinding(b Binding) error {
 		if b.Direction != DirectionOut {
 			return fmt.Errorf("http binding %q must be an output", b.Name)
 		}
-	case b.Is(TypeSignalRConnectionInfo), b.Is(TypeSignalR), b.Is(TypeSignalRTrigger):
+	case b.Is(TypeSignalRConnectionInfo), b.Is(TypeSignalRNegotiation), b.Is(TypeSignalREndpoints), b.Is(TypeSignalR), b.Is(TypeSignalRTrigger):
 		if b.HubName == "" {
 			return fmt.Errorf("%s %q has no hubName", b.Type, b.Name)
 		}
@@ -172,8 +172,12 @@ func validateBinding(b Binding) error {
 		if b.Is(TypeSignalR) && b.Direction != DirectionOut {
 			return fmt.Errorf("signalR binding %q must be an output", b.Name)
 		}
-		if b.Is(TypeSignalRConnectionInfo) && b.Direction != DirectionIn {
-			return fmt.Errorf("signalRConnectionInfo binding %q must be an input", b.Name)
+		if (b.Is(TypeSignalRConnectionInfo) || b.Is(TypeSignalRNegotiation) || b.Is(TypeSignalREndpoints)) && b.Direction != DirectionIn {
+			return fmt.Errorf("%s binding %q must be an input", b.Type, b.Name)
+		}
+		if b.Is(TypeSignalREndpoints) && (b.UserID != "" || b.IDToken != "" || len(b.ClaimTypeList) > 0) {
+			// The extension mints no token for this input, so these would be silently ignored.
+			return fmt.Errorf("signalREndpoints binding %q has userId, idToken or claimTypeList, which only token-minting inputs (signalRConnectionInfo, signalRNegotiation) use", b.Name)
 		}
 		if b.Is(TypeSignalRTrigger) {
 			return validateSignalRTrigger(b)

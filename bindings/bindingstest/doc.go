@@ -4,7 +4,8 @@
 // A Host serves the app's HTTP functions under the route prefix (/api by default) and SignalR
 // upstream calls at /runtime/webhooks/signalr, and invokes the handler exactly as the Functions
 // host does: POST /<function> with {"Data":…,"Metadata":…} written the way Newtonsoft writes it,
-// strings and numbers serialized twice, signalRConnectionInfo inputs encoded three times, the
+// strings and numbers serialized twice, signalRConnectionInfo inputs encoded three times,
+// signalRNegotiation inputs as objects and signalREndpoints inputs as JSON text in a string, the
 // invocation headers (X-Azure-Functions-InvocationId, X-Azure-Functions-HostVersion,
 // User-Agent). signalRConnectionInfo inputs are minted with package negotiate (binding
 // expressions such as {headers.x-ms-client-principal-id} resolved, failing when the header is

@@ -291,13 +291,6 @@ func lookup(path string, d *bindingData) (string, error) {
 	return "", fmt.Errorf("Error while accessing '%s': property doesn't exist.", rest)
 }
 
-// Input binding types of several endpoints, which package bindings declares only through
-// bindings.Binding literals or function.json.
-const (
-	typeSignalRNegotiation = "signalRNegotiation"
-	typeSignalREndpoints   = "signalREndpoints"
-)
-
 // negotiateOptions resolves the hub and token options of a signalRConnectionInfo or
 // signalRNegotiation input.
 func (h *Host) negotiateOptions(b bindings.Binding, d *bindingData) (string, *negotiate.Options, error) {
@@ -365,7 +358,9 @@ func (h *Host) negotiation(ctx context.Context, b bindings.Binding, d *bindingDa
 	if err != nil {
 		return nil, err
 	}
-	return inputValue(raw)
+	// The extension binds this input to a JObject (a NegotiationContext -> JObject converter,
+	// the first default type it offers), which the host sends as a plain object.
+	return reencode(raw, false)
 }
 
 // endpointsValue resolves a signalREndpoints input: every endpoint with its health.
@@ -381,11 +376,18 @@ func (h *Host) endpointsValue(b bindings.Binding) ([]byte, error) {
 		}
 		raw = negotiate.AppendEndpointJSON(raw, e)
 	}
-	return inputValue(append(raw, ']'))
+	// The extension binds this input to a JArray (a ServiceEndpoint[] -> JArray converter);
+	// JObject.FromObject refuses an array, so the host sends JsonConvert.SerializeObject of it:
+	// the compact JSON text in a string.
+	compact, err := reencode(append(raw, ']'), false)
+	if err != nil {
+		return nil, err
+	}
+	return serialize(string(compact)), nil
 }
 
-// inputValue encodes a SignalR input as the host sends it: the extension's indented JSON,
-// serialized as a string, inside the payload (three layers).
+// inputValue encodes a signalRConnectionInfo input as the host sends it: the extension's
+// indented JSON, serialized as a string, inside the payload (three layers).
 func inputValue(raw []byte) ([]byte, error) {
 	indented, err := reencode(raw, true)
 	if err != nil {
@@ -411,13 +413,13 @@ func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
 			}
 			data.add(b.Name, v)
-		case b.Is(typeSignalRNegotiation):
+		case b.Is(bindings.TypeSignalRNegotiation):
 			v, err := h.negotiation(ctx, b, d)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
 			}
 			data.add(b.Name, v)
-		case b.Is(typeSignalREndpoints):
+		case b.Is(bindings.TypeSignalREndpoints):
 			v, err := h.endpointsValue(b)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
