@@ -475,3 +475,49 @@ func FuzzNegotiationAndEndpoints(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeNegotiation reads the signalRNegotiation golden payload; the floor is
+// encoding/json into plain structs of the same shape, with no tolerance for other encodings.
+func BenchmarkDecodeNegotiation(b *testing.B) {
+	payload := readTestdata(b, "negotiation.json")
+	b.Run("bindings", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			req, err := bindings.ParseInvokeRequest(payload)
+			if err != nil {
+				b.Fatal(err)
+			}
+			neg, err := req.Negotiation("negotiation")
+			if err != nil || len(neg.Endpoints) != 2 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("floor-encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(payload)))
+		for b.Loop() {
+			var p struct {
+				Data struct {
+					Negotiation struct {
+						Endpoints []struct {
+							EndpointType   string `json:"endpointType"`
+							Name           string `json:"name"`
+							Endpoint       string `json:"endpoint"`
+							Online         bool   `json:"online"`
+							ConnectionInfo struct {
+								URL         string `json:"url"`
+								AccessToken string `json:"accessToken"`
+							} `json:"connectionInfo"`
+						} `json:"endpoints"`
+					} `json:"negotiation"`
+				} `json:"Data"`
+				Metadata map[string]json.RawMessage `json:"Metadata"`
+			}
+			if err := json.Unmarshal(payload, &p); err != nil || len(p.Data.Negotiation.Endpoints) != 2 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
