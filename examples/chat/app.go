@@ -71,13 +71,7 @@ func newApp(env localdev.Env) (*bindings.App, error) {
 	}
 	c := &chat{
 		development: env.Development,
-		negotiator: sync.OnceValues(func() (*negotiate.Negotiator, error) {
-			client, err := serviceClient(env.ConnectionString)
-			if err != nil {
-				return nil, err
-			}
-			return negotiate.New(client, nil), nil
-		}),
+		negotiator:  sync.OnceValues(func() (*negotiate.Negotiator, error) { return userNegotiator(env) }),
 	}
 	app := bindings.NewApp(nil)
 	out := bindings.SignalROutput(output, hub, nil)
@@ -99,8 +93,41 @@ func newApp(env localdev.Env) (*bindings.App, error) {
 	)
 }
 
-// serviceClient reaches the service the bindings use: connectionString, or when empty the app
-// setting the Functions host passes as an environment variable (identity-based settings too).
+// userNegotiator mints tokens for signed-in users on the service the bindings use. With one
+// service that is env.ConnectionString, or when empty the app setting the Functions host passes
+// as an environment variable (identity-based settings too). When the settings also name
+// endpoints (Azure__SignalR__Endpoints__<name>), it spans all of them as the bindings do, and
+// routes each client to an online endpoint, primary first; the endpoints' health is checked
+// until the app stops.
+func userNegotiator(env localdev.Env) (*negotiate.Negotiator, error) {
+	if !env.HasEndpointSettings() {
+		client, err := serviceClient(env.ConnectionString)
+		if err != nil {
+			return nil, err
+		}
+		return negotiate.New(client, nil), nil
+	}
+	var multi *signalr.MultiEndpointClient
+	var err error
+	if env.Settings != nil {
+		multi, err = signalr.NewMultiEndpointClientFromSettings(bindings.DefaultConnectionStringSetting, env.Settings, nil)
+	} else {
+		multi, err = signalr.NewMultiEndpointClientFromEnvironment(bindings.DefaultConnectionStringSetting, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := multi.StartHealthChecks(); err != nil {
+		return nil, err
+	}
+	if env.OnClose != nil {
+		env.OnClose(multi.Close)
+	}
+	return negotiate.NewWithEndpoints(multi, nil), nil
+}
+
+// serviceClient reaches one service: connectionString, or when empty the app setting the
+// Functions host passes as an environment variable.
 func serviceClient(connectionString string) (*signalr.Client, error) {
 	if connectionString != "" {
 		return signalr.NewClientFromConnectionString(connectionString, nil)
@@ -110,7 +137,7 @@ func serviceClient(connectionString string) (*signalr.Client, error) {
 
 // negotiate answers the URL and access token a client connects with. Anonymous callers get the
 // signalRConnectionInfo input the host minted; signed-in users get a token carrying their id,
-// minted here from the same setting. (A userId binding expression such as
+// minted here from the same settings. (A userId binding expression such as
 // {headers.x-ms-client-principal-id} would fail the whole invocation for anonymous callers.)
 func (c *chat) negotiate(ctx context.Context, inv *bindings.Invocation) error {
 	req, err := inv.HTTPRequest()

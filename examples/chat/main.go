@@ -4,6 +4,7 @@
 //
 //	go run ./examples/chat                      # local: emulator + fake Functions host on :7071
 //	go run ./examples/chat -addr 127.0.0.1:0    # any free port; the URL to open is printed
+//	go run ./examples/chat -endpoints 2         # two emulators as two service endpoints
 //	go generate ./examples/chat                 # regenerate host.json and */function.json
 //
 // Under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set) the same binary is the custom

@@ -15,11 +15,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
+	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
@@ -40,7 +43,70 @@ type Env struct {
 	// Development is true when running locally (on its own, or under `func start`), where a
 	// page may name its user without App Service authentication.
 	Development bool
+	// Settings are the app settings of a local run: the environment, with
+	// AzureSignalRConnectionString and, when several emulators run, their
+	// Azure__SignalR__Endpoints__<name> entries. nil under the Functions host, where the
+	// settings are the environment.
+	Settings map[string]string
+	// OnClose registers a function to run when the app stops, such as closing a client's
+	// health checks; nil when nothing will stop the app (tests building it directly).
+	OnClose func(func())
 }
+
+// HasEndpointSettings reports whether the settings (the environment when env.Settings is nil)
+// configure named service endpoints, Azure__SignalR__Endpoints__<name>.
+func (env Env) HasEndpointSettings() bool {
+	if env.Settings == nil {
+		for _, kv := range os.Environ() {
+			if k, v, _ := strings.Cut(kv, "="); signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+				return true
+			}
+		}
+		return false
+	}
+	for k, v := range env.Settings {
+		if signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// closers runs registered functions once, in reverse order; one registered after Close runs
+// at once.
+type closers struct {
+	mu     sync.Mutex
+	fns    []func()
+	closed bool
+}
+
+func (c *closers) add(fn func()) {
+	c.mu.Lock()
+	if !c.closed {
+		c.fns = append(c.fns, fn)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	fn()
+}
+
+func (c *closers) close() {
+	c.mu.Lock()
+	fns := c.fns
+	c.fns, c.closed = nil, true
+	c.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// EndpointSettingPrefix starts the setting names of the second and further emulators, followed
+// by their number: Azure__SignalR__Endpoints__emulator2, …
+const EndpointSettingPrefix = "Azure__SignalR__Endpoints__emulator"
+
+// maxEndpoints bounds -endpoints: each endpoint is an emulator in this process.
+const maxEndpoints = 8
 
 // Builder declares an app for env.
 type Builder func(env Env) (*bindings.App, error)
@@ -55,6 +121,11 @@ type Config struct {
 	Addr string
 	// ConnectionString, when set, is a real Azure SignalR Service; "" starts the emulator.
 	ConnectionString string
+	// Endpoints is how many emulators to start, each a service endpoint: the first behind
+	// AzureSignalRConnectionString, the others behind Azure__SignalR__Endpoints__emulator<n>
+	// settings, so the bindings fan out and route as with several Azure instances. 0 means 1;
+	// only without ConnectionString.
+	Endpoints int
 	// Stdout receives what was started and the URL to open; Logger the host's diagnostics.
 	Stdout io.Writer
 	Logger *slog.Logger
@@ -65,14 +136,17 @@ type Config struct {
 // otherwise it runs locally until ctx is cancelled (SIGINT or SIGTERM), with the flags
 //
 //	-addr host:port   where the page and the functions are served (default localhost:7071)
+//	-endpoints n      start n emulators, n service endpoints (default 1)
 //	-v                log every invocation and upstream call
 //
 // and AzureSignalRConnectionString, when set, naming the service to use instead of the
-// emulator.
+// emulator (with Azure__SignalR__Endpoints__<name> settings for several instances).
 func Main(ctx context.Context, name string, build Builder, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv(bindings.PortEnv) != "" || os.Getenv(bindings.LegacyPortEnv) != "" ||
 		(len(args) > 0 && args[0] == "functionjson") {
-		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development"})
+		var c closers
+		defer c.close()
+		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development", OnClose: c.add})
 		if err != nil {
 			return err
 		}
@@ -81,9 +155,10 @@ func Main(ctx context.Context, name string, build Builder, args []string, stdout
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", DefaultAddr, "address to serve the page and the functions on (port 0 picks a free one)")
+	endpoints := flags.Int("endpoints", 1, "number of emulators to start, each a service endpoint")
 	verbose := flags.Bool("v", false, "log every invocation and upstream call")
 	flags.Usage = func() {
-		fmt.Fprintf(flags.Output(), "usage: %s [-addr host:port] [-v]\n       %s functionjson [-check] DIR\n", name, name)
+		fmt.Fprintf(flags.Output(), "usage: %s [-addr host:port] [-endpoints n] [-v]\n       %s functionjson [-check] DIR\n", name, name)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -101,6 +176,7 @@ func Main(ctx context.Context, name string, build Builder, args []string, stdout
 		Build:            build,
 		Addr:             *addr,
 		ConnectionString: os.Getenv(bindings.DefaultConnectionStringSetting),
+		Endpoints:        *endpoints,
 		Stdout:           stdout,
 		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})
@@ -122,9 +198,10 @@ type Server struct {
 	// URL is the page's address, such as http://localhost:7071/.
 	URL string
 
-	stdout   io.Writer
-	host     *bindingstest.Host
-	emulator *signalrtest.Server
+	stdout    io.Writer
+	host      *bindingstest.Host
+	emulators []*signalrtest.Server
+	closers   closers
 }
 
 // Start starts a local environment and prints what it started.
@@ -142,17 +219,48 @@ func Start(cfg Config) (*Server, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
+	n := cfg.Endpoints
+	switch {
+	case n == 0:
+		n = 1
+	case n < 0 || n > maxEndpoints:
+		return nil, fmt.Errorf("localdev: %d endpoints asked for; expected 1 to %d", n, maxEndpoints)
+	case n > 1 && cfg.ConnectionString != "":
+		return nil, errors.New("localdev: several endpoints start emulators, but a connection string names a real service; configure its other instances with Azure__SignalR__Endpoints__<name> settings instead")
+	}
 	s := &Server{stdout: cfg.Stdout}
 	cs := cfg.ConnectionString
-	service := "Azure SignalR Service from " + bindings.DefaultConnectionStringSetting
+	services := []string{"Azure SignalR Service from " + bindings.DefaultConnectionStringSetting}
+	endpointSettings := map[string]string{}
 	if cs == "" {
-		s.emulator = signalrtest.NewServer(&signalrtest.Options{Logger: cfg.Logger})
-		cs = s.emulator.ConnectionString()
-		service = "SignalR Service emulator at " + s.emulator.URL
+		services = services[:0]
+		for i := range n {
+			emu := signalrtest.NewServer(&signalrtest.Options{Logger: cfg.Logger})
+			s.emulators = append(s.emulators, emu)
+			if i == 0 {
+				cs = emu.ConnectionString()
+				services = append(services, "SignalR Service emulator at "+emu.URL)
+				continue
+			}
+			setting := EndpointSettingPrefix + strconv.Itoa(i+1)
+			endpointSettings[setting] = emu.ConnectionString()
+			services = append(services, "SignalR Service emulator at "+emu.URL+" ("+setting+")")
+		}
 	}
-	app, err := cfg.Build(Env{ConnectionString: cs, Development: true})
+	settings := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			settings[k] = v
+		}
+	}
+	settings[bindings.DefaultConnectionStringSetting] = cs
+	for k, v := range endpointSettings {
+		settings[k] = v
+	}
+	app, err := cfg.Build(Env{ConnectionString: cs, Development: true, Settings: settings, OnClose: s.closers.add})
 	if err != nil {
-		s.closeEmulator()
+		s.closers.close()
+		s.closeEmulators()
 		return nil, err
 	}
 
@@ -169,25 +277,29 @@ func Start(cfg Config) (*Server, error) {
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{
 		Addr:                    addr,
 		SignalRConnectionString: cs,
+		Settings:                endpointSettings,
 		Fallback:                fallback,
 		Logger:                  cfg.Logger,
 	})
 	if err != nil {
-		s.closeEmulator()
+		s.closers.close()
+		s.closeEmulators()
 		return nil, fmt.Errorf("localdev: starting the Functions host on %s: %w (choose another address with -addr)", addr, err)
 	}
 	s.host = host
 	s.URL = pageURL(addr, host.URL)
 	webhook := host.URL + bindingstest.WebhookPath
-	if s.emulator != nil {
+	for _, emu := range s.emulators {
 		// The emulator delivers client messages and connection events to the host's webhook,
 		// the upstream a deployed app configures in the portal.
-		s.emulator.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
+		emu.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
 	}
 
 	fmt.Fprintf(cfg.Stdout, "%s: Functions host serving %s\n", cfg.Name, strings.Join(names, ", "))
-	fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
-	if s.emulator != nil {
+	for _, service := range services {
+		fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
+	}
+	if len(s.emulators) > 0 {
 		fmt.Fprintf(cfg.Stdout, "%s: upstream %s\n", cfg.Name, webhook)
 	} else {
 		fmt.Fprintf(cfg.Stdout, "%s: the service reaches the SignalR triggers only through an upstream URL it can call (%s is local)\n", cfg.Name, webhook)
@@ -196,22 +308,34 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the host, letting requests in flight finish, and the emulator.
+// Close stops the host, letting requests in flight finish, what the app registered with
+// Env.OnClose, and the emulators.
 func (s *Server) Close() error {
 	s.host.Close()
-	s.closeEmulator()
+	s.closers.close()
+	s.closeEmulators()
 	return nil
 }
 
-// Emulator is the embedded SignalR Service emulator, nil when a real service is used.
-func (s *Server) Emulator() *signalrtest.Server { return s.emulator }
+// Emulator is the embedded SignalR Service emulator (the first when several run), nil when a
+// real service is used.
+func (s *Server) Emulator() *signalrtest.Server {
+	if len(s.emulators) == 0 {
+		return nil
+	}
+	return s.emulators[0]
+}
+
+// Emulators are the embedded emulators in endpoint order: the unnamed primary, then
+// Azure__SignalR__Endpoints__emulator2 and on.
+func (s *Server) Emulators() []*signalrtest.Server { return s.emulators }
 
 // Host is the fake Functions host in front of the app.
 func (s *Server) Host() *bindingstest.Host { return s.host }
 
-func (s *Server) closeEmulator() {
-	if s.emulator != nil {
-		s.emulator.Close()
+func (s *Server) closeEmulators() {
+	for _, emu := range s.emulators {
+		emu.Close()
 	}
 }
 

@@ -70,7 +70,13 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	require.NotNil(t, s.Emulator())
 	require.NotNil(t, s.Host())
-	assert.Equal(t, Env{ConnectionString: s.Emulator().ConnectionString(), Development: true}, built)
+	assert.Equal(t, s.Emulator().ConnectionString(), built.ConnectionString)
+	assert.True(t, built.Development)
+	assert.Equal(t, s.Emulator().ConnectionString(), built.Settings[bindings.DefaultConnectionStringSetting])
+	assert.False(t, built.HasEndpointSettings())
+	require.NotNil(t, built.OnClose)
+	closed := make(chan struct{})
+	built.OnClose(func() { close(closed) })
 
 	assert.Contains(t, out.String(), "open "+s.URL)
 	assert.Contains(t, out.String(), "serving negotiate")
@@ -102,6 +108,47 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.NotEqual(t, http.StatusNotFound, resp.StatusCode)
 	require.NoError(t, s.Close())
+	select {
+	case <-closed:
+	default:
+		t.Fatal("Close did not run what the app registered with OnClose")
+	}
+}
+
+// With -endpoints 2 the second emulator is a named endpoint: the bindings fan out to both and
+// route negotiations between them.
+func TestStartWithSeveralEndpoints(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	var built Env
+	s, err := Start(Config{
+		Name:      "demo",
+		Build:     func(env Env) (*bindings.App, error) { built = env; return testApp(env) },
+		Addr:      "127.0.0.1:0",
+		Endpoints: 2,
+		Stdout:    &out,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	emus := s.Emulators()
+	require.Len(t, emus, 2)
+	assert.Same(t, emus[0], s.Emulator())
+	assert.Equal(t, emus[0].ConnectionString(), built.ConnectionString)
+	assert.Equal(t, emus[1].ConnectionString(), built.Settings["Azure__SignalR__Endpoints__emulator2"])
+	assert.True(t, built.HasEndpointSettings())
+	assert.Contains(t, out.String(), "emulator at "+emus[1].URL+" (Azure__SignalR__Endpoints__emulator2)")
+	assert.NotContains(t, out.String(), "AccessKey", "the access keys stay out of the output")
+
+	urls := map[string]bool{}
+	for range 40 {
+		status, body := get(t, s.URL+"api/negotiate")
+		require.Equal(t, http.StatusOK, status, body)
+		var info negotiate.ConnectionInfo
+		require.NoError(t, json.Unmarshal([]byte(body), &info))
+		urls[info.URL] = true
+	}
+	assert.Equal(t, map[string]bool{emus[0].URL + "/client/?hub=demo": true, emus[1].URL + "/client/?hub=demo": true}, urls,
+		"both primaries are chosen at random")
 }
 
 func TestStartWithServiceConnectionString(t *testing.T) {
@@ -137,6 +184,13 @@ func TestStartErrors(t *testing.T) {
 	t.Cleanup(func() { _ = ln.Close() })
 	_, err = Start(Config{Build: testApp, Addr: ln.Addr().String()})
 	require.ErrorContains(t, err, "choose another address with -addr")
+
+	_, err = Start(Config{Build: testApp, Addr: "127.0.0.1:0", Endpoints: -1})
+	require.ErrorContains(t, err, "-1 endpoints asked for; expected 1 to 8")
+	_, err = Start(Config{Build: testApp, Addr: "127.0.0.1:0", Endpoints: 2,
+		ConnectionString: "Endpoint=https://demo.service.signalr.net;AccessKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0;Version=1.0;"})
+	require.ErrorContains(t, err, "Azure__SignalR__Endpoints__<name>")
+	assert.NotContains(t, err.Error(), "c2VjcmV0")
 }
 
 func TestMainArgs(t *testing.T) {
@@ -149,6 +203,7 @@ func TestMainArgs(t *testing.T) {
 		{"unknown flag", []string{"-port", "1"}, "flag provided but not defined"},
 		{"bad address", []string{"-addr", "nonsense"}, "on nonsense"},
 		{"help", []string{"-h"}, "help requested"},
+		{"too many endpoints", []string{"-endpoints", "9", "-addr", "127.0.0.1:0"}, "9 endpoints asked for"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,7 +240,13 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 	go func() {
 		done <- Main(context.Background(), "demo", func(env Env) (*bindings.App, error) { envs <- env; return testApp(env) }, nil, io.Discard, io.Discard)
 	}()
-	assert.Equal(t, Env{Development: true}, <-envs, "settings come from the environment; func start is development")
+	env := <-envs
+	assert.True(t, env.Development, "func start is development")
+	assert.Empty(t, env.ConnectionString, "settings come from the environment")
+	assert.Nil(t, env.Settings, "settings come from the environment")
+	require.NotNil(t, env.OnClose)
+	closed := make(chan struct{})
+	env.OnClose(func() { close(closed) })
 	url := "http://127.0.0.1:" + port + "/"
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(url)
@@ -207,5 +268,10 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 		require.NoError(t, err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the custom handler did not stop on SIGINT")
+	}
+	select {
+	case <-closed:
+	default:
+		t.Fatal("stopping did not run what the app registered with OnClose")
 	}
 }
