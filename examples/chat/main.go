@@ -14,14 +14,7 @@ package main
 //go:generate go run . functionjson .
 
 import (
-	"context"
 	"embed"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 )
@@ -30,16 +23,5 @@ import (
 var static embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "chat:", err)
-		}
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, args []string) error {
-	return localdev.Main(ctx, "chat", newApp, args, os.Stdout, os.Stderr)
+	localdev.Command("chat", newApp)
 }

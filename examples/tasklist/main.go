@@ -14,14 +14,7 @@ package main
 //go:generate go run . functionjson .
 
 import (
-	"context"
 	"embed"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
@@ -31,17 +24,5 @@ import (
 var static embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "tasklist:", err)
-		}
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, args []string) error {
-	store := newMemoryStore()
-	return localdev.Main(ctx, "tasklist", func(localdev.Env) (*bindings.App, error) { return newApp(store) }, args, os.Stdout, os.Stderr)
+	localdev.Command("tasklist", func(localdev.Env) (*bindings.App, error) { return newApp(newMemoryStore()) })
 }

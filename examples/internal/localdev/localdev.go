@@ -15,9 +15,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
@@ -129,6 +131,20 @@ type Config struct {
 	// Stdout receives what was started and the URL to open; Logger the host's diagnostics.
 	Stdout io.Writer
 	Logger *slog.Logger
+}
+
+// Command is an example's whole main function: Main with the process's arguments and output,
+// stopped by SIGINT or SIGTERM, exiting with status 1 after printing what failed.
+func Command(name string, build Builder) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Main(ctx, name, build, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+		}
+		os.Exit(1)
+	}
 }
 
 // Main runs the app build declares as a program. Under the Functions host
