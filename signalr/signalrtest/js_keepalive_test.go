@@ -21,10 +21,8 @@ func streaming(combo jsclient.Combination) bool { return combo.Transport != jscl
 func TestJSClientKeptAliveByServerPings(t *testing.T) {
 	t.Parallel()
 	e := newJSEnv(t, &signalrtest.Options{KeepAliveInterval: 100 * time.Millisecond})
-	forEachCombination(t, func(t *testing.T, combo jsclient.Combination) {
-		if !streaming(combo) {
-			t.Skip("long polling has no server timeout to satisfy")
-		}
+	// Long polling has no server timeout to satisfy, so it is not among the combinations.
+	forEachCombinationWhere(t, streaming, func(t *testing.T, combo jsclient.Combination) {
 		ctx := ctxFor(t)
 		c := e.start(t, combo, hubName("pinged", combo), "", jsclient.Config{
 			ServerTimeout:     1500 * time.Millisecond,
@@ -44,10 +42,8 @@ func TestJSClientKeptAliveByServerPings(t *testing.T) {
 func TestJSClientDroppedAfterClientTimeout(t *testing.T) {
 	t.Parallel()
 	e := newJSEnv(t, &signalrtest.Options{ClientTimeout: 600 * time.Millisecond})
-	forEachCombination(t, func(t *testing.T, combo jsclient.Combination) {
-		if !streaming(combo) {
-			t.Skip("a long-polling client is heard on every poll")
-		}
+	// A long-polling client is heard on every poll, so it is not among the combinations.
+	forEachCombinationWhere(t, streaming, func(t *testing.T, combo jsclient.Combination) {
 		ctx := ctxFor(t)
 		c := e.start(t, combo, hubName("quiet", combo), "", jsclient.Config{
 			KeepAliveInterval: 20 * time.Second, // the client will not ping in time
