@@ -32,12 +32,10 @@ type NegotiationOptions struct {
 // service endpoint, with the endpoint's type, name and health, so the function chooses which
 // one the client connects to. Read it with Invocation.Negotiation.
 func SignalRNegotiation(name, hub string, opts *NegotiationOptions) Binding {
-	if opts == nil {
-		opts = &NegotiationOptions{}
-	}
-	return Binding{Type: TypeSignalRNegotiation, Direction: DirectionIn, Name: name, HubName: hub,
-		UserID: opts.UserID, IDToken: opts.IDToken, ClaimTypeList: opts.ClaimTypeList,
-		ConnectionStringSetting: opts.ConnectionStringSetting}
+	// The same properties as signalRConnectionInfo, so the same declaration with another type.
+	b := SignalRConnectionInfo(name, hub, (*ConnectionInfoOptions)(opts))
+	b.Type = TypeSignalRNegotiation
+	return b
 }
 
 // EndpointsOptions configures a signalREndpoints input. A nil pointer means defaults.

@@ -291,45 +291,45 @@ func lookup(path string, d *bindingData) (string, error) {
 	return "", fmt.Errorf("Error while accessing '%s': property doesn't exist.", rest)
 }
 
-// negotiateOptions resolves the hub and token options of a signalRConnectionInfo or
-// signalRNegotiation input.
-func (h *Host) negotiateOptions(b bindings.Binding, d *bindingData) (string, *negotiate.Options, error) {
+// negotiateRequest resolves what a signalRConnectionInfo or signalRNegotiation input mints
+// with: the hub, the token options, then the negotiator of the binding's connection setting.
+func (h *Host) negotiateRequest(b bindings.Binding, d *bindingData) (*negotiate.Negotiator, string, *negotiate.Options, error) {
 	hub, err := h.resolve(b.HubName, d)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	opts := &negotiate.Options{}
 	if b.UserID != "" {
 		if opts.UserID, err = h.resolve(b.UserID, d); err != nil {
-			return "", nil, err
+			return nil, "", nil, err
 		}
 	}
 	if b.IDToken != "" {
 		token, err := h.resolve(b.IDToken, d)
 		if err != nil {
-			return "", nil, err
+			return nil, "", nil, err
 		}
 		if token != "" {
 			if opts.Claims, err = negotiate.ClaimsFromIDToken(token, b.ClaimTypeList, nil); err != nil {
-				return "", nil, err
+				return nil, "", nil, err
 			}
 		}
 	}
-	return hub, opts, nil
+	svc, err := h.service(b)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return svc.negotiator, hub, opts, nil
 }
 
 // connectionInfo resolves a signalRConnectionInfo input the way the extension does, the
 // endpoint chosen by the router when there are several, and encodes it as the host sends it.
 func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
-	hub, opts, err := h.negotiateOptions(b, d)
+	n, hub, opts, err := h.negotiateRequest(b, d)
 	if err != nil {
 		return nil, err
 	}
-	svc, err := h.service(b)
-	if err != nil {
-		return nil, err
-	}
-	info, err := svc.negotiator.Negotiate(ctx, hub, opts)
+	info, err := n.Negotiate(ctx, hub, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -342,15 +342,11 @@ func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindin
 
 // negotiation resolves a signalRNegotiation input: a connection info for every endpoint.
 func (h *Host) negotiation(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
-	hub, opts, err := h.negotiateOptions(b, d)
+	n, hub, opts, err := h.negotiateRequest(b, d)
 	if err != nil {
 		return nil, err
 	}
-	svc, err := h.service(b)
-	if err != nil {
-		return nil, err
-	}
-	neg, err := svc.negotiator.NegotiateAll(ctx, hub, opts)
+	neg, err := n.NegotiateAll(ctx, hub, opts)
 	if err != nil {
 		return nil, err
 	}
