@@ -28,7 +28,11 @@
 //
 // A failed operation returns an *azcore.ResponseError whose ErrorCode is the service's
 // x-ms-error-code. Bad arguments (an empty id, an invalid hub or group name) are reported before
-// any I/O. The existence checks turn the service's "not found" answers into false and a 404
+// any I/O. So is a user id, group name or connection id that is, or has a '/'- or '\'-separated
+// part that is, "." or "..": ids travel as path segments, and servers and proxies resolve dot
+// segments even when percent-encoded (Kestrel decodes, then normalizes), so SendToUser("..")
+// would reach POST /api/hubs/{hub}/:send, a broadcast. No id can ever change which resource a
+// request addresses. The existence checks turn the service's "not found" answers into false and a 404
 // without an error code into an error saying that the endpoint or hub looks wrong.
 //
 // Retries follow the azcore retry options, with one exception: a request that delivers a message

@@ -28,19 +28,38 @@ func validateGroupName(group string) error {
 	if utf8.RuneCountInString(group) > maxGroupNameLength {
 		return fmt.Errorf("signalr: group name has %d characters; expected at most 1024", utf8.RuneCountInString(group))
 	}
-	return nil
+	return checkPathSegment("group name", group)
 }
 
 func validateUserID(userID string) error {
 	if userID == "" {
 		return errors.New("signalr: user id is empty; expected the id of a user")
 	}
-	return nil
+	return checkPathSegment("user id", userID)
 }
 
 func validateConnectionID(connectionID string) error {
 	if connectionID == "" {
 		return errors.New("signalr: connection id is empty; expected the id of a connection")
+	}
+	return checkPathSegment("connection id", connectionID)
+}
+
+// checkPathSegment refuses an id that a server or proxy on the way would read as a "." or ".."
+// path segment. Ids go into the REST path, and dot segments are resolved there:
+// POST /api/hubs/chat/users/../:send is POST /api/hubs/chat/:send, a broadcast, and
+// users/../:closeConnections closes every connection. Percent-encoding the dots does not help:
+// Kestrel decodes the path before it removes dot segments, as System.Uri and most proxies do,
+// so no encoding of such an id reaches the service intact. Parts split at '/' or '\' count
+// too, for hops that decode %2F or treat '\' as a separator.
+func checkPathSegment(kind, id string) error {
+	if !strings.Contains(id, ".") {
+		return nil
+	}
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if part == "." || part == ".." {
+			return fmt.Errorf("signalr: %s %.100q contains a dot segment (\".\" or \"..\" between slashes), which servers on the way resolve, so the request would address another resource (\"..\" turns a send to one user into a broadcast); the REST API cannot address such an id, so choose ids that are not \".\" or \"..\"", kind, id)
+		}
 	}
 	return nil
 }
