@@ -20,7 +20,8 @@
 //
 // With an access key every request carries an HS256 token signed with the key's UTF-8 bytes whose
 // audience is the request URL without query; tokens are cached per URL until shortly before they
-// expire. AccessKeyCredential.Update rotates the key. With Microsoft Entra ID the pipeline adds a
+// expire; a long group name makes them longer than 4096 characters, the service's limit for
+// client tokens, which does not apply to them. AccessKeyCredential.Update rotates the key. With Microsoft Entra ID the pipeline adds a
 // bearer token for the scope https://signalr.azure.com/.default. Keys, tokens and client secrets
 // never appear in errors or String output.
 //
@@ -28,7 +29,8 @@
 //
 // A failed operation returns an *azcore.ResponseError whose ErrorCode is the service's
 // x-ms-error-code. Bad arguments (an empty id, an invalid hub or group name) are reported before
-// any I/O. So is a user id, group name or connection id that is, or has a '/'- or '\'-separated
+// any I/O; a group name may have 1 to 1024 characters counted as the service counts them, in
+// UTF-16 code units (an emoji counts twice). So is a user id, group name or connection id that is, or has a '/'- or '\'-separated
 // part that is, "." or "..": ids travel as path segments, and servers and proxies resolve dot
 // segments even when percent-encoded (Kestrel decodes, then normalizes), so SendToUser("..")
 // would reach POST /api/hubs/{hub}/:send, a broadcast. No id can ever change which resource a

@@ -9,13 +9,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
-// maxGroupNameLength is the service's limit on group names, in characters.
+// maxGroupNameLength is the service's limit on group names, in UTF-16 code units.
 const maxGroupNameLength = 1024
+
+// utf16Length counts s as the service, a .NET program, counts a string: in UTF-16 code units,
+// so a character outside the Basic Multilingual Plane (most emoji) counts twice.
+func utf16Length(s string) int {
+	n := 0
+	for _, r := range s {
+		if r > 0xFFFF {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
 
 // validateGroupName applies the service's rule: 1 to 1024 characters, not only whitespace.
 func validateGroupName(group string) error {
@@ -25,8 +38,11 @@ func validateGroupName(group string) error {
 	if strings.TrimSpace(group) == "" {
 		return errors.New("signalr: group name is only whitespace; expected 1 to 1024 characters with at least one that is not a space")
 	}
-	if utf8.RuneCountInString(group) > maxGroupNameLength {
-		return fmt.Errorf("signalr: group name has %d characters; expected at most 1024", utf8.RuneCountInString(group))
+	// Cheap bound first: every code unit takes at least one byte of UTF-8.
+	if len(group) > maxGroupNameLength {
+		if n := utf16Length(group); n > maxGroupNameLength {
+			return fmt.Errorf("signalr: group name has %d UTF-16 code units (the service counts characters as .NET does, an emoji as two); expected at most 1024", n)
+		}
 	}
 	return checkPathSegment("group name", group)
 }
