@@ -39,7 +39,13 @@
 //
 // Retries follow the azcore retry options, with one exception: a request that delivers a message
 // (the sends and InvokeConnection) is not retried on a 500 or on a transport error after the
-// request may have reached the service, because the service may already have delivered it.
+// request may have reached the service, because the service may already have delivered it. By
+// default a send is retried on 408, 429, 502, 503 and 504, as the C# extension does. That is
+// not exactly-once delivery: a 502 or 504 comes from a gateway in front of the service, which
+// may have lost the answer to a message the service already delivered, and the retry then
+// delivers it again. Where a duplicate matters, give messages an id the client can ignore a
+// second time, or turn retries off for the call with
+// policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1}).
 //
 // # Several endpoints
 //
