@@ -264,11 +264,20 @@ func fromHex(c byte) (byte, bool) {
 }
 
 // Signature returns the X-ASRS-Signature entry for connectionID under key,
-// as the service computes it: "sha256=" + uppercase hex HMAC-SHA256.
+// in the form Azure SignalR Service sends: "sha256=" + the lowercase hex
+// HMAC-SHA256 of the connection id's UTF-8 bytes, keyed with the access
+// key's UTF-8 bytes. The service sends one entry per access key, separated
+// by ", " ("sha256=8abb…, sha256=3e8f…"); Microsoft's local emulator writes
+// uppercase hex separated by "," instead. Verification accepts both: entries
+// are split on ',', trimmed of spaces, and their hex compared without case
+// and in constant time.
+//
+// The signature covers the connection id only, not the body or any other
+// header; see the package documentation.
 func Signature(key, connectionID string) string {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte(connectionID))
-	return sigPrefix + strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
+	return sigPrefix + hex.EncodeToString(mac.Sum(nil))
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {
