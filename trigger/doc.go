@@ -41,8 +41,8 @@
 // the service computes with its key; it does not show that the rest of the
 // request came from the service. Anyone who has seen one signed request for
 // a connection (a log line, a proxy, a plain-http upstream URL) can send any
-// body, event, user id or claims for that connection for as long as it
-// exists. So keep the upstream URL on https and its headers out of logs
+// body, event, user id or claims for that connection id until the service's
+// access keys are rotated. So keep the upstream URL on https and its headers out of logs
 // (Parse drops X-ASRS-Signature from InvocationContext.Headers), and do not
 // treat X-ASRS-User-Id or the claims as proof of identity beyond that: for
 // decisions that matter, check the user on the REST side or in your own
