@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 )
@@ -430,19 +431,36 @@ func parseQuery(raw string) map[string]string {
 	return m
 }
 
-// parseClaims reads X-ASRS-User-Claims ("type: value, type: value") as the
-// extension does: split on ',', then on ": "; the first value of a type wins.
+// parseClaims reads X-ASRS-User-Claims, which the service writes as
+// "type: value, type: value" without escaping anything. It splits at ',' as
+// the extension does, and a part holding ": " starts a claim (its type
+// trimmed) while a part without one continues the value of the claim before
+// it, so a value such as "Doe, John" arrives whole instead of cut at the
+// comma. The first value of a repeated type wins, as in the extension.
+//
+// The format itself cannot tell a genuine claim from one a value forged with
+// ", role: admin"; negotiate refuses such values when it mints a token, so a
+// header built from its tokens splits into exactly the claims minted.
 func parseClaims(headers []string) map[string]string {
 	m := map[string]string{}
+	cur := "" // the type whose value a part without ": " continues; "" for none
 	for _, h := range headers {
-		for entry := range strings.SplitSeq(h, ",") {
-			typ, val, ok := strings.Cut(entry, ": ")
+		for part := range strings.SplitSeq(h, ",") {
+			typ, val, ok := strings.Cut(part, ": ")
+			if !ok {
+				if cur != "" {
+					m[cur] += "," + strings.TrimRightFunc(part, unicode.IsSpace)
+				}
+				continue
+			}
 			typ = strings.TrimSpace(typ)
-			if !ok || typ == "" {
+			cur = ""
+			if typ == "" {
 				continue
 			}
 			if _, seen := m[typ]; !seen {
 				m[typ] = strings.TrimSpace(val)
+				cur = typ
 			}
 		}
 	}

@@ -368,7 +368,35 @@ func TestQueryAndClaims(t *testing.T) {
 	assert.Equal(t, "?a=1&b=2", stripAccessToken("?a=1&access_token=x&b=2"))
 	assert.Equal(t, "a=1", stripAccessToken("access%5Ftoken=x&a=1"))
 	assert.Equal(t, "?x=access_token", stripAccessToken("?x=access_token"))
-	assert.Equal(t, map[string]string{"t": "v"}, parseClaims([]string{"t: v, novalue, : empty"}))
+}
+
+// X-ASRS-User-Claims is "type: value" per claim joined with ", " and nothing escaped
+// (azure-signalr Emulator/Upstreams/HttpUpstreamTrigger.cs adds the strings as header values).
+// A part without ": " belongs to the value before it; a part with one is a claim.
+func TestParseClaims(t *testing.T) {
+	const roleType = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+	tests := []struct {
+		name    string
+		headers []string
+		want    map[string]string
+	}{
+		{"one claim", []string{"name: Alice"}, map[string]string{"name": "Alice"}},
+		{"value with a comma stays whole", []string{"name: Doe, John, " + roleType + ": user"}, map[string]string{"name": "Doe, John", roleType: "user"}},
+		{"value with commas and no spaces", []string{"tags: a,b,,c, x: 1"}, map[string]string{"tags": "a,b,,c", "x": "1"}},
+		{"value with a colon", []string{"aud: http://localhost:8888/client/?hub=chat, c: x: y"}, map[string]string{"aud": "http://localhost:8888/client/?hub=chat", "c": "x: y"}},
+		{"first value of a type wins", []string{"role: admin, role: user"}, map[string]string{"role": "admin"}},
+		{"a later duplicate's continuation is not glued to the first", []string{"role: admin, role: user, extra"}, map[string]string{"role": "admin"}},
+		{"continuation across header lines", []string{"name: Doe", " John, a: 1"}, map[string]string{"name": "Doe, John", "a": "1"}},
+		{"leading parts without a claim are dropped", []string{"novalue, t: v"}, map[string]string{"t": "v"}},
+		{"a claim without a type ends the one before", []string{"t: v, : empty, more"}, map[string]string{"t": "v"}},
+		{"spaces around types and values", []string{"  t :  v  ,u: w"}, map[string]string{"t": "v", "u": "w"}},
+		{"empty", nil, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, parseClaims(tt.headers))
+		})
+	}
 }
 
 func TestBindMessagePackArguments(t *testing.T) {
