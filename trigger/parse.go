@@ -67,6 +67,14 @@ const (
 // service recommends client messages under 1 MB.
 const DefaultMaxBodySize = 1 << 20
 
+// MaxArguments is the most arguments Parse accepts in one invocation; more
+// fail with ErrMalformedBody. Hub methods take a handful, and each argument
+// costs memory however small its encoding (a MessagePack nil is one byte), so
+// without a bound a 1 MB body of nils cost 90 MB. With it, and with large
+// MessagePack arguments converted to JSON in one allocation, Parse allocates
+// at most about ten times the body.
+const MaxArguments = 1024
+
 // ParseOptions configures Parse. A nil *ParseOptions means no access keys,
 // so every request fails signature verification until keys are given.
 type ParseOptions struct {
@@ -121,8 +129,8 @@ type request struct {
 // order: the connection id header (ErrNotSignalRRequest), the content type
 // (ErrUnsupportedContentType), the hub, category and event headers
 // (ErrNotSignalRRequest), the signature (ErrInvalidSignature), then reads at
-// most MaxBodySize bytes (ErrTooLarge) and decodes them (ErrMalformedBody).
-// It consumes r.Body.
+// most MaxBodySize bytes (ErrTooLarge) and decodes them (ErrMalformedBody,
+// also for more than MaxArguments arguments). It consumes r.Body.
 func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
@@ -334,7 +342,7 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		if len(body) == 0 {
 			return inv, nil
 		}
-		m, err := req.proto.Unmarshal(body)
+		m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
 		if err != nil {
 			return nil, wrapf(ErrMalformedBody, "%s body: %v", req.event, err)
 		}
@@ -343,7 +351,7 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		}
 		return inv, nil
 	}
-	m, err := req.proto.Unmarshal(body)
+	m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
 	if err != nil {
 		return nil, wrapf(ErrMalformedBody, "%v", err)
 	}
