@@ -48,7 +48,10 @@ type Options struct {
 	UserID string
 	// Claims are passed through to upstream handlers. A type may repeat; order is kept. Types
 	// the service reserves (aud, exp, iat, nbf, iss, actort, acr, azp, c_hash, jti, nonce, a
-	// second sub) are sent as asrs.u.<type>; the asrs.s. prefix is refused.
+	// second sub) are sent as asrs.u.<type>; the asrs.s. prefix is refused. So is anything the
+	// service's upstream claims header ("type: value, type: value") could not carry as one
+	// claim: a type with ',' or ": ", a value (or UserID, or role) with ": " after a ',', and
+	// control characters.
 	Claims []Claim
 	// Roles are sent as "role" claims, after any role in Claims.
 	Roles []string
@@ -159,7 +162,7 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 	if err != nil {
 		return ConnectionInfo{}, err
 	}
-	if err := validateClaims(opts.Claims, opts.Roles); err != nil {
+	if err := validateClaims(opts.UserID, opts.Claims, opts.Roles); err != nil {
 		return ConnectionInfo{}, err
 	}
 	info := ConnectionInfo{URL: h.url}
