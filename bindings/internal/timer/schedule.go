@@ -363,7 +363,11 @@ func (e *ScheduleError) Error() string {
 	}
 	fmt.Fprintf(&b, "the timerTrigger schedule %q", e.Schedule)
 	if len(e.Settings) > 0 {
-		fmt.Fprintf(&b, " (from app setting %s)", strings.Join(e.Settings, ", "))
+		q := make([]string, len(e.Settings))
+		for i, name := range e.Settings {
+			q[i] = strconv.Quote(name)
+		}
+		fmt.Fprintf(&b, " (from app setting %s)", strings.Join(q, ", "))
 	}
 	fmt.Fprintf(&b, " is not valid: %s; %s", e.Reason, expectedForms)
 	return b.String()

@@ -146,6 +146,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.loop(ctx, e, now)
 		}()
 	}
+	<-ctx.Done()
 	wg.Wait()
 	return nil
 }

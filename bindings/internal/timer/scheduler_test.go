@@ -344,6 +344,21 @@ func TestSchedulerStops(t *testing.T) {
 	assert.EqualError(t, sched.Run(context.Background()), "timer: Scheduler.Run called twice")
 }
 
+func TestSchedulerWithoutFunctionsWaitsForCancel(t *testing.T) {
+	sched, err := NewScheduler(nil, func(context.Context, Firing) {}, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	select {
+	case <-done:
+		t.Fatal("Run returned before its context was done")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
+
 func TestSchedulerLocation(t *testing.T) {
 	plus2 := time.FixedZone("X", 2*3600)
 	clock := newFakeClock(utc("2024-03-01T05:00:00Z"))
