@@ -39,6 +39,9 @@ func TestParseSchedule(t *testing.T) {
 		{expr: "0 0 0 1 M *", from: "2024-01-01T00:00:00Z", next: []string{"2024-03-01T00:00:00Z", "2025-03-01T00:00:00Z"}, str: "Cron: '0 0 0 1 M *'", dst: true},
 		{expr: "0 0 0 * * sat,Sun", from: "2024-03-01T00:00:00Z", next: []string{"2024-03-02T00:00:00Z", "2024-03-03T00:00:00Z"}, str: "Cron: '0 0 0 * * sat,Sun'", dst: true},
 		{expr: "0 0 0 29 2 *", from: "2025-01-01T00:00:00Z", next: []string{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}, str: "Cron: '0 0 0 29 2 *'", dst: true},
+		// 2100 is no leap year: seven years to the next leap day, beyond robfig's five-year
+		// search, which Next resumes.
+		{expr: "0 0 0 29 2 *", from: "2097-03-01T00:00:00Z", next: []string{"2104-02-29T00:00:00Z"}, str: "Cron: '0 0 0 29 2 *'", dst: true},
 		// A leap day that is a Monday: years apart, beyond robfig's five-year search.
 		{expr: "0 0 0 29 2 1", from: "2024-03-01T00:00:00Z", next: []string{"2044-02-29T00:00:00Z"}, str: "Cron: '0 0 0 29 2 1'", dst: true},
 		{expr: "5/15 * * * * *", from: "2024-03-01T12:00:00Z", next: []string{"2024-03-01T12:00:05Z", "2024-03-01T12:00:20Z", "2024-03-01T12:00:35Z", "2024-03-01T12:00:50Z", "2024-03-01T12:01:05Z"}, str: "Cron: '5/15 * * * * *'", dst: true},
