@@ -300,7 +300,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 }
 
 func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
-	body, err := readBody(r, limit)
+	body, err := upstreamBody(r, req, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -319,17 +319,8 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		proto:    req.proto,
 	}
 	if req.category == CategoryConnections {
-		// The body only matters for the disconnect reason; an empty one is
-		// tolerated.
-		if len(body) == 0 {
-			return inv, nil
-		}
-		m, err := req.proto.Unmarshal(body)
-		if err != nil {
-			return nil, wrapf(ErrMalformedBody, "%s body: %v", req.event, err)
-		}
-		if req.event == EventDisconnected {
-			inv.Error = m.Error
+		if err := connectionBody(inv, req, body); err != nil {
+			return nil, err
 		}
 		return inv, nil
 	}
