@@ -43,8 +43,9 @@
 // turns into bytes). A failed HTTP invocation answers the caller with a bare 500, without the
 // handler's or the service's error text; an invoke() caller gets the extension's Completion
 // error. Responses are built as the host builds them (§8.3): no Outputs is an empty 200, a
-// missing named output {} , a $return object without a body member the whole object indented as
-// text, duplicate headers dropped, text bodies with charset=utf-8 added to their Content-Type.
+// missing named output the body {}, a $return object without a body member the whole object
+// indented as text, duplicate headers dropped, text bodies with charset=utf-8 set in their
+// Content-Type.
 // Upstream calls are answered status for status (§8.5), with send() always 200 and the
 // Completion of an invoke() without a Content-Type. host.json's legacy httpWorker section
 // forwards HTTP-only functions to /<function>, forwarding rebuilds the query and appends the
@@ -70,6 +71,9 @@
 //     only (§8.3, §8.5);
 //   - the empty-body answer, which here fails at once where the host waits for the function
 //     timeout (§8.3);
+//   - the charset: text bodies go through ASP.NET Core's StringOutputFormatter, whose
+//     TextOutputFormatter sets charset=utf-8 on the Content-Type (read in ASP.NET Core's source,
+//     not in the notes; the caller's Accept-Charset is not considered) (§8.3);
 //   - the proxying mode's Host header (the destination's, not the caller's) and the absence of
 //     X-Forwarded-* headers (§8.6).
 //

@@ -9,10 +9,12 @@ package bindingstest_test
 // sdk/signalr/Microsoft.Azure.WebJobs.Extensions.SignalRService (EXT).
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -908,4 +910,38 @@ func keysOf(h http.Header) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// Header names keep the caller's spelling request by request on a kept-alive connection, a
+// chunked body in between (Kestrel keeps the names it does not know as they came; net/http
+// would canonicalize them).
+func TestHostHeaderSpellingOnOneConnection(t *testing.T) {
+	dir := writeFunctions(t, customHandlerJSON, map[string]string{
+		"f": `{"bindings":[{"type":"httpTrigger","direction":"in","name":"req","authLevel":"anonymous"},{"type":"http","direction":"out","name":"res"}]}`,
+	})
+	host := startHost(t, dir, answer(`{}`), nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(host.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /api/f HTTP/1.1\r\nHost: h\r\nx-first-ONE: 1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"+
+		"GET /api/f HTTP/1.1\r\nHost: h\r\nX-second-two: 2\r\naccept-ENCODING: identity\r\n\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	for range 2 {
+		resp, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	invs := host.Invocations()
+	require.Len(t, invs, 2)
+	names := func(inv bindingstest.Invocation) []string {
+		data, _ := payloadParts(t, inv.Request)
+		var req struct{ Headers map[string][]string }
+		require.NoError(t, json.Unmarshal(data["req"], &req))
+		return keysOf(req.Headers)
+	}
+	assert.ElementsMatch(t, []string{"Host", "x-first-ONE", "Transfer-Encoding"}, names(invs[0]))
+	assert.ElementsMatch(t, []string{"Host", "X-second-two", "Accept-Encoding"}, names(invs[1]))
 }
