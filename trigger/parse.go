@@ -121,7 +121,8 @@ type request struct {
 // (ErrUnsupportedContentType), the hub, category and event headers
 // (ErrNotSignalRRequest), the signature (ErrInvalidSignature), then reads at
 // most MaxBodySize bytes (ErrTooLarge) and decodes them (ErrMalformedBody).
-// It consumes r.Body.
+// It consumes r.Body, except for connected, whose body the extension never
+// reads; a disconnected body must be the JSON close message {"type":11}.
 func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
