@@ -496,7 +496,7 @@ func TestNewHostForURLWithEmptyRoutePrefix(t *testing.T) {
 func TestStringsRedactConnectionStrings(t *testing.T) {
 	const secret = "AccessKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"
 	opts := bindingstest.Options{Addr: "127.0.0.1:0", Logger: quiet, SignalRConnectionString: "Endpoint=http://x;" + secret,
-		Settings: map[string]string{"Other": "Endpoint=http://y;" + secret}}
+		Settings: map[string]string{"Other": "Endpoint=http://y;" + secret}, FunctionKeys: map[string]string{"default": secret}, MasterKey: secret}
 	host, err := bindingstest.NewHost(chatApp(t), &opts)
 	require.NoError(t, err)
 	t.Cleanup(host.Close)
@@ -505,6 +505,6 @@ func TestStringsRedactConnectionStrings(t *testing.T) {
 			assert.NotContains(t, fmt.Sprintf(format, v), secret)
 		}
 	}
-	assert.Equal(t, "bindingstest.Options{Addr: 127.0.0.1:0, SignalRConnectionString: REDACTED, Settings: [Other] (values REDACTED)}", opts.String())
+	assert.Equal(t, "bindingstest.Options{Addr: 127.0.0.1:0, SignalRConnectionString: REDACTED, Settings: [Other] (values REDACTED), FunctionKeys: [default] (values REDACTED), MasterKey: REDACTED}", opts.String())
 	assert.Equal(t, "bindingstest.Host("+host.URL+")", host.String())
 }
