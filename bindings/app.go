@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
@@ -57,7 +58,7 @@ type AppOptions struct {
 
 // DefaultExtensionBundleVersion is the extension bundle range host.json asks for; it carries
 // the SignalR bindings.
-const DefaultExtensionBundleVersion = "[4.*, 5.0.0)"
+const DefaultExtensionBundleVersion = manifest.DefaultExtensionBundleVersion
 
 // App is a custom handler: functions declared in Go, served to the Functions host, and written
 // out as function.json and host.json. Register every function before serving; an App is then
@@ -127,7 +128,7 @@ func (a *App) Func(name string, handler HandlerFunc, bindings ...Binding) error 
 	for _, f := range a.functions {
 		all = append(all, f.decl)
 	}
-	if err := validateApp(append(all, decl)); err != nil {
+	if err := manifest.ValidateApp(append(all, decl)); err != nil {
 		return err
 	}
 	fn := &function{decl: decl, handler: handler}

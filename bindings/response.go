@@ -10,11 +10,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/hostconv"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // ReturnBindingName is the binding name of a function's return value.
-const ReturnBindingName = "$return"
+const ReturnBindingName = manifest.ReturnBindingName
 
 // InvokeResponse is what a custom handler answers to an invocation. The host reads Outputs by
 // exact binding name, writes each Logs entry to the invocation's log, and hands ReturnValue to
@@ -228,25 +230,7 @@ func checkBase64Trap(v any) error {
 // non-HTTP output or $return (the base64 trap): it mirrors .NET's Convert.FromBase64String,
 // which ignores whitespace and wants a length that is a multiple of four, the standard
 // alphabet and at most two '=' at the end. "" qualifies.
-func IsBase64(s string) bool {
-	n, pad := 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			continue
-		case c == '=':
-			pad++
-		case pad > 0:
-			return false
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '+', c == '/':
-		default:
-			return false
-		}
-		n++
-	}
-	return n%4 == 0 && pad <= 2
-}
+func IsBase64(s string) bool { return hostconv.IsBase64(s) }
 
 // sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {
