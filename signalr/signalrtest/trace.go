@@ -1,6 +1,7 @@
 package signalrtest
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -111,8 +112,12 @@ func (t *tracer) emit(ev *traceEvent) {
 	if ev.Time.IsZero() {
 		ev.Time = t.s.now()
 	}
-	ev.clean(t.s.keys)
-	body, err := json.Marshal(ev)
+	ev.clean(t.s.keys, 1)
+	body, err := traceEncode(ev)
+	if err == nil && len(body) > traceMaxEncoded {
+		ev.clean(t.s.keys, 4)
+		body, err = traceEncode(ev)
+	}
 	if err != nil || len(body) < 2 {
 		return // unreachable: every field is a string, number or bool
 	}
@@ -165,6 +170,18 @@ func (t *tracer) dropLocked(sub *traceSub) {
 		}
 	}
 	close(sub.ch)
+}
+
+// traceEncode is the JSON of an event on one line, without the HTML escaping that would
+// make "<" six bytes long.
+func traceEncode(ev *traceEvent) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
 }
 
 var errTraceBusy = fmt.Errorf("signalrtest: too many trace subscribers; at most %d streams may be open", traceMaxSubscribers)

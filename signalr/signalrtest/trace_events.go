@@ -84,8 +84,12 @@ const (
 	tracePreviewMax = 512
 )
 
-// clean cuts every field to its bound and removes secrets from it.
-func (e *traceEvent) clean(keys []string) {
+// traceMaxEncoded bounds one encoded event. Text JSON must escape (control characters) takes
+// six bytes a byte, so an event over the bound is cut again to a quarter of each bound.
+const traceMaxEncoded = 16 << 10
+
+// clean cuts every field to its bound divided by div and removes secrets from it.
+func (e *traceEvent) clean(keys []string, div int) {
 	if e.Kind == "" {
 		e.Kind = e.kind.String()
 	}
@@ -104,7 +108,7 @@ func (e *traceEvent) clean(keys []string) {
 		if *f.p != "" {
 			// Cut generously first so scrubbing is bounded, scrub, then cut to size: a token
 			// is never cut before it is recognised.
-			*f.p = traceCut(traceScrub(traceCut(*f.p, 4*f.max), keys), f.max)
+			*f.p = traceCut(traceScrub(traceCut(*f.p, 4*f.max), keys), f.max/div)
 		}
 	}
 }
@@ -112,8 +116,8 @@ func (e *traceEvent) clean(keys []string) {
 var (
 	// traceJWT matches a JSON Web Token, or what is left of one after a cut.
 	traceJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]{6,}(?:\.[A-Za-z0-9_\-]*){0,2}`)
-	// traceBearer matches an Authorization value.
-	traceBearer = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=\-]+`)
+	// traceBearer matches an Authorization value (words such as "Bearer header" are too short).
+	traceBearer = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9._~+/=\-]{16,}`)
 	// traceSecretParam matches name=value pairs whose value is a secret, in queries and
 	// connection strings.
 	traceSecretParam = regexp.MustCompile(`(?i)\b(access_token|accesskey|code|sig|signature|client_secret|password|secret|apikey|api-key|api_key|x-functions-key)=[^&;"'\s,]*`)
@@ -135,7 +139,7 @@ func traceScrub(s string, keys []string) string {
 		s = traceBearer.ReplaceAllLiteralString(s, "Bearer [token]")
 	}
 	if strings.IndexByte(s, '=') >= 0 {
-		s = traceSecretParam.ReplaceAllString(s, "${1}=[redacted]")
+		s = traceSecretParam.ReplaceAllString(s, "${1}=REDACTED")
 	}
 	return s
 }
