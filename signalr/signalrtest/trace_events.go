@@ -210,8 +210,11 @@ func traceURL(raw string) string {
 	u.User = nil
 	u.RawQuery = traceQuery(u.RawQuery)
 	u.Fragment, u.RawFragment = "", ""
-	return u.String()
+	// Templates keep their {hub}, {category} and {event} readable.
+	return traceBraces.Replace(u.String())
 }
+
+var traceBraces = strings.NewReplacer("%7B", "{", "%7D", "}")
 
 // traceJSON is a value's JSON text, cut to a bound before anything else is done with it.
 func traceJSON(v hubproto.Value) string {

@@ -314,7 +314,7 @@
       for (const g of h.groups) names.group.push(g.name);
       if (page.filter.hub && h.name !== page.filter.hub.toLowerCase()) continue;
       const conns = h.connections.filter((c) => connectionMatches(h.name, c));
-      const section = el("section", { class: "hub", "data-hub": h.name });
+      const section = el("section", { class: "hub-card", "data-hub": h.name });
       section.append(el("h3", {}, idButton("hub", h.name), " ",
         el("span", { class: "muted" }, h.connectionCount + (h.connectionCount === 1 ? " connection" : " connections"))));
       if (h.connections.length < h.connectionCount) {
