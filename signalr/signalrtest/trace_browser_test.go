@@ -177,4 +177,3 @@ func ctxWithin(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
