@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -898,4 +899,34 @@ func TestTraceFanoutBounded(t *testing.T) {
 	ev := ts.next("rest", kindFor("rest", map[string]any{"target": "x"}))
 	assert.EqualValues(t, n, ev["reached"])
 	assert.EqualValues(t, before+traceMaxFanout+1, s.trace.stats().Seq, "50 message events and the REST event")
+}
+
+// The hand-written encoder writes exactly what encoding/json writes for the same event.
+func FuzzTraceEventJSON(f *testing.F) {
+	f.Add("chat", "conn-1", "alice", `["a\"b",1]`, "bad \xff utf8 \u2028 \x01\x7f <&>", 202, 1.234, 3, true, uint64(0), int64(1_700_000_000_123_456_789))
+	f.Add("", "", "", "", "", 0, 0.0, -1, false, uint64(7), int64(0))
+	f.Add("é", "\t\n\r\b\f", "\\", "\u2029", "\x00", -5, 1e-7, 0, false, uint64(1), int64(-1))
+	f.Add("x", "y", "z", "w", "v", 1, 1e21, 1<<30, true, uint64(1<<63), int64(1<<62))
+	f.Fuzz(func(t *testing.T, a, b, c, d, e string, status int, dur float64, reached int, stateful bool, missed uint64, nanos int64) {
+		if math.IsNaN(dur) || math.IsInf(dur, 0) {
+			return // encoding/json refuses them; durations are finite
+		}
+		ev := traceEvent{Time: time.Unix(0, nanos).UTC(), Kind: a, Hub: b, ConnectionID: c, UserID: d, Group: e,
+			Transport: a, Protocol: b, Stateful: stateful, Reason: c, Method: d, Path: e, Query: a, Status: status,
+			ErrorCode: b, Scope: c, DurationMs: dur, Target: d, InvocationID: e, Arguments: a, Category: b, Event: c,
+			URL: d, Completion: e, Result: a, Error: b, Audience: c, ExpectedAudience: d, Missed: missed}
+		if reached >= 0 {
+			ev.Reached = &reached
+		}
+		if nanos%2 != 0 {
+			ev.Time = ev.Time.In(time.FixedZone("", 2*3600+30*60))
+		}
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		require.NoError(t, enc.Encode(&ev))
+		got := string(ev.appendJSON(nil))
+		require.Equal(t, strings.TrimSuffix(want.String(), "\n"), got)
+		require.True(t, json.Valid([]byte(got)))
+	})
 }
