@@ -433,7 +433,7 @@ func (s *Server) serveTraceEvents(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush() == nil
 	}
 
-	buf := []byte("retry: 2000\n\n")
+	buf := []byte("retry: 1000\n\n")
 	if missed > 0 {
 		gap := traceEvent{Time: s.now(), Kind: "gap", Missed: missed}
 		buf = append(gap.appendJSON(append(buf, "data: "...)), '\n', '\n')
