@@ -117,21 +117,75 @@ func (t *tracer) emit(ev *traceEvent) {
 		body = ev.appendJSON(body[:0])
 	}
 	rec := &traceRecord{kind: ev.kind, hub: ev.Hub, conn: ev.ConnectionID, user: ev.UserID, group: ev.Group}
-
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seq++
 	rec.seq = t.seq
-	// The sequence number leads the object so tools see it first: {"seq":N,"time":…}.
-	frame := make([]byte, 0, len(body)+48)
-	frame = append(frame, "id: "...)
-	frame = strconv.AppendUint(frame, rec.seq, 10)
-	frame = append(frame, "\ndata: {\"seq\":"...)
-	frame = strconv.AppendUint(frame, rec.seq, 10)
-	frame = append(frame, ',')
-	frame = append(frame, body[1:]...)
-	rec.frame = append(frame, '\n', '\n')
+	rec.frame = append(traceFrameStart(make([]byte, 0, len(body)+48), rec.seq), body[1:]...)
+	rec.frame = append(rec.frame, '\n', '\n')
+	t.recordLocked(rec)
+}
 
+// traceFrameOverhead is what a frame adds to its JSON: "id: N\ndata: " + `{"seq":N,` and
+// the blank line, with N up to 20 digits.
+const traceFrameOverhead = len("id: \ndata: ") + len(`{"seq":,`) + 2*20 + 2
+
+// traceFrameStart begins an SSE frame: the id line, then the JSON object with the sequence
+// number first, so tools see it first: {"seq":N,… The caller appends the rest of the object
+// (after its "{") and the blank line.
+func traceFrameStart(dst []byte, seq uint64) []byte {
+	dst = append(dst, "id: "...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	dst = append(dst, "\ndata: {\"seq\":"...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	return append(dst, ',')
+}
+
+// emitMessages records a message event for each of conns, which share every field of ev
+// but the connection's ids: ev is cleaned and encoded once and the lock taken once, so a
+// send's fan-out costs little more than its copies.
+func (t *tracer) emitMessages(ev *traceEvent, conns []*conn) {
+	if len(conns) == 0 {
+		return
+	}
+	ev.Time = t.s.now()
+	ev.ConnectionID, ev.UserID = "", ""
+	ev.clean(t.s.keys, 1)
+	head := ev.appendHead(nil)[1:] // without "{"
+	tail := ev.appendTail(nil)
+	if len(head)+len(tail) > traceMaxEncoded/2 { // the ids add at most 3 KiB
+		ev.clean(t.s.keys, 4)
+		head, tail = ev.appendHead(head[:0])[1:], ev.appendTail(tail[:0])
+	}
+	// One allocation for the records and one for their frames: the records of a send sit
+	// side by side in the ring and leave it together, so sharing them holds no more memory.
+	recs := make([]traceRecord, len(conns))
+	size := 0
+	var ids []byte
+	for i, c := range conns {
+		user := traceCut(traceScrub(c.userID, t.s.keys), traceFieldMax)
+		recs[i] = traceRecord{kind: ev.kind, hub: ev.Hub, conn: c.id, user: user, group: ev.Group}
+		ids = appendIDs(ids[:0], c.id, user)
+		size += len(head) + len(tail) + len(ids) + traceFrameOverhead
+	}
+	buf := make([]byte, 0, size)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range recs {
+		rec := &recs[i]
+		t.seq++
+		rec.seq = t.seq
+		start := len(buf)
+		buf = appendIDs(append(traceFrameStart(buf, rec.seq), head...), rec.conn, rec.user)
+		buf = append(append(buf, tail...), '\n', '\n')
+		rec.frame = buf[start:len(buf):len(buf)]
+		t.recordLocked(rec)
+	}
+}
+
+// recordLocked keeps rec in the ring and queues it for every subscriber whose filter it
+// passes; a subscriber whose queue is full is dropped, never waited for.
+func (t *tracer) recordLocked(rec *traceRecord) {
 	if old := t.ring[t.next]; old != nil {
 		t.ringBytes -= len(old.frame)
 	} else {

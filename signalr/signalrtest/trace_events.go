@@ -375,10 +375,8 @@ func (t *tracer) sent(r *http.Request, hub, scope, name string, o *outbound, tar
 	if scope == "group" {
 		group = name
 	}
-	for _, c := range targets[:min(n, traceMaxFanout)] {
-		t.emit(&traceEvent{kind: traceMessage, Hub: hub, ConnectionID: c.id, UserID: c.userID, Group: group,
-			Scope: scope, Target: target, Arguments: args})
-	}
+	t.emitMessages(&traceEvent{kind: traceMessage, Hub: hub, Group: group, Scope: scope, Target: target, Arguments: args},
+		targets[:min(n, traceMaxFanout)])
 }
 
 // executed records an :execute call: the connections its filter selected and the messages
@@ -391,20 +389,15 @@ func (t *tracer) executed(r *http.Request, hub string, cmds []command, targets [
 	if rt := traceRESTOf(r); rt != nil {
 		rt.reached, rt.scope = &n, "execute"
 	}
-	shown := 0
+	left := traceMaxFanout
 	for _, cmd := range cmds {
-		if cmd.typ != "sendmessage" || cmd.out == nil {
+		if cmd.typ != "sendmessage" || cmd.out == nil || left == 0 {
 			continue
 		}
 		target, args := traceOutbound(cmd.out)
-		for _, c := range targets {
-			if shown == traceMaxFanout {
-				return
-			}
-			shown++
-			t.emit(&traceEvent{kind: traceMessage, Hub: hub, ConnectionID: c.id, UserID: c.userID,
-				Scope: "execute", Target: target, Arguments: args})
-		}
+		some := targets[:min(len(targets), left)]
+		left -= len(some)
+		t.emitMessages(&traceEvent{kind: traceMessage, Hub: hub, Scope: "execute", Target: target, Arguments: args}, some)
 	}
 }
 

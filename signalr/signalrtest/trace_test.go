@@ -930,3 +930,34 @@ func FuzzTraceEventJSON(f *testing.F) {
 		require.True(t, json.Valid([]byte(got)))
 	})
 }
+
+// The message events of one send are encoded once and completed per connection; each is
+// exactly the event emit would record.
+func TestTraceEmitMessagesMatchesEmit(t *testing.T) {
+	clock := newFakeClock()
+	s := newTestServer(t, &Options{Now: clock.Now})
+	conns := []*conn{
+		s.newConn("chat", identity{userID: "alice"}, "", false),
+		s.newConn("chat", identity{}, "", false),
+		s.newConn("chat", identity{userID: "bad \xff \"user\" " + s.keys[0]}, "", false),
+	}
+	common := traceEvent{kind: traceMessage, Hub: "chat", Group: "g", Scope: "group", Target: "news", Arguments: `["a\u2028b"]`}
+	ev := common
+	s.trace.emitMessages(&ev, conns)
+	for _, c := range conns {
+		ev := common
+		ev.ConnectionID, ev.UserID = c.id, c.userID
+		s.trace.emit(&ev)
+	}
+	s.trace.mu.Lock()
+	defer s.trace.mu.Unlock()
+	for i := range conns {
+		batched, single := s.trace.ring[i], s.trace.ring[i+len(conns)]
+		wantFrame := strings.Replace(string(single.frame), "id: "+strconv.FormatUint(single.seq, 10), "id: "+strconv.FormatUint(batched.seq, 10), 1)
+		wantFrame = strings.Replace(wantFrame, `{"seq":`+strconv.FormatUint(single.seq, 10), `{"seq":`+strconv.FormatUint(batched.seq, 10), 1)
+		assert.Equal(t, wantFrame, string(batched.frame))
+		assert.Equal(t, single.user, batched.user)
+		assert.Equal(t, single.conn, batched.conn)
+		assert.NotContains(t, string(batched.frame), s.keys[0])
+	}
+}
