@@ -121,7 +121,7 @@ func (t *tracer) emit(ev *traceEvent) {
 	defer t.mu.Unlock()
 	t.seq++
 	rec.seq = t.seq
-	rec.frame = append(traceFrameStart(make([]byte, 0, len(body)+48), rec.seq), body[1:]...)
+	rec.frame = append(traceFrameStart(make([]byte, 0, len(body)+traceFrameOverhead), rec.seq), body[1:]...)
 	rec.frame = append(rec.frame, '\n', '\n')
 	t.recordLocked(rec)
 }

@@ -20,7 +20,8 @@ import (
 // traceEvent is one event of the live trace, as encoded on /trace/events. Every event has
 // seq (added when it is recorded), time, kind and hub ("" for routes without a hub); the
 // other fields appear when they apply. Arguments and results are JSON text cut to
-// tracePreviewMax bytes.
+// tracePreviewMax bytes. The events are written by appendJSON; the struct tags are the
+// reference FuzzTraceEventJSON holds it to.
 type traceEvent struct {
 	kind traceKind
 

@@ -34,7 +34,8 @@
     lastSeq: 0,
     paused: false,
     missedWhilePaused: 0,
-    arrivals: [], // arrival times of the last second, for the rate
+    buckets: new Array(10).fill(0), // events per 100 ms over the last second, for the rate
+    bucketAt: 0, // the 100 ms slot buckets end at
     total: 0,
     queue: [], // events waiting to be drawn
     flushTimer: 0,
@@ -195,9 +196,11 @@
       page.lastSeq = ev.seq;
     }
     page.total++;
-    page.arrivals.push(performance.now());
+    advanceBuckets();
+    page.buckets[page.bucketAt % page.buckets.length]++;
     page.events.push(ev);
-    if (page.events.length > KEEP_EVENTS) page.events.splice(0, page.events.length - KEEP_EVENTS);
+    // Trimmed in steps so a fast stream does not move the whole array on every event.
+    if (page.events.length > KEEP_EVENTS * 1.25) page.events.splice(0, page.events.length - KEEP_EVENTS);
     if (page.paused) {
       page.missedWhilePaused++;
       return;
@@ -236,10 +239,23 @@
     updateCounters();
   }
 
+  // advanceBuckets moves the rate's window to now, emptying the slots it leaves behind.
+  function advanceBuckets() {
+    const slot = Math.floor(performance.now() / 100);
+    const n = page.buckets.length;
+    if (slot - page.bucketAt >= n) {
+      page.buckets.fill(0);
+      page.bucketAt = slot;
+    }
+    while (page.bucketAt < slot) {
+      page.bucketAt++;
+      page.buckets[page.bucketAt % n] = 0;
+    }
+  }
+
   function updateCounters() {
-    const now = performance.now();
-    while (page.arrivals.length && now - page.arrivals[0] > 1000) page.arrivals.shift();
-    $("rate").textContent = page.arrivals.length + " events/s";
+    advanceBuckets();
+    $("rate").textContent = page.buckets.reduce((a, b) => a + b, 0) + " events/s";
     $("total").textContent = page.total + " events";
     const shown = $("event-rows").childElementCount;
     $("shown").textContent = page.paused
