@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,12 +28,16 @@ const traceProbeInterval = 10 * time.Millisecond
 // traceLoad makes the server record 800 trace events a second until ctx ends: a client sends
 // four invocations every 10 ms that no upstream rule matches, each giving an invoke and an
 // upstream event. Nothing else (no REST log, no upstream log) grows meanwhile.
-func traceLoad(ctx context.Context, b *testing.B, s *Server) <-chan struct{} {
+func traceLoad(ctx context.Context, b *testing.B, s *Server, large bool) <-chan struct{} {
 	c := connectWS(b, s, "load", "loader", hubproto.JSON)
+	arg := `{"sender":"loader","text":"a chat message of ordinary length"}`
+	if large {
+		arg = `{"sender":"loader","text":"` + strings.Repeat("long ", 100) + `"}` // cut to tracePreviewMax
+	}
 	var batch []byte
 	for range 4 {
 		batch, _ = hubproto.JSON.AppendFrame(batch, &hubproto.Message{Type: hubproto.TypeInvocation, Target: "tick",
-			Arguments: []hubproto.Value{hubproto.JSONValue([]byte(`{"sender":"loader","text":"a chat message of ordinary length"}`))}})
+			Arguments: []hubproto.Value{hubproto.JSONValue([]byte(arg))}})
 	}
 	done := make(chan struct{})
 	go func() {
@@ -131,8 +136,10 @@ func liveHeap() uint64 {
 // in, the server's Completion out), one every traceProbeInterval, so ns/op is that interval
 // and the p50/p99 metrics are the latency. The floor is the same with the trace disabled.
 // With a subscriber that never reads, the live heap must not grow beyond the ring: the
-// subscriber is dropped, never waited for. The saturated case sends probes back to back
-// (tens of thousands of events a second) to the same stalled subscriber.
+// subscriber is dropped, never waited for. Loopback socket buffers hold several MiB, so a
+// stalled subscriber of 300-byte events is still being written to after 10 s; with 1-KiB
+// events it is dropped within seconds. The saturated case sends probes back to back (tens
+// of thousands of events a second).
 //
 //	go test -run '^$' -bench TraceUnderLoad -benchtime 1000x ./signalr/signalrtest/   # 10 s each
 //
@@ -143,13 +150,15 @@ func BenchmarkTraceUnderLoad(b *testing.B) {
 		name       string
 		disable    bool
 		subscriber func(*testing.B, *Server)
-		saturated  bool
+		saturated  bool // probes back to back instead of every traceProbeInterval
+		large      bool // events of about 1 KiB instead of 300 bytes
 	}{
-		{"floor-trace-disabled", true, nil, false},
-		{"no-subscriber", false, nil, false},
-		{"reading-subscriber", false, readingTraceReader, false},
-		{"stalled-subscriber", false, stalledTraceReader, false},
-		{"stalled-subscriber-saturated", false, stalledTraceReader, true},
+		{"floor-trace-disabled", true, nil, false, false},
+		{"no-subscriber", false, nil, false, false},
+		{"reading-subscriber", false, readingTraceReader, false, false},
+		{"stalled-subscriber", false, stalledTraceReader, false, false},
+		{"stalled-subscriber-large-events", false, stalledTraceReader, false, true},
+		{"stalled-subscriber-saturated", false, stalledTraceReader, true, false},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -172,7 +181,7 @@ func BenchmarkTraceUnderLoad(b *testing.B) {
 				seqBefore = s.trace.stats().Seq
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			loaded := traceLoad(ctx, b, s)
+			loaded := traceLoad(ctx, b, s, tc.large)
 			start := time.Now()
 
 			samples := make([]time.Duration, 0, 1<<16)
