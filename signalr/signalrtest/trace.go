@@ -161,12 +161,11 @@ func (t *tracer) emitMessages(ev *traceEvent, conns []*conn) {
 	// side by side in the ring and leave it together, so sharing them holds no more memory.
 	recs := make([]traceRecord, len(conns))
 	size := 0
-	var ids []byte
 	for i, c := range conns {
 		user := traceCut(traceScrub(c.userID, t.s.keys), traceFieldMax)
 		recs[i] = traceRecord{kind: ev.kind, hub: ev.Hub, conn: c.id, user: user, group: ev.Group}
-		ids = appendIDs(ids[:0], c.id, user)
-		size += len(head) + len(tail) + len(ids) + traceFrameOverhead
+		// Ids that JSON must escape make buf grow once more; earlier frames keep their array.
+		size += len(head) + len(tail) + len(`,"connectionId":"","userId":""`) + len(c.id) + len(user) + traceFrameOverhead
 	}
 	buf := make([]byte, 0, size)
 	t.mu.Lock()

@@ -7,6 +7,7 @@
   const KINDS = ["connected", "disconnected", "rest", "message", "invoke", "upstream", "result", "rejected"];
   const KEEP_EVENTS = 2000; // events kept in memory, so filters can be changed afterwards
   const MAX_ROWS = 500; // event rows in the table
+  const MAX_MESSAGE_EVENTS = 50; // per-connection message events of one send (traceMaxFanout)
   const STATE_DEBOUNCE_MS = 150;
   const STATE_REFRESH_MS = 5000;
 
@@ -140,6 +141,7 @@
         if (ev.errorCode) s += " " + ev.errorCode;
         s += ms(ev.durationMs);
         if (ev.reached !== undefined) s += " · reached " + ev.reached + (ev.reached === 1 ? " connection" : " connections");
+        if (ev.reached > MAX_MESSAGE_EVENTS) s += " (message events for " + MAX_MESSAGE_EVENTS + " of them)";
         if (ev.target) s += " · " + call(ev.target, ev.arguments);
         return [s, ev.status >= 400 || ev.reached === 0];
       }
