@@ -535,11 +535,12 @@ func TestSignalRMessageTyped(t *testing.T) {
 		opts    *bindings.SignalRTriggerOptions
 		wantErr string
 	}{
-		{name: "nil", handler: nil, wantErr: "expected func"},
-		{name: "not a func", handler: 42, wantErr: "expected func"},
-		{name: "no context", handler: func(*bindings.Invocation) error { return nil }, wantErr: "must start with"},
-		{name: "variadic", handler: func(context.Context, *bindings.Invocation, ...string) error { return nil }, wantErr: "not be variadic"},
-		{name: "no error", handler: func(context.Context, *bindings.Invocation) string { return "" }, wantErr: "must return error"},
+		{name: "nil", handler: nil, wantErr: "nil handler"},
+		{name: "not a func", handler: 42, wantErr: "want func(context.Context, *bindings.Invocation, args...) error or (R, error), got int"},
+		{name: "no context", handler: func(*bindings.Invocation) error { return nil }, wantErr: "got func(*bindings.Invocation) error"},
+		{name: "variadic", handler: func(context.Context, *bindings.Invocation, ...string) error { return nil }, wantErr: "got func(context.Context, *bindings.Invocation, ...string) error"},
+		{name: "no error", handler: func(context.Context, *bindings.Invocation) string { return "" }, wantErr: "or (R, error)"},
+		{name: "channel argument", handler: func(context.Context, *bindings.Invocation, chan int) error { return nil }, wantErr: "argument 0 of type chan int cannot be decoded from JSON"},
 		{name: "parameter count", handler: func(context.Context, *bindings.Invocation, string) error { return nil },
 			opts: &bindings.SignalRTriggerOptions{ParameterNames: []string{"a", "b"}}, wantErr: "2 parameterNames for a handler taking 1 arguments"},
 	}
