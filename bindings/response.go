@@ -12,6 +12,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/hostconv"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -124,47 +125,19 @@ func (r *InvokeResponse) SignalR(name string, items ...signalr.Action) error {
 		list = make([]signalr.Action, 0, len(items))
 	}
 	for i, item := range items {
-		// The encoder writes nil arguments as [], the only form the extension recognises as a
-		// message, so items are stored as given.
-		if item == nil || isNilPointer(item) {
-			return fmt.Errorf("bindings: signalR output %q item %d is nil", name, i)
-		}
-		if err := item.Validate(); err != nil {
+		a, err := outputitem.Check(item)
+		if err != nil {
 			return fmt.Errorf("bindings: signalR output %q item %d: %w", name, i, err)
 		}
-		if removeAllByConnection(item) {
+		if outputitem.SkippedByExtension(a) {
 			return fmt.Errorf("bindings: signalR output %q item %d: a removeAll group action with a connectionId is silently skipped by the Functions SignalR extension; remove the connection from each group with remove, or call signalr.HubClient.RemoveConnectionFromAllGroups over the REST API", name, i)
 		}
+		// Stored as values: the encoder writes nil arguments as [], the only form the extension
+		// recognises as a message.
+		list = append(list, a)
 	}
-	list = append(list, items...)
 	r.setOutput(name, list)
 	return nil
-}
-
-// removeAllByConnection reports a removeAll group action addressed to a connection, which the
-// extension's collector drops without a word (SignalRAsyncCollector.cs handles only add and
-// remove for a connection id; spec §8.4).
-func removeAllByConnection(item signalr.Action) bool {
-	var a signalr.GroupAction
-	switch x := item.(type) {
-	case signalr.GroupAction:
-		a = x
-	case *signalr.GroupAction:
-		a = *x
-	default:
-		return false
-	}
-	return a.Action == signalr.GroupActionRemoveAll && a.ConnectionID != ""
-}
-
-func isNilPointer(item signalr.Action) bool {
-	switch p := item.(type) {
-	case *signalr.Message:
-		return p == nil
-	case *signalr.GroupAction:
-		return p == nil
-	}
-	return false
 }
 
 // Output sets a generic output binding, for extensions without a typed helper. v is sent as

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -123,7 +124,7 @@ func TestSignalROutput(t *testing.T) {
 	require.Len(t, items, 4)
 	for i, item := range items {
 		assert.Equal(t, byte('{'), item[0], "item %d is an object, never a bare string", i)
-		_, err := signalr.ParseAction(item)
+		_, err := outputitem.Parse(item)
 		require.NoError(t, err, "item %d parses as the extension would", i)
 	}
 	assert.JSONEq(t, `{"target":"newMessage","arguments":[]}`, string(items[0]), "nil arguments sent as [] so the extension sees a message")
@@ -141,9 +142,9 @@ func TestSignalROutputErrors(t *testing.T) {
 	}{
 		{name: "no target", binding: "out", items: []signalr.Action{signalr.Message{}}, wantErr: `"out" item 0: signalr: message has no target`},
 		{name: "group action without user", binding: "out", items: []signalr.Action{signalr.Message{Target: "t"}, signalr.GroupAction{Action: signalr.GroupActionAdd, GroupName: "g"}}, wantErr: "item 1: signalr: group action \"add\" has neither"},
-		{name: "nil item", binding: "out", items: []signalr.Action{nil}, wantErr: "item 0 is nil"},
-		{name: "nil message pointer", binding: "out", items: []signalr.Action{(*signalr.Message)(nil)}, wantErr: "item 0 is nil"},
-		{name: "nil group pointer", binding: "out", items: []signalr.Action{(*signalr.GroupAction)(nil)}, wantErr: "item 0 is nil"},
+		{name: "nil item", binding: "out", items: []signalr.Action{nil}, wantErr: "item 0: item is nil"},
+		{name: "nil message pointer", binding: "out", items: []signalr.Action{(*signalr.Message)(nil)}, wantErr: "item 0: item is nil"},
+		{name: "nil group pointer", binding: "out", items: []signalr.Action{(*signalr.GroupAction)(nil)}, wantErr: "item 0: item is nil"},
 		{name: "return binding", binding: "$return", items: []signalr.Action{signalr.Message{Target: "t"}}, wantErr: "cannot be the return value"},
 		// SignalRAsyncCollector.cs (azure-sdk-for-net SignalR extension) handles only add and
 		// remove for a connection id: removeAll would be dropped without a word (spec §8.4).

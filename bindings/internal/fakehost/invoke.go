@@ -17,6 +17,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/hostconv"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -306,19 +307,22 @@ func (h *Host) applySignalR(ctx context.Context, b manifest.Binding, v outputVal
 	}
 	var svc *service
 	for i, item := range items {
-		a, err := convertItem(item)
+		// The extension's converter, then its collector: removeAll for a connection is dropped,
+		// an item without a connection or user id fails.
+		a, err := outputitem.Parse(item)
 		if err != nil {
 			return fmt.Errorf("item %d: %w", i, err)
 		}
-		if ga, ok := a.(signalr.GroupAction); ok {
-			if ga.ConnectionID == "" && ga.UserID == "" {
-				return fmt.Errorf("item %d: ConnectionId and UserId cannot be null or empty together", i)
-			}
-			if ga.ConnectionID != "" && ga.Action == signalr.GroupActionRemoveAll {
-				// SignalRAsyncCollector.cs handles only add and remove for a connection id.
-				h.logger.Debug("bindingstest: removeAll with a connectionId is skipped, as the extension skips it", "binding", b.Name, "item", i)
-				continue
-			}
+		if outputitem.SkippedByExtension(a) {
+			// SignalRAsyncCollector.cs handles only add and remove for a connection id.
+			h.logger.Debug("bindingstest: removeAll with a connectionId is skipped, as the extension skips it", "binding", b.Name, "item", i)
+			continue
+		}
+		if ga, ok := a.(signalr.GroupAction); ok && ga.ConnectionID == "" && ga.UserID == "" {
+			return fmt.Errorf("item %d: ConnectionId and UserId cannot be null or empty together", i)
+		}
+		if a, err = outputitem.Check(a); err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
 		}
 		if svc == nil {
 			if svc, err = h.service(b); err != nil {
@@ -330,84 +334,6 @@ func (h *Host) applySignalR(ctx context.Context, b manifest.Binding, v outputVal
 		}
 	}
 	return nil
-}
-
-// convertItem is the extension's SignalROutputConverter: an object with a target (arguments
-// optional since extension 1.9.0, an array when given) is a message, else an object with an
-// action (add, remove or removeAll in any casing) is a group action (spec §8.4).
-func convertItem(item json.RawMessage) (signalr.Action, error) {
-	item = bytes.TrimSpace(item)
-	if len(item) == 0 || item[0] != '{' {
-		return nil, errors.New("not a JSON object: the collector receives null and fails with \"Value cannot be null. (Parameter 'item')\"")
-	}
-	props := map[string]json.RawMessage{}
-	_ = eachMember(item, func(k string, v json.RawMessage) error {
-		props[strings.ToLower(k)] = bytes.TrimSpace(v)
-		return nil
-	})
-	text := func(name string) (string, bool) {
-		v, ok := props[name]
-		if !ok || isNull(v) {
-			return "", true
-		}
-		switch v[0] {
-		case '{', '[':
-			return "", false
-		case '"':
-			var s string
-			_ = json.Unmarshal(v, &s)
-			return s, true
-		}
-		return string(v), true // JsonReader.ReadAsString takes a number or boolean as its text
-	}
-	target, targetOK := text("target")
-	args := props["arguments"]
-	if v, present := props["target"]; present && !isNull(v) && targetOK && (isNull(args) || args[0] == '[') {
-		m := signalr.Message{Target: target}
-		if !isNull(args) {
-			var list []json.RawMessage
-			if err := json.Unmarshal(args, &list); err != nil {
-				return nil, err
-			}
-			for _, a := range list {
-				m.Arguments = append(m.Arguments, a)
-			}
-		}
-		var ok1, ok2, ok3 bool
-		m.ConnectionID, ok1 = text("connectionid")
-		m.UserID, ok2 = text("userid")
-		m.GroupName, ok3 = text("groupname")
-		if err := endpoints(props["endpoints"], &m.Endpoints); ok1 && ok2 && ok3 && err == nil {
-			return m, nil
-		}
-	}
-	if action, present := props["action"]; present && !isNull(action) {
-		var a signalr.GroupAction
-		name := ""
-		if action[0] == '"' {
-			_ = json.Unmarshal(action, &name)
-		}
-		for _, v := range signalr.PossibleGroupActionTypeValues() {
-			if strings.EqualFold(name, string(v)) {
-				a.Action = v
-			}
-		}
-		var ok1, ok2, ok3 bool
-		a.ConnectionID, ok1 = text("connectionid")
-		a.UserID, ok2 = text("userid")
-		a.GroupName, ok3 = text("groupname")
-		if err := endpoints(props["endpoints"], &a.Endpoints); a.Action != "" && ok1 && ok2 && ok3 && err == nil {
-			return a, nil
-		}
-	}
-	return nil, errors.New("Unable to convert JObject to valid output binding type, check parameters.")
-}
-
-func endpoints(raw json.RawMessage, dst *[]signalr.EndpointRef) error {
-	if isNull(raw) {
-		return nil
-	}
-	return json.Unmarshal(raw, dst)
 }
 
 // httpAnswer is the HTTP response the host builds from the function's http output.
