@@ -49,5 +49,21 @@
 // first and an array, which the host serializes into a string, for the second; both
 // accessors also accept the other encodings the host uses for inputs.
 //
-// For tests and local development, package bindingstest plays the Functions host.
+// # Running locally
+//
+// App.Main is the program: under the Functions host it is the custom handler; `go run .`
+// elsewhere (or the start command) runs the app as func start does, with nothing installed.
+// It reads local.settings.json (Values become app settings and environment variables,
+// Host.LocalHttpPort, Host.CORS and Host.CORSCredentials configure the host), checks every
+// connection setting the functions name before serving, and serves the HTTP functions, the
+// SignalR upstream webhook and the admin endpoint that runs any other function
+// (POST /admin/functions/<name>); timer triggers fire on their schedules and each invocation
+// is logged as Core Tools logs it. A connection setting left unset, or set to
+// EmulatorConnectionString, is served by an embedded SignalR Service emulator from package
+// signalrtest, with its upstream wired to the webhook and a live trace at /trace/: this is
+// the one place outside tests where signalrtest is imported, so an app's own binary is its
+// whole development environment.
+//
+// For tests, package bindingstest plays the Functions host, on which the local runner is
+// built.
 package bindings

@@ -21,6 +21,10 @@ type Options struct {
 	// Addr is the address the host listens on, such as "127.0.0.1:7071"; "" means
 	// 127.0.0.1 on a free port.
 	Addr string
+	// HandlerAddr is the loopback address the handler given to NewHost is served on, such as
+	// "127.0.0.1:8081"; "" means a free port, as the real host picks one and passes it in
+	// FUNCTIONS_CUSTOMHANDLER_PORT. Ignored by NewHostForURL, whose handler already listens.
+	HandlerAddr string
 	// SignalRConnectionString is used for every connection setting the bindings name
 	// (AzureSignalRConnectionString by default) that Settings does not hold.
 	SignalRConnectionString string

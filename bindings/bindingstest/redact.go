@@ -22,6 +22,9 @@ func (o Options) String() string {
 	if o.Addr != "" {
 		parts = append(parts, "Addr: "+o.Addr)
 	}
+	if o.HandlerAddr != "" {
+		parts = append(parts, "HandlerAddr: "+o.HandlerAddr)
+	}
 	if o.SignalRConnectionString != "" {
 		parts = append(parts, "SignalRConnectionString: REDACTED")
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	// Addr is the address the host listens on, such as "127.0.0.1:7071"; "" means
 	// 127.0.0.1 on a free port.
 	Addr string
+	// HandlerAddr is the loopback address the handler given to NewHost is served on, such as
+	// "127.0.0.1:8081"; "" means a free port, as the real host picks one and passes it in
+	// FUNCTIONS_CUSTOMHANDLER_PORT. Ignored by NewHostForURL, whose handler already listens.
+	HandlerAddr string
 	// SignalRConnectionString is used for every connection setting the bindings name
 	// (AzureSignalRConnectionString by default) that Settings does not hold.
 	SignalRConnectionString string
@@ -97,6 +101,7 @@ type Host struct {
 	srv        *http.Server
 	handlerSrv *http.Server
 	logger     *slog.Logger
+	hooks      Hooks
 
 	mu          sync.Mutex
 	settings    map[string]string
@@ -143,6 +148,11 @@ func (s *service) apply(ctx context.Context, hub string, actions ...signalr.Acti
 // itself is served on its own loopback port, as the host runs a custom handler, so every
 // invocation crosses real HTTP.
 func New(handler http.Handler, m *manifest.Manifest, opts *Options) (*Host, error) {
+	return NewWithHooks(handler, m, opts, Hooks{})
+}
+
+// NewWithHooks is New with the local runner's additions.
+func NewWithHooks(handler http.Handler, m *manifest.Manifest, opts *Options, hooks Hooks) (*Host, error) {
 	if handler == nil {
 		return nil, errors.New("bindingstest: handler is nil")
 	}
@@ -150,15 +160,20 @@ func New(handler http.Handler, m *manifest.Manifest, opts *Options) (*Host, erro
 	if err != nil {
 		return nil, err
 	}
+	h.hooks = hooks
 	if h.manifest == nil {
 		if m == nil {
 			return nil, errors.New("bindingstest: the handler is not a *bindings.App, so Options.FunctionsDir must name the folder with host.json and the function.json files")
 		}
 		h.manifest = m
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	handlerAddr := h.opts.HandlerAddr
+	if handlerAddr == "" {
+		handlerAddr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", handlerAddr)
 	if err != nil {
-		return nil, fmt.Errorf("bindingstest: listening for the handler: %w", err)
+		return nil, fmt.Errorf("bindingstest: listening for the handler on %s: %w", handlerAddr, err)
 	}
 	h.handlerSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.handlerSrv.Serve(ln) }()
@@ -316,6 +331,9 @@ func (h *Host) Invocations() []Invocation {
 }
 
 func (h *Host) record(inv Invocation) {
+	if h.hooks.DiscardRecords {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.invocations = append(h.invocations, inv)
@@ -461,6 +479,10 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), WebhookPath) {
 		h.serveWebhook(w, r, raw)
+		return
+	}
+	if h.hooks.Admin != nil && strings.HasPrefix(r.URL.Path, "/admin/") {
+		h.hooks.Admin.ServeHTTP(w, r)
 		return
 	}
 	if fn, params, ok := h.matchHTTP(r); ok {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
@@ -112,8 +113,10 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map
 		return
 	}
 	id := h.opts.NewGUID()
+	ctx, span := h.begin(r.Context(), fn.Name, corelog.ReasonHostCall, id)
+	r = r.WithContext(ctx)
 	if mode := h.mode(fn); mode != modePayload {
-		h.forward(w, r, fn, mode, id, body)
+		span.End(h.forward(w, r, fn, mode, id, body))
 		return
 	}
 	c := &httpCall{r: r, body: body, fields: requestHeaders(r, raw), query: parseQuery(r.URL.RawQuery), ident: ident, hasBody: r.ContentLength > 0}
@@ -125,28 +128,35 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map
 	if err != nil {
 		h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
 		h.fail(w, fn.Name, err)
+		span.End(err)
 		return
 	}
 	res, err := h.invoke(r.Context(), fn, id, payload)
 	if err != nil {
 		h.fail(w, fn.Name, err)
+		span.End(err)
 		return
 	}
 	answer, err := buildHTTPAnswer(fn, res)
 	if err != nil {
 		h.markFailed(id, err)
 		h.fail(w, fn.Name, err)
+		span.End(err)
 		return
 	}
 	if err := h.applyOutputs(r.Context(), fn, res); err != nil {
 		h.markFailed(id, err)
 		h.fail(w, fn.Name, err)
+		span.End(err)
 		return
 	}
 	if err := answer.write(w); err != nil {
 		h.markFailed(id, err)
 		h.fail(w, fn.Name, err)
+		span.End(err)
+		return
 	}
+	span.End(nil)
 }
 
 // forward passes the caller's request to the handler and its response back unchanged;
@@ -157,7 +167,7 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map
 // names comma-joined; the caller's headers, Content-Type and Content-Length only with a body
 // (which needs Content-Length); the host's User-Agent appended to the caller's. Proxying
 // (YARP) sends path, query, headers and body as they came.
-func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Function, mode httpMode, id string, body []byte) {
+func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Function, mode httpMode, id string, body []byte) error {
 	target := h.handlerURL
 	var reader io.Reader
 	hdr := http.Header{}
@@ -206,7 +216,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Funct
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, reader)
 	if err != nil {
 		h.fail(w, fn.Name, err)
-		return
+		return err
 	}
 	req.Header = hdr
 	h.hostHeaders(req.Header, id)
@@ -222,7 +232,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Funct
 		rec.Err = err.Error()
 		h.record(rec)
 		h.fail(w, fn.Name, err)
-		return
+		return err
 	}
 	defer resp.Body.Close()
 	respBody, err := readAll(resp.Body, maxResponse)
@@ -231,7 +241,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Funct
 		rec.Err = err.Error()
 		h.record(rec)
 		h.fail(w, fn.Name, err)
-		return
+		return err
 	}
 	h.record(rec)
 	for k, v := range resp.Header {
@@ -242,6 +252,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Funct
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
+	return nil
 }
 
 // hopByHop are the headers a proxy does not pass on.

@@ -75,7 +75,9 @@ func (h *Host) invoke(ctx context.Context, fn manifest.Function, id string, payl
 	res, err := h.call(ctx, fn, id, payload, &rec)
 	if err != nil {
 		rec.Err = err.Error()
-		h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "invocationId", id, "error", err.Error())
+		if spanFrom(ctx) == nil {
+			h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "invocationId", id, "error", err.Error())
+		}
 	}
 	h.record(rec)
 	return res, err
@@ -104,6 +106,13 @@ func (h *Host) call(ctx context.Context, fn manifest.Function, id string, payloa
 		return nil, fmt.Errorf("reading the custom handler's response: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if span := spanFrom(ctx); span != nil {
+			// The host drops a failed answer's body; locally its Logs, where App puts the
+			// handler's error, say why the invocation failed.
+			if res, err := parseResult(body); err == nil {
+				span.Logs(res.logs...)
+			}
+		}
 		msg := fmt.Sprintf("Response status code does not indicate success: %d (%s).", resp.StatusCode, http.StatusText(resp.StatusCode))
 		return nil, &hostError{err: errors.New(msg), inner: msg}
 	}
@@ -121,14 +130,20 @@ func (h *Host) call(ctx context.Context, fn manifest.Function, id string, payloa
 		return nil, err
 	}
 	mergeReturnValue(fn, res)
-	for _, l := range res.logs {
-		h.logger.Info(l, "function", fn.Name, "invocationId", id)
+	if span := spanFrom(ctx); span != nil {
+		span.Logs(res.logs...)
+	} else {
+		for _, l := range res.logs {
+			h.logger.Info(l, "function", fn.Name, "invocationId", id)
+		}
 	}
-	h.mu.Lock()
-	for _, l := range res.logs {
-		h.logs = append(h.logs, fn.Name+": "+l)
+	if !h.hooks.DiscardRecords {
+		h.mu.Lock()
+		for _, l := range res.logs {
+			h.logs = append(h.logs, fn.Name+": "+l)
+		}
+		h.mu.Unlock()
 	}
-	h.mu.Unlock()
 	return res, nil
 }
 
@@ -732,6 +747,14 @@ func (h *Host) markFailed(id string, err error) {
 // fail answers a caller whose invocation failed, as the host does: a bare 500, the details in
 // the log only.
 func (h *Host) fail(w http.ResponseWriter, function string, err error) {
-	h.logger.Error("bindingstest: function failed", "function", function, "error", err.Error())
+	h.logFailure("bindingstest: function failed", function, err)
 	w.WriteHeader(http.StatusInternalServerError)
+}
+
+// logFailure logs a failed invocation, unless Hooks.Log writes it with the Executed line.
+func (h *Host) logFailure(msg, function string, err error) {
+	if h.hooks.Log != nil {
+		return
+	}
+	h.logger.Error(msg, "function", function, "error", err.Error())
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 	"github.com/funcsignalr/funcsignalr/trigger"
@@ -330,14 +331,17 @@ func (c *upstreamContext) value() []byte {
 }
 
 // runTrigger invokes the function for an upstream event and returns its ReturnValue.
-func (h *Host) runTrigger(r *http.Request, fn manifest.Function, b manifest.Binding, c *upstreamContext, id string) (any, error) {
+func (h *Host) runTrigger(r *http.Request, fn manifest.Function, b manifest.Binding, c *upstreamContext, id string) (result any, err error) {
+	ctx, span := h.begin(r.Context(), fn.Name, corelog.ReasonNone, id)
+	r = r.WithContext(ctx)
+	defer func() { span.End(err) }()
 	d := &bindingData{}
 	if len(b.ParameterNames) > 0 {
 		if len(c.arguments) != len(b.ParameterNames) {
 			msg := fmt.Sprintf("The function accept %d arguments but message provided %d.", len(b.ParameterNames), len(c.arguments))
 			err := &hostError{err: fmt.Errorf("function %s: %s", fn.Name, msg), inner: msg}
 			h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
-			h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "error", err.Error())
+			h.logFailure("bindingstest: invocation failed", fn.Name, err)
 			return nil, err
 		}
 		for i, name := range b.ParameterNames {
@@ -349,7 +353,7 @@ func (h *Host) runTrigger(r *http.Request, fn manifest.Function, b manifest.Bind
 	if err != nil {
 		err = &hostError{err: err, inner: err.Error()}
 		h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
-		h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "error", err.Error())
+		h.logFailure("bindingstest: invocation failed", fn.Name, err)
 		return nil, err
 	}
 	res, err := h.invoke(r.Context(), fn, id, payload)
@@ -358,7 +362,7 @@ func (h *Host) runTrigger(r *http.Request, fn manifest.Function, b manifest.Bind
 	}
 	if err := h.applyOutputs(r.Context(), fn, res); err != nil {
 		h.markFailed(id, err)
-		h.logger.Error("bindingstest: function failed", "function", fn.Name, "error", err.Error())
+		h.logFailure("bindingstest: function failed", fn.Name, err)
 		return nil, err
 	}
 	if len(res.returnValue) == 0 {

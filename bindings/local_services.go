@@ -1,0 +1,168 @@
+package bindings
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
+)
+
+// localService is one connection setting the functions name, and the services behind it.
+type localService struct {
+	// setting is the connection setting, such as AzureSignalRConnectionString.
+	setting string
+	// functions name the functions whose bindings read it.
+	functions []string
+	// remote are the endpoints that are not embedded emulators, checked at startup.
+	remote []signalr.Endpoint
+	// client reaches remote; nil when every endpoint is an emulator.
+	client *signalr.MultiEndpointClient
+}
+
+// healthTimeout bounds the startup health check of a service.
+const healthTimeout = 10 * time.Second
+
+// maxEmulators bounds the emulators one run starts, each being a server in this process.
+const maxEmulators = 16
+
+// isEmulatorValue reports whether a setting's value asks for an emulator.
+func isEmulatorValue(v string) bool {
+	v = strings.TrimSuffix(strings.TrimSpace(v), ";")
+	k, val, ok := strings.Cut(v, "=")
+	return ok && strings.EqualFold(strings.TrimSpace(k), "UseEmulator") && strings.EqualFold(strings.TrimSpace(val), "true")
+}
+
+// connectionSettings returns, in order of first use, every connection setting the SignalR
+// bindings of m read, with the functions reading each.
+func connectionSettings(m *manifest.Manifest) ([]string, map[string][]string) {
+	var order []string
+	users := map[string][]string{}
+	for _, fn := range m.Functions {
+		for _, b := range fn.Bindings {
+			switch {
+			case b.Is(TypeSignalRConnectionInfo), b.Is(TypeSignalRNegotiation), b.Is(TypeSignalREndpoints),
+				b.Is(TypeSignalR), b.Is(TypeSignalRTrigger):
+			default:
+				continue
+			}
+			name := b.Setting()
+			if _, seen := users[name]; !seen {
+				order = append(order, name)
+			}
+			if fns := users[name]; len(fns) == 0 || fns[len(fns)-1] != fn.Name {
+				users[name] = append(fns, fn.Name)
+			}
+		}
+	}
+	return order, users
+}
+
+// configured reports whether a connection setting is set in one of the forms the host reads
+// (signalr.NewClientFromEnvironment lists them).
+func configured(setting string, settings map[string]string) bool {
+	for _, name := range []string{"ConnectionStrings:" + setting, "CUSTOMCONNSTR_" + setting, setting,
+		setting + ":serviceUri", setting + "__serviceUri"} {
+		if strings.TrimSpace(settings[name]) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveServices decides what stands behind every connection setting of m, starting the
+// emulators asked for, and checks every setting now, so a bad one stops the start with its
+// name rather than failing the first request. Emulators' connection strings are written into
+// settings and publish.
+func (s *localServer) resolveServices(m *manifest.Manifest, settings, publish map[string]string, emuLogger *slog.Logger) ([]localService, error) {
+	order, users := connectionSettings(m)
+	if len(order) == 0 {
+		return nil, nil
+	}
+	start := func(setting string) error {
+		if len(s.emulators) >= maxEmulators {
+			return fmt.Errorf("bindings: setting %s asks for an emulator, but %d already run; expected at most %d settings set to %s", setting, len(s.emulators), maxEmulators, EmulatorConnectionString)
+		}
+		emu := signalrtest.NewServer(&signalrtest.Options{Logger: emuLogger})
+		s.emulators = append(s.emulators, &localEmulator{setting: setting, server: emu})
+		settings[setting] = emu.ConnectionString()
+		publish[setting] = emu.ConnectionString()
+		return nil
+	}
+	hasEndpoints := false
+	for _, k := range sortedKeys(settings) {
+		if !signalr.IsEndpointSetting(k) {
+			continue
+		}
+		if isEmulatorValue(settings[k]) {
+			if err := start(k); err != nil {
+				return nil, err
+			}
+		}
+		hasEndpoints = hasEndpoints || strings.TrimSpace(settings[k]) != ""
+	}
+	services := make([]localService, 0, len(order))
+	for _, setting := range order {
+		svc := localService{setting: setting, functions: users[setting]}
+		if isEmulatorValue(settings[setting]) || (!configured(setting, settings) && !hasEndpoints) {
+			if err := start(setting); err != nil {
+				return nil, err
+			}
+		}
+		// Only the startup health check uses this client: one try says enough.
+		multi, err := signalr.NewMultiEndpointClientFromSettings(setting, settings, &signalr.MultiEndpointClientOptions{
+			ClientOptions: signalr.ClientOptions{ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bindings: the SignalR Service of %s (setting %s) is not configured right: %w; leave %s unset, or set it to %s, to use the local emulator",
+				strings.Join(svc.functions, ", "), setting, err, setting, EmulatorConnectionString)
+		}
+		for _, e := range multi.Endpoints() {
+			if !s.isEmulator(e.Client.ServerURL()) {
+				svc.remote = append(svc.remote, e)
+			}
+		}
+		if len(svc.remote) > 0 {
+			svc.client = multi
+		}
+		services = append(services, svc)
+	}
+	return services, nil
+}
+
+// isEmulator reports whether a service endpoint is one of the embedded emulators.
+func (s *localServer) isEmulator(endpoint string) bool {
+	endpoint = strings.TrimSuffix(endpoint, "/")
+	for _, e := range s.emulators {
+		if strings.EqualFold(endpoint, strings.TrimSuffix(e.server.URL, "/")) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkService asks each remote endpoint of svc whether it is healthy and warns about those
+// that do not answer: the start goes on, as the service may come up later, but the first
+// failing request then has an explanation.
+func checkService(ctx context.Context, svc localService, out io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	for _, e := range svc.remote {
+		if _, err := e.Client.Health(ctx, nil); err != nil && ctx.Err() != context.Canceled {
+			name := svc.setting
+			if e.Name != "" {
+				name = "Azure__SignalR__Endpoints__" + e.Name
+			}
+			fmt.Fprintf(out, "Warning: the SignalR Service at %s (%s) did not pass its health check: %v; functions using it fail until it does.\n",
+				e.Client.ServerURL(), name, err)
+		}
+	}
+}
