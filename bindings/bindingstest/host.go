@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/fakehost"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
@@ -99,11 +98,7 @@ type Invocation struct {
 // handler itself is served on its own loopback port, as the host runs a custom handler, so
 // every invocation crosses real HTTP.
 func NewHost(handler http.Handler, opts *Options) (*Host, error) {
-	var m *bindings.Manifest
-	if app, ok := handler.(*bindings.App); ok && (opts == nil || opts.FunctionsDir == "") {
-		m = app.Manifest()
-	}
-	h, err := fakehost.New(handler, m, opts.internal())
+	h, err := fakehost.New(handler, opts.internal())
 	if err != nil {
 		return nil, err
 	}
@@ -134,9 +129,6 @@ func (o *Options) internal() *fakehost.Options {
 // Close stops the host and the handler server it started, waiting up to five seconds for
 // requests in flight.
 func (h *Host) Close() { h.h.Close() }
-
-// Manifest returns the declarations the host runs.
-func (h *Host) Manifest() *bindings.Manifest { return h.h.Manifest() }
 
 // SetSetting sets an app setting, such as the connection string of an emulator started after
 // the host.

@@ -16,6 +16,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 const (
@@ -85,8 +86,8 @@ func newApp(env localdev.Env) (*bindings.App, error) {
 		app.HTTP("joinGroup", post, c.groupAction(signalr.GroupActionAdd), out),
 		app.HTTP("leaveGroup", post, c.groupAction(signalr.GroupActionRemove), out),
 		app.HTTP("sendToGroup", post, c.sendToGroup, out),
-		app.SignalRTrigger("connected", hub, bindings.CategoryConnections, bindings.EventConnected, nil, announce("joined"), out),
-		app.SignalRTrigger("disconnected", hub, bindings.CategoryConnections, bindings.EventDisconnected, nil, announce("left"), out),
+		app.SignalRTrigger("connected", hub, trigger.CategoryConnections, trigger.EventConnected, nil, announce("joined"), out),
+		app.SignalRTrigger("disconnected", hub, trigger.CategoryConnections, trigger.EventDisconnected, nil, announce("left"), out),
 		app.SignalRMessage("hubBroadcast", hub, "broadcast", &bindings.SignalRTriggerOptions{ParameterNames: []string{"text"}}, hubBroadcast, out),
 		app.SignalRMessage("echo", hub, "echo", &bindings.SignalRTriggerOptions{ParameterNames: []string{"text"}}, echo),
 		webassets.Register(app, page),
@@ -110,9 +111,9 @@ func userNegotiator(env localdev.Env) (*negotiate.Negotiator, error) {
 	var multi *signalr.MultiEndpointClient
 	var err error
 	if env.Settings != nil {
-		multi, err = signalr.NewMultiEndpointClientFromSettings(bindings.DefaultConnectionStringSetting, env.Settings, nil)
+		multi, err = signalr.NewMultiEndpointClientFromSettings(signalr.DefaultConnectionSetting, env.Settings, nil)
 	} else {
-		multi, err = signalr.NewMultiEndpointClientFromEnvironment(bindings.DefaultConnectionStringSetting, nil)
+		multi, err = signalr.NewMultiEndpointClientFromEnvironment(signalr.DefaultConnectionSetting, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func serviceClient(connectionString string) (*signalr.Client, error) {
 	if connectionString != "" {
 		return signalr.NewClientFromConnectionString(connectionString, nil)
 	}
-	return signalr.NewClientFromEnvironment(bindings.DefaultConnectionStringSetting, nil)
+	return signalr.NewClientFromEnvironment(signalr.DefaultConnectionSetting, nil)
 }
 
 // negotiate answers the URL and access token a client connects with. Anonymous callers get the

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
@@ -333,7 +332,10 @@ func FuzzHTTPFunctions(f *testing.F) {
 		}
 		var resp struct {
 			Outputs struct {
-				Res bindings.HTTPResponse `json:"res"`
+				Res struct {
+					StatusCode int    `json:"statusCode"`
+					Body       string `json:"body"`
+				} `json:"res"`
 			}
 		}
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))

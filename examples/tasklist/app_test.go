@@ -156,8 +156,11 @@ func FuzzFunctions(f *testing.F) {
 		require.Equal(t, http.StatusOK, rec.Code, "%s %q: %s", fn, body, rec.Body)
 		var resp struct {
 			Outputs struct {
-				Res            bindings.HTTPResponse `json:"res"`
-				SignalRMessage []json.RawMessage     `json:"signalRMessages"`
+				Res struct {
+					StatusCode int    `json:"statusCode"`
+					Body       string `json:"body"`
+				} `json:"res"`
+				SignalRMessage []json.RawMessage `json:"signalRMessages"`
 			}
 		}
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/apphooks"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
@@ -138,11 +139,11 @@ func (s *service) apply(ctx context.Context, hub string, actions ...signalr.Acti
 	return s.client.Hub(hub).Apply(ctx, actions...)
 }
 
-// New starts a host in front of handler, running the declarations m unless
-// Options.FunctionsDir names files to read them from; one of the two is required. The handler
-// itself is served on its own loopback port, as the host runs a custom handler, so every
-// invocation crosses real HTTP.
-func New(handler http.Handler, m *manifest.Manifest, opts *Options) (*Host, error) {
+// New starts a host in front of handler. When handler is a *bindings.App its declarations
+// are used (unless Options.FunctionsDir is set); any other handler needs FunctionsDir. The
+// handler itself is served on its own loopback port, as the host runs a custom handler, so
+// every invocation crosses real HTTP.
+func New(handler http.Handler, opts *Options) (*Host, error) {
 	if handler == nil {
 		return nil, errors.New("bindingstest: handler is nil")
 	}
@@ -151,7 +152,8 @@ func New(handler http.Handler, m *manifest.Manifest, opts *Options) (*Host, erro
 		return nil, err
 	}
 	if h.manifest == nil {
-		if m == nil {
+		m, ok := appManifest(handler)
+		if !ok {
 			return nil, errors.New("bindingstest: the handler is not a *bindings.App, so Options.FunctionsDir must name the folder with host.json and the function.json files")
 		}
 		h.manifest = m
@@ -292,6 +294,14 @@ func (h *Host) Close() {
 
 // Manifest returns the declarations the host runs.
 func (h *Host) Manifest() *manifest.Manifest { return h.manifest }
+
+// appManifest returns the declarations of a *bindings.App.
+func appManifest(handler http.Handler) (*manifest.Manifest, bool) {
+	if apphooks.Manifest == nil {
+		return nil, false
+	}
+	return apphooks.Manifest(handler)
+}
 
 // SetSetting sets an app setting, such as the connection string of an emulator started after
 // the host.

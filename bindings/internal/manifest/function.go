@@ -41,6 +41,16 @@ func (f Function) Find(t string, dir Direction) (Binding, bool) {
 	return Binding{}, false
 }
 
+// FindName returns the binding named name, compared exactly, as the host reads outputs.
+func (f Function) FindName(name string) (Binding, bool) {
+	for _, b := range f.Bindings {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return Binding{}, false
+}
+
 // RouteTemplate is the HTTP trigger's route, or the function name when it has none.
 func (f Function) RouteTemplate() string {
 	if t, ok := f.Find(TypeHTTPTrigger, DirectionIn); ok && t.Route != "" {

@@ -133,9 +133,37 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Command is an example's whole main function: Main with the process's arguments and output,
-// stopped by SIGINT or SIGTERM, exiting with status 1 after printing what failed.
+// Port environment variables the Functions host sets for a custom handler, current and legacy.
+const (
+	portEnv       = "FUNCTIONS_CUSTOMHANDLER_PORT"
+	legacyPortEnv = "FUNCTIONS_HTTPWORKER_PORT"
+)
+
+// routePrefix is the examples' HTTP route prefix, the host's default.
+const routePrefix = "api"
+
+// underHost reports whether the program runs under the Functions host, or is asked to write
+// or check its function.json files: then it is the app's own Main.
+func underHost(args []string) bool {
+	return os.Getenv(portEnv) != "" || os.Getenv(legacyPortEnv) != "" || (len(args) > 0 && args[0] == "functionjson")
+}
+
+// Command is an example's whole main function. Under the Functions host, and for the
+// functionjson command, it is the app's Main; otherwise it is Main with the process's
+// arguments and output, stopped by SIGINT or SIGTERM, exiting with status 1 after printing
+// what failed.
 func Command(name string, build Builder) {
+	if underHost(os.Args[1:]) {
+		var c closers
+		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development", OnClose: c.add})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, name+":", err)
+			os.Exit(1)
+		}
+		app.Main() // exits with status 1 when it fails
+		c.close()
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := Main(ctx, name, build, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -147,9 +175,8 @@ func Command(name string, build Builder) {
 	}
 }
 
-// Main runs the app build declares as a program. Under the Functions host
-// (FUNCTIONS_CUSTOMHANDLER_PORT set) or with the functionjson command it is the app's Run;
-// otherwise it runs locally until ctx is cancelled (SIGINT or SIGTERM), with the flags
+// Main runs the app build declares locally until ctx is cancelled (SIGINT or SIGTERM), with
+// the flags
 //
 //	-addr host:port   where the page and the functions are served (default localhost:7071)
 //	-endpoints n      start n emulators, n service endpoints (default 1)
@@ -158,16 +185,6 @@ func Command(name string, build Builder) {
 // and AzureSignalRConnectionString, when set, naming the service to use instead of the
 // emulator (with Azure__SignalR__Endpoints__<name> settings for several instances).
 func Main(ctx context.Context, name string, build Builder, args []string, stdout, stderr io.Writer) error {
-	if os.Getenv(bindings.PortEnv) != "" || os.Getenv(bindings.LegacyPortEnv) != "" ||
-		(len(args) > 0 && args[0] == "functionjson") {
-		var c closers
-		defer c.close()
-		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development", OnClose: c.add})
-		if err != nil {
-			return err
-		}
-		return app.Run(args)
-	}
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", DefaultAddr, "address to serve the page and the functions on (port 0 picks a free one)")
@@ -191,7 +208,7 @@ func Main(ctx context.Context, name string, build Builder, args []string, stdout
 		Name:             name,
 		Build:            build,
 		Addr:             *addr,
-		ConnectionString: os.Getenv(bindings.DefaultConnectionStringSetting),
+		ConnectionString: os.Getenv(signalr.DefaultConnectionSetting),
 		Endpoints:        *endpoints,
 		Stdout:           stdout,
 		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
@@ -246,7 +263,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{stdout: cfg.Stdout}
 	cs := cfg.ConnectionString
-	services := []string{"Azure SignalR Service from " + bindings.DefaultConnectionStringSetting}
+	services := []string{"Azure SignalR Service from " + signalr.DefaultConnectionSetting}
 	endpointSettings := map[string]string{}
 	if cs == "" {
 		services = services[:0]
@@ -269,7 +286,7 @@ func Start(cfg Config) (*Server, error) {
 			settings[k] = v
 		}
 	}
-	settings[bindings.DefaultConnectionStringSetting] = cs
+	settings[signalr.DefaultConnectionSetting] = cs
 	for k, v := range endpointSettings {
 		settings[k] = v
 	}
@@ -281,14 +298,10 @@ func Start(cfg Config) (*Server, error) {
 	}
 
 	var fallback http.Handler
-	names := make([]string, 0, len(app.Functions()))
-	for _, f := range app.Functions() {
-		names = append(names, f.Name)
-		if f.Name == webassets.FunctionName {
-			mux := http.NewServeMux()
-			mux.Handle("GET /{$}", http.RedirectHandler(webassets.PagePath(app), http.StatusFound))
-			fallback = mux
-		}
+	if webassets.Registered(app) {
+		mux := http.NewServeMux()
+		mux.Handle("GET /{$}", http.RedirectHandler(webassets.PagePath(routePrefix), http.StatusFound))
+		fallback = mux
 	}
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{
 		Addr:                    addr,
@@ -311,7 +324,7 @@ func Start(cfg Config) (*Server, error) {
 		emu.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
 	}
 
-	fmt.Fprintf(cfg.Stdout, "%s: Functions host serving %s\n", cfg.Name, strings.Join(names, ", "))
+	fmt.Fprintf(cfg.Stdout, "%s: Functions host at %s\n", cfg.Name, host.URL)
 	for _, service := range services {
 		fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
 	}

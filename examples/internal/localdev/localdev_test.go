@@ -17,9 +17,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"fmt"
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
+	"os"
+	"os/exec"
+	"path/filepath"
 )
 
 func TestPageURL(t *testing.T) {
@@ -41,7 +46,7 @@ func TestPageURL(t *testing.T) {
 func testApp(env Env) (*bindings.App, error) {
 	app := bindings.NewApp(nil)
 	return app, errors.Join(
-		app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous}),
+		app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{HTTPOptions: bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}}),
 		webassets.Register(app, fstest.MapFS{"index.html": {Data: []byte("<h1>demo page</h1>")}}),
 	)
 }
@@ -72,14 +77,14 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	require.NotNil(t, s.Host())
 	assert.Equal(t, s.Emulator().ConnectionString(), built.ConnectionString)
 	assert.True(t, built.Development)
-	assert.Equal(t, s.Emulator().ConnectionString(), built.Settings[bindings.DefaultConnectionStringSetting])
+	assert.Equal(t, s.Emulator().ConnectionString(), built.Settings[signalr.DefaultConnectionSetting])
 	assert.False(t, built.HasEndpointSettings())
 	require.NotNil(t, built.OnClose)
 	closed := make(chan struct{})
 	built.OnClose(func() { close(closed) })
 
 	assert.Contains(t, out.String(), "open "+s.URL)
-	assert.Contains(t, out.String(), "serving negotiate")
+	assert.Contains(t, out.String(), "Functions host at "+s.Host().URL)
 	assert.Contains(t, out.String(), "emulator at "+s.Emulator().URL+", live trace at "+s.Emulator().URL+"/trace/")
 	assert.NotContains(t, out.String(), "AccessKey", "the access key stays out of the output")
 
@@ -207,8 +212,8 @@ func TestMainArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(bindings.PortEnv, "")
-			t.Setenv(bindings.LegacyPortEnv, "")
+			t.Setenv(portEnv, "")
+			t.Setenv(legacyPortEnv, "")
 			var stderr bytes.Buffer
 			err := Main(context.Background(), "demo", testApp, tt.args, io.Discard, &stderr)
 			require.ErrorContains(t, err, tt.wantErr)
@@ -216,37 +221,59 @@ func TestMainArgs(t *testing.T) {
 	}
 }
 
-func TestMainFunctionJSON(t *testing.T) {
-	t.Setenv(bindings.PortEnv, "")
+// TestCommandProcess is the program the Command tests start: the test binary itself, run as
+// an example's main would be.
+func TestCommandProcess(t *testing.T) {
+	if os.Getenv("LOCALDEV_COMMAND_PROCESS") != "1" {
+		t.Skip("run by the Command tests as a child process")
+	}
+	os.Args = append([]string{"demo"}, strings.Fields(os.Getenv("LOCALDEV_COMMAND_ARGS"))...)
+	Command("demo", func(env Env) (*bindings.App, error) {
+		fmt.Printf("development=%v settings=%v\n", env.Development, env.Settings != nil)
+		env.OnClose(func() { fmt.Println("closed") })
+		return testApp(env)
+	})
+}
+
+// command starts the test binary as a program whose main is Command.
+func command(t *testing.T, args string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCommandProcess$")
+	cmd.Env = append(os.Environ(), append([]string{"LOCALDEV_COMMAND_PROCESS=1", "LOCALDEV_COMMAND_ARGS=" + args}, env...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+func TestCommandFunctionJSON(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", dir}, io.Discard, io.Discard))
+	cmd, out := command(t, "functionjson "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.NoError(t, cmd.Run(), out.String())
 	app, err := testApp(Env{})
 	require.NoError(t, err)
 	require.NoError(t, app.CheckFunctionJSON(dir))
-	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
+	cmd, out = command(t, "functionjson -check "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.NoError(t, cmd.Run(), out.String())
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "host.json"), []byte("{}"), 0o644))
+	cmd, out = command(t, "functionjson -check "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.Error(t, cmd.Run())
+	assert.Contains(t, out.String(), "host.json differs from the Go declarations", "the app's Main reports the drift and exits 1")
 }
 
-// Under the Functions host the program is the custom handler, serving on the port it is given.
-func TestMainUnderFunctionsHost(t *testing.T) {
+// Under the Functions host the program is the custom handler, serving on the port it is given
+// until the host stops it.
+func TestCommandUnderFunctionsHost(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, ln.Close())
-	t.Setenv(bindings.PortEnv, port)
-	t.Setenv(EnvironmentSetting, "Development")
+	cmd, out := command(t, "", portEnv+"="+port, EnvironmentSetting+"=Development")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	done := make(chan error, 1)
-	envs := make(chan Env, 1)
-	go func() {
-		done <- Main(context.Background(), "demo", func(env Env) (*bindings.App, error) { envs <- env; return testApp(env) }, nil, io.Discard, io.Discard)
-	}()
-	env := <-envs
-	assert.True(t, env.Development, "func start is development")
-	assert.Empty(t, env.ConnectionString, "settings come from the environment")
-	assert.Nil(t, env.Settings, "settings come from the environment")
-	require.NotNil(t, env.OnClose)
-	closed := make(chan struct{})
-	env.OnClose(func() { close(closed) })
 	url := "http://127.0.0.1:" + port + "/"
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(url)
@@ -255,23 +282,17 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 		}
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 20*time.Millisecond, "the custom handler answers the host's readiness probe")
+	}, 20*time.Second, 20*time.Millisecond, "the custom handler answers the host's readiness probe")
+	// The handler stops on SIGINT, as the host stops it, and runs what the app registered.
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		t.Fatalf("Main returned early: %v", err)
-	default:
-	}
-	// The handler stops on SIGINT, which it is now listening for, as the host stops it.
-	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGINT))
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
+		require.NoError(t, err, out.String())
+	case <-time.After(20 * time.Second):
 		t.Fatal("the custom handler did not stop on SIGINT")
 	}
-	select {
-	case <-closed:
-	default:
-		t.Fatal("stopping did not run what the app registered with OnClose")
-	}
+	assert.Contains(t, out.String(), "development=true settings=false", "func start is development; settings come from the environment")
+	assert.Contains(t, out.String(), "closed\n")
 }
