@@ -62,9 +62,10 @@ type filterTok struct {
 }
 
 type filterParser struct {
-	src  string
-	toks []filterTok
-	i    int
+	src   string
+	toks  []filterTok
+	i     int
+	depth int // current nesting, bounded by maxFilterDepth
 }
 
 func (p *filterParser) lex() error {
@@ -123,52 +124,90 @@ func (p *filterParser) expect(kind byte) error {
 	return nil
 }
 
-func boolOp(l, r filterExpr, and bool) filterExpr {
+// boolOp evaluates terms joined by and (and set) or or, left to right with
+// short-circuiting. A chain of any length is one loop, so evaluating it needs
+// no deeper stack than its nesting.
+func boolOp(terms []filterExpr, and bool) filterExpr {
+	if len(terms) == 1 {
+		return terms[0]
+	}
 	return func(c *connView) (filterValue, error) {
-		a, err := l(c)
-		if err != nil {
-			return a, err
+		var v filterValue
+		for _, t := range terms {
+			var err error
+			if v, err = t(c); err != nil {
+				return v, err
+			}
+			if v.kind != 'b' {
+				return v, errors.New("signalrtest: invalid filter: and/or need conditions")
+			}
+			if v.b != and { // short-circuit
+				return v, nil
+			}
 		}
-		if a.kind != 'b' {
-			return a, errors.New("signalrtest: invalid filter: and/or need conditions")
-		}
-		if a.b != and { // short-circuit
-			return a, nil
-		}
-		b, err := r(c)
-		if err == nil && b.kind != 'b' {
-			err = errors.New("signalrtest: invalid filter: and/or need conditions")
-		}
-		return b, err
+		return v, nil
 	}
 }
 
-func (p *filterParser) or() (filterExpr, error) {
-	l, err := p.and()
-	for err == nil && p.peekWord("or") {
-		p.i++
-		var r filterExpr
-		if r, err = p.and(); err == nil {
-			l = boolOp(l, r, false)
-		}
+// maxFilterDepth bounds the nesting of parentheses, not and function calls,
+// so that a hostile filter cannot make the recursive parser use a deep stack.
+const maxFilterDepth = 100
+
+// enter counts one more level of nesting; the caller must defer leave.
+func (p *filterParser) enter() error {
+	p.depth++
+	if p.depth > maxFilterDepth {
+		return fmt.Errorf("signalrtest: invalid filter: nested more than %d levels deep (parentheses, not and function calls); expected at most %d", maxFilterDepth, maxFilterDepth)
 	}
-	return l, err
+	return nil
+}
+
+func (p *filterParser) leave() { p.depth-- }
+
+func (p *filterParser) or() (filterExpr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	l, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	terms := []filterExpr{l}
+	for p.peekWord("or") {
+		p.i++
+		r, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, r)
+	}
+	return boolOp(terms, false), nil
 }
 
 func (p *filterParser) and() (filterExpr, error) {
 	l, err := p.unary()
-	for err == nil && p.peekWord("and") {
-		p.i++
-		var r filterExpr
-		if r, err = p.unary(); err == nil {
-			l = boolOp(l, r, true)
-		}
+	if err != nil {
+		return nil, err
 	}
-	return l, err
+	terms := []filterExpr{l}
+	for p.peekWord("and") {
+		p.i++
+		r, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, r)
+	}
+	return boolOp(terms, true), nil
 }
 
 func (p *filterParser) unary() (filterExpr, error) {
 	if p.peekWord("not") {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		p.i++
 		e, err := p.unary()
 		if err != nil {

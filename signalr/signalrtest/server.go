@@ -107,8 +107,8 @@ type Server struct {
 	lastSweep time.Time
 	tempKeys  map[string]tempKey
 	seq       uint64
-	restCalls []RESTCall
-	upCalls   []UpstreamCall
+	restCalls callLog[RESTCall]
+	upCalls   callLog[UpstreamCall]
 	closed    bool
 	started   bool
 }
@@ -354,38 +354,79 @@ type UpstreamCall struct {
 	Err          string // transport error, if any
 }
 
-// maxLog bounds each call log; the oldest half is dropped when it fills.
-const maxLog = 10000
+// Each call log keeps at most maxLog entries and maxLogBytes bytes of bodies,
+// paths, queries and headers, newest first; when either fills, the oldest
+// entries go until half of both budgets is free, so trimming is amortised
+// O(1). The newest entry is always kept, however large.
+const (
+	maxLog      = 10000
+	maxLogBytes = 16 << 20
+)
 
-// RESTCalls returns a copy of the REST call log, oldest first.
+// logEntryOverhead approximates an entry's fixed cost (struct, strings' and
+// slices' headers) so that many tiny entries count too.
+const logEntryOverhead = 256
+
+// callLog is a bounded log of T.
+type callLog[T any] struct {
+	entries []T
+	sizes   []int
+	bytes   int
+}
+
+func (l *callLog[T]) add(e T, size int) {
+	size += logEntryOverhead
+	if len(l.entries) >= maxLog || l.bytes+size > maxLogBytes {
+		drop := 0
+		for drop < len(l.entries) && (len(l.entries)-drop >= maxLog/2 || l.bytes+size > maxLogBytes/2) {
+			l.bytes -= l.sizes[drop]
+			drop++
+		}
+		n := copy(l.entries, l.entries[drop:])
+		clear(l.entries[n:]) // release what the dropped entries referenced
+		l.entries = l.entries[:n]
+		l.sizes = append(l.sizes[:0], l.sizes[drop:]...)
+	}
+	l.entries = append(l.entries, e)
+	l.sizes = append(l.sizes, size)
+	l.bytes += size
+}
+
+func (l *callLog[T]) snapshot() []T { return append([]T(nil), l.entries...) }
+
+// RESTCalls returns a copy of the REST call log, oldest first. The log keeps
+// the latest 10,000 calls or 16 MiB, whichever is less.
 func (s *Server) RESTCalls() []RESTCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]RESTCall(nil), s.restCalls...)
+	return s.restCalls.snapshot()
 }
 
-// UpstreamCalls returns a copy of the upstream call log, oldest first.
+// UpstreamCalls returns a copy of the upstream call log, oldest first, bounded
+// like the REST call log.
 func (s *Server) UpstreamCalls() []UpstreamCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]UpstreamCall(nil), s.upCalls...)
+	return s.upCalls.snapshot()
 }
 
 func (s *Server) recordREST(c RESTCall) {
+	size := len(c.Method) + len(c.Path) + len(c.Query) + len(c.Hub) + len(c.ErrorCode) + cap(c.Body)
 	s.mu.Lock()
-	if len(s.restCalls) >= maxLog {
-		s.restCalls = append(s.restCalls[:0], s.restCalls[maxLog/2:]...)
-	}
-	s.restCalls = append(s.restCalls, c)
+	s.restCalls.add(c, size)
 	s.mu.Unlock()
 }
 
 func (s *Server) recordUpstream(c UpstreamCall) {
-	s.mu.Lock()
-	if len(s.upCalls) >= maxLog {
-		s.upCalls = append(s.upCalls[:0], s.upCalls[maxLog/2:]...)
+	size := len(c.URL) + len(c.Hub) + len(c.Category) + len(c.Event) + len(c.ConnectionID) + len(c.Err) + cap(c.Body)
+	for k, vs := range c.Header {
+		size += len(k)
+		for _, v := range vs {
+			size += len(v)
+		}
 	}
-	s.upCalls = append(s.upCalls, c)
+	s.mu.Lock()
+	s.upCalls.add(c, size)
 	s.mu.Unlock()
 }
 
