@@ -75,7 +75,7 @@ const negotiateSweepInterval = time.Second
 
 func (s *Server) serveNegotiate(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		http.Error(w, "negotiate expects POST", http.StatusMethodNotAllowed)
+		allow(w, http.MethodPost)
 		return
 	}
 	hub, ok := clientHub(w, r)
@@ -220,7 +220,7 @@ func (s *Server) serveClient(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		c.finish("")
 	default:
-		http.Error(w, "unsupported method", http.StatusMethodNotAllowed)
+		allow(w, http.MethodGet, http.MethodPost, http.MethodDelete)
 	}
 }
 
@@ -517,6 +517,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, c *conn) {
 	t, state := c.transport, c.state
 	if t == transportWebSockets {
 		c.mu.Unlock()
+		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, "POST requests are not allowed for WebSocket connections", http.StatusMethodNotAllowed)
 		return
 	}

@@ -110,20 +110,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// splitPath splits an escaped path into unescaped segments.
-func splitPath(escaped string) ([]string, error) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		u, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, err
-		}
-		parts[i] = u
-	}
-	return parts, nil
-}
-
-func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, segs []string) {
 	rec := &statusRecorder{ResponseWriter: w}
 	call := RESTCall{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 	defer func() {
@@ -133,14 +120,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}()
 	w = rec
 
-	segs, err := splitPath(r.URL.EscapedPath())
-	if err != nil || len(segs) < 2 {
-		writeError(w, http.StatusNotFound, "", "no such REST route")
-		return
-	}
 	segs = segs[1:] // drop "api"
 	v1 := false
-	if segs[0] == "v1" {
+	if len(segs) > 0 && segs[0] == "v1" {
 		v1 = true
 		segs = segs[1:]
 	}
@@ -151,7 +133,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(segs) == 1 && segs[0] == "health":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeError(w, http.StatusMethodNotAllowed, "", "health supports GET and HEAD")
+			allow(w, http.MethodGet, http.MethodHead)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
@@ -210,16 +192,13 @@ func (s *Server) route(q *restReq) {
 	sg := q.segs
 	n := len(sg)
 	is := func(i int, v string) bool { return i < n && sg[i] == v }
-	badMethod := func() {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "method "+m+" is not supported on this route")
-	}
 	switch {
 	case n == 0 || (n == 1 && sg[0] == ""):
 		if m == http.MethodPost { // v1 broadcast
 			s.restSend(q, "all", "")
 			return
 		}
-		badMethod()
+		allow(q.w, http.MethodPost)
 	case n == 1 && sg[0] == ":send":
 		s.restSend(q, "all", "")
 	case n == 1 && sg[0] == ":closeConnections":
@@ -236,7 +215,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodGet, http.MethodHead:
 			s.restExists(q, "user", sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead)
 		}
 	case is(0, "users") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "user", sg[1])
@@ -258,7 +237,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodDelete:
 			s.restCloseConnection(q, sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead, http.MethodDelete)
 		}
 	case is(0, "connections") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "connection", sg[1])
@@ -266,7 +245,7 @@ func (s *Server) route(q *restReq) {
 		s.restInvoke(q, sg[1])
 	case is(0, "connections") && n == 3 && sg[2] == "groups":
 		if m != http.MethodDelete {
-			badMethod()
+			allow(q.w, http.MethodDelete)
 			return
 		}
 		s.restConnLeaveAll(q, sg[1])
@@ -282,7 +261,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodGet, http.MethodHead:
 			s.restExists(q, "group", sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead)
 		}
 	case is(0, "groups") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "group", sg[1])
@@ -290,7 +269,7 @@ func (s *Server) route(q *restReq) {
 		s.restClose(q, "group", sg[1])
 	case is(0, "groups") && n == 3 && sg[2] == "connections":
 		if m != http.MethodGet {
-			badMethod()
+			allow(q.w, http.MethodGet)
 			return
 		}
 		s.restListGroup(q, sg[1])
@@ -303,7 +282,7 @@ func (s *Server) route(q *restReq) {
 
 func (q *restReq) requirePost() bool {
 	if q.r.Method != http.MethodPost {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this operation expects POST")
+		allow(q.w, http.MethodPost)
 		return false
 	}
 	return true
@@ -451,13 +430,13 @@ func (s *Server) restUserGroup(q *restReq, user, group string) {
 		}
 		q.fail(http.StatusNotFound, codeUserNotInGroup, "user "+strconv.Quote(user)+" is not in group "+strconv.Quote(group))
 	default:
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports PUT, DELETE, GET and HEAD")
+		allow(q.w, http.MethodPut, http.MethodDelete, http.MethodGet, http.MethodHead)
 	}
 }
 
 func (s *Server) restUserAllGroups(q *restReq, user string) {
 	if q.r.Method != http.MethodDelete {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports DELETE")
+		allow(q.w, http.MethodDelete)
 		return
 	}
 	if !q.validName("user", user) {
@@ -481,7 +460,7 @@ func (s *Server) restConnGroup(q *restReq, group, cid string) {
 		return
 	}
 	if q.r.Method != http.MethodPut && q.r.Method != http.MethodDelete {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports PUT and DELETE")
+		allow(q.w, http.MethodPut, http.MethodDelete)
 		return
 	}
 	s.mu.Lock()
@@ -643,7 +622,7 @@ func (s *Server) restGenerateToken(q *restReq) {
 // callers, which then sign client tokens with kid set to KeyId.
 func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest, "auth/accessKey expects GET")
+		allow(w, http.MethodGet)
 		return
 	}
 	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false); err != nil {

@@ -284,22 +284,71 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// serveHTTP routes a request to the REST API or the client endpoints.
+// serveHTTP routes a request to the REST API or the client endpoints, on
+// the path as Kestrel, the service's web server, hands it to routing: decoded
+// and with dot segments removed (see pathSegments).
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors(w, r) {
 		return
 	}
-	p := r.URL.Path
+	segs, err := pathSegments(r.URL.EscapedPath())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	switch {
-	case p == "/client/negotiate" || p == "/client/negotiate/":
+	case len(segs) == 2 && segs[0] == "client" && segs[1] == "negotiate":
 		s.serveNegotiate(w, r)
-	case p == "/client" || p == "/client/":
+	case len(segs) == 1 && segs[0] == "client":
 		s.serveClient(w, r)
-	case strings.HasPrefix(p, "/api/"):
-		s.serveREST(w, r)
+	case len(segs) > 0 && segs[0] == "api":
+		s.serveREST(w, r, segs)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// pathSegments splits an escaped request path into its decoded segments and
+// removes dot segments as Kestrel does: it percent-decodes the path first
+// (all but %2F) and then applies RFC 3986 remove_dot_segments, so "%2E%2E"
+// is a ".." segment as much as ".." is (aspnetcore
+// src/Servers/Kestrel/Core/src/Internal/Http/PathNormalizer.cs, DecodePath).
+// POST /api/hubs/chat/users/../:send is therefore a broadcast, as it is for
+// the service: an id must never be sent as a segment that decodes to "." or
+// "..". A segment holding %2F is not a dot segment, whatever else it holds.
+// A trailing slash leaves no empty last segment.
+func pathSegments(escaped string) ([]string, error) {
+	escaped = strings.TrimPrefix(escaped, "/")
+	if escaped == "" {
+		return nil, nil
+	}
+	out := make([]string, 0, strings.Count(escaped, "/")+1)
+	for i, p := range strings.Split(escaped, "/") {
+		seg, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, fmt.Errorf("signalrtest: path segment %d is not validly percent-encoded; expected %%XX escapes", i+1)
+		}
+		switch seg {
+		case ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	if n := len(out); n > 0 && out[n-1] == "" {
+		out = out[:n-1]
+	}
+	return out, nil
+}
+
+// allow writes 405 with an Allow header listing the methods the route takes.
+func allow(w http.ResponseWriter, methods ...string) {
+	list := strings.Join(methods, ", ")
+	w.Header().Set("Allow", list)
+	writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports "+list)
 }
 
 // cors allows browser pages on any origin, with credentials, as the service
