@@ -92,7 +92,7 @@ func FuzzValidateToken(f *testing.F) {
 	f.Add(strings.Repeat("x", 5000))
 	f.Fuzz(func(t *testing.T, tok string) {
 		r := httptest.NewRequest("POST", "/client/negotiate?hub=chat", nil)
-		_, err := s.validateToken(r, tok, clientAudOK("chat"), false, false)
+		_, err := s.validateToken(r, tok, clientAudience(r, "chat"), false, false)
 		if err != nil && strings.Contains(err.Error(), tok) && len(tok) > 8 {
 			t.Fatalf("the error echoes the token: %v", err)
 		}

@@ -85,7 +85,7 @@ func writeUnauthorized(w http.ResponseWriter, err error) {
 	desc := "The token is invalid"
 	switch {
 	case errors.Is(err, errBadAudience):
-		desc = "The audience is invalid"
+		desc = "The audience is invalid" + strings.TrimPrefix(err.Error(), errBadAudience.Error())
 	case errors.Is(err, errNoToken):
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -95,8 +95,19 @@ func writeUnauthorized(w http.ResponseWriter, err error) {
 	case err != nil && strings.Contains(err.Error(), "signature"):
 		desc = "The signature is invalid"
 	}
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+quotedStringSafe(desc)+`"`)
 	w.WriteHeader(http.StatusUnauthorized)
+}
+
+// quotedStringSafe makes text safe inside an HTTP quoted-string: the paths
+// and hosts it may hold come from the request.
+func quotedStringSafe(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r == 0x7f {
+			return '\''
+		}
+		return r
+	}, text)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -120,6 +131,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, segs []string
 	}()
 	w = rec
 
+	aud := restAudience(r, segs)
 	segs = segs[1:] // drop "api"
 	v1 := false
 	if len(segs) > 0 && segs[0] == "v1" {
@@ -139,7 +151,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, segs []string
 		w.WriteHeader(http.StatusOK)
 		return
 	case len(segs) == 2 && segs[0] == "auth" && strings.EqualFold(segs[1], "accessKey"):
-		s.serveAccessKey(w, r)
+		s.serveAccessKey(w, r, aud)
 		return
 	case segs[0] != "hubs" || len(segs) < 2:
 		writeError(w, http.StatusNotFound, "", "no such REST route; expected /api/hubs/{hub}/…")
@@ -163,7 +175,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, segs []string
 	}
 	call.Hub = q.hub
 
-	id, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false)
+	id, err := s.validateToken(r, bearerToken(r, false), aud, true, false)
 	if err != nil {
 		writeUnauthorized(w, err)
 		return
@@ -620,12 +632,12 @@ func (s *Server) restGenerateToken(q *restReq) {
 
 // serveAccessKey serves GET /api/v1/auth/accessKey: a temporary key for Entra
 // callers, which then sign client tokens with kid set to KeyId.
-func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request, aud audience) {
 	if r.Method != http.MethodGet {
 		allow(w, http.MethodGet)
 		return
 	}
-	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false); err != nil {
+	if _, err := s.validateToken(r, bearerToken(r, false), aud, true, false); err != nil {
 		writeUnauthorized(w, err)
 		return
 	}
