@@ -419,8 +419,8 @@ func parseCommands(body []byte) ([]command, error) {
 			c.out = out
 		case "joingroup", "leavegroup":
 			c.group = str("group")
-			if c.group == "" || len(c.group) > 1024 || strings.TrimSpace(c.group) == "" {
-				return nil, fmt.Errorf("signalrtest: command %d: invalid group; expected 1 to 1024 characters, not all whitespace", i)
+			if c.group == "" || utf16Len(c.group) > maxNameLength || strings.TrimSpace(c.group) == "" {
+				return nil, fmt.Errorf("signalrtest: command %d: invalid group; expected 1 to 1024 characters (UTF-16 code units), not all whitespace", i)
 			}
 		case "closeconnection":
 			c.reason = str("reason")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -300,10 +302,38 @@ func (q *restReq) requirePost() bool {
 	return true
 }
 
-// validName checks a group or user name: 1–1024 characters, not all whitespace.
+// int32Param parses an integer query parameter that the service declares as
+// int32 (spec §8), from min to math.MaxInt32; anything else is a 400 naming
+// the parameter and the range.
+func (q *restReq) int32Param(name, v string, min int64, unit string) (int64, bool) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < min {
+		q.fail(http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("invalid %s; expected a whole number of %s from %d to %d", name, unit, min, math.MaxInt32))
+		return 0, false
+	}
+	return n, true
+}
+
+// maxNameLength is the service's limit on group and user names, in UTF-16
+// code units as .NET counts string lengths.
+const maxNameLength = 1024
+
+// utf16Len is the length of s in UTF-16 code units: characters outside the
+// Basic Multilingual Plane, such as most emoji, count twice. An invalid UTF-8
+// byte counts once, as the U+FFFD .NET decodes it to.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// validName checks a group or user name: 1 to 1024 UTF-16 code units, not all
+// whitespace.
 func (q *restReq) validName(kind, v string) bool {
-	if v == "" || len(v) > 1024 || strings.TrimSpace(v) == "" {
-		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid "+kind+" name; expected 1 to 1024 characters, not all whitespace")
+	if v == "" || utf16Len(v) > maxNameLength || strings.TrimSpace(v) == "" {
+		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid "+kind+" name; expected 1 to 1024 characters (UTF-16 code units), not all whitespace")
 		return false
 	}
 	return true
@@ -405,12 +435,11 @@ func (s *Server) restUserGroup(q *restReq, user, group string) {
 	case http.MethodPut:
 		ttl := time.Duration(-1)
 		if v := q.query.Get("ttl"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid ttl; expected a non-negative number of seconds")
+			n, ok := q.int32Param("ttl", v, 0, "seconds")
+			if !ok {
 				return
 			}
-			ttl = time.Duration(n) * time.Second
+			ttl = time.Duration(n) * time.Second // at most 68 years: no overflow
 		}
 		s.mu.Lock()
 		s.addUserToGroupLocked(s.hubLocked(q.hub, true), user, group, ttl)
@@ -599,11 +628,10 @@ func (s *Server) restGenerateToken(q *restReq) {
 	if !q.requirePost() {
 		return
 	}
-	minutes := 60
+	minutes := int64(60)
 	if v := q.query.Get("minutesToExpire"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid minutesToExpire; expected a whole number of at least 1")
+		n, ok := q.int32Param("minutesToExpire", v, 1, "minutes")
+		if !ok {
 			return
 		}
 		minutes = n
@@ -617,7 +645,8 @@ func (s *Server) restGenerateToken(q *restReq) {
 		"aud": base + "/client/?hub=" + q.hub,
 		"iat": now.Unix(),
 		"nbf": now.Unix(),
-		"exp": now.Add(time.Duration(minutes) * time.Minute).Unix(),
+		// In seconds, not a time.Duration: 2^31-1 minutes is beyond Duration's 292 years.
+		"exp": now.Unix() + minutes*60,
 	}
 	if u := q.query.Get("userId"); u != "" {
 		claims["nameid"] = u
@@ -665,7 +694,7 @@ func (s *Server) restStream(q *restReq, cid, streamID string, complete bool) {
 	if !q.requirePost() {
 		return
 	}
-	if len(streamID) > 100 || strings.TrimSpace(streamID) == "" {
+	if utf16Len(streamID) > 100 || strings.TrimSpace(streamID) == "" {
 		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid stream id; expected 1 to 100 characters, not all whitespace")
 		return
 	}
