@@ -390,29 +390,29 @@ type command struct {
 }
 
 func parseCommands(body []byte) ([]command, error) {
-	var raw []map[string]json.RawMessage
+	const want = `expected [{"type":"SendMessage"|"JoinGroup"|"LeaveGroup"|"CloseConnection",…}]`
+	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, errors.New(`signalrtest: invalid :execute body; expected [{"type":"SendMessage"|"JoinGroup"|"LeaveGroup"|"CloseConnection",…}]`)
+		return nil, errors.New("signalrtest: invalid :execute body; " + want)
 	}
 	cmds := make([]command, 0, len(raw))
-	for i, obj := range raw {
-		get := func(name string) json.RawMessage {
-			for k, v := range obj {
-				if strings.EqualFold(k, name) {
-					return v
-				}
-			}
-			return nil
+	for i, item := range raw {
+		obj, err := pickMembers(item, "type", "message", "group", "reason")
+		if errors.Is(err, errNotObject) {
+			return nil, fmt.Errorf("signalrtest: command %d is not an object; %s", i, want)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("signalrtest: command %d: %w", i, err)
 		}
 		str := func(name string) string {
 			var s string
-			_ = json.Unmarshal(get(name), &s)
+			_ = json.Unmarshal(obj[name], &s)
 			return s
 		}
 		c := command{typ: str("type")}
 		switch strings.ToLower(c.typ) {
 		case "sendmessage":
-			out, err := parseJSONPayload(get("message"))
+			out, err := parseJSONPayload(obj["message"])
 			if err != nil {
 				return nil, fmt.Errorf("signalrtest: command %d: %w", i, err)
 			}

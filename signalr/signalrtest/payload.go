@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 	"sync"
@@ -76,23 +77,69 @@ func parsePayload(contentType string, body []byte) (*outbound, error) {
 
 var errPayload = errors.New(`signalrtest: invalid payload; expected {"target":"<method>","arguments":[…]}`)
 
-func parseJSONPayload(body []byte) (*outbound, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, errPayload
+// errNotObject says the JSON text is not one object.
+var errNotObject = errors.New("not a JSON object")
+
+// pickMembers decodes the JSON object b and returns the members named in
+// names, keyed by those names. Names match case-insensitively, as the
+// service's serializer matches properties; a property present twice, in any
+// spelling, is an error naming both, so that the answer never depends on
+// which one a map happened to keep.
+func pickMembers(b []byte, names ...string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errNotObject
 	}
-	var target string
-	var args json.RawMessage
-	for k, v := range obj {
-		switch {
-		case strings.EqualFold(k, "target"):
-			if err := json.Unmarshal(v, &target); err != nil {
-				return nil, errors.New("signalrtest: invalid payload: target must be a string")
+	out := make(map[string]json.RawMessage, len(names))
+	spelled := make(map[string]string, len(names))
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, errNotObject
+		}
+		for _, name := range names {
+			if !strings.EqualFold(key, name) {
+				continue
 			}
-		case strings.EqualFold(k, "arguments"):
-			args = v
+			if first, dup := spelled[name]; dup {
+				if first == key {
+					return nil, fmt.Errorf("duplicate property %q; expected each property once", key)
+				}
+				return nil, fmt.Errorf("duplicate property %q: both %q and %q are present; expected each property once, in any case", name, first, key)
+			}
+			spelled[name] = key
+			out[name] = v
 		}
 	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotObject // trailing data
+	}
+	return out, nil
+}
+
+func parseJSONPayload(body []byte) (*outbound, error) {
+	obj, err := pickMembers(body, "target", "arguments")
+	if errors.Is(err, errNotObject) {
+		return nil, errPayload
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signalrtest: invalid payload: %w", err)
+	}
+	var target string
+	if v, ok := obj["target"]; ok {
+		if err := json.Unmarshal(v, &target); err != nil {
+			return nil, errors.New("signalrtest: invalid payload: target must be a string")
+		}
+	}
+	args := obj["arguments"]
 	if target == "" {
 		return nil, errors.New("signalrtest: invalid payload: target is required and must not be empty")
 	}
