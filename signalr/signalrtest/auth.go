@@ -45,6 +45,9 @@ type identity struct {
 	userID string
 	claims []claim // in token order, for X-ASRS-User-Claims
 	entra  bool    // validated by Options.TokenValidator, not by an access key
+	// authExpires is when a connection opened with the token must close
+	// (asrs.s.coae and asrs.s.aeo); zero when the token does not ask for it.
+	authExpires time.Time
 }
 
 type claim struct{ typ, value string }
@@ -99,6 +102,8 @@ type validatedToken struct {
 	nbf    time.Time // zero when absent
 	userID string
 	list   []claim // X-ASRS-User-Claims entries, computed on first need
+	// authExpires is from asrs.s.coae/asrs.s.aeo; zero when not asked for.
+	authExpires time.Time
 }
 
 // maxTokenCache bounds the verified-token cache; it is emptied when full.
@@ -148,7 +153,7 @@ func (s *Server) validateToken(r *http.Request, token string, aud audience, allo
 	if audErr != nil {
 		return identity{}, audErr
 	}
-	id := identity{userID: vt.userID}
+	id := identity{userID: vt.userID, authExpires: vt.authExpires}
 	if withClaims {
 		s.tokMu.Lock()
 		if vt.list == nil {
@@ -183,7 +188,7 @@ func (s *Server) verifyToken(token string) (*validatedToken, error) {
 		}
 		return nil, err
 	}
-	vt := &validatedToken{claims: claims, userID: userIDOf(claims)}
+	vt := &validatedToken{claims: claims, userID: userIDOf(claims), authExpires: authExpiry(claims)}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		vt.exp = exp.Time
 	}
@@ -205,6 +210,31 @@ func (s *Server) verifyToken(token string) (*validatedToken, error) {
 		s.tokMu.Unlock()
 	}
 	return vt, nil
+}
+
+// Claims with which a token asks the service to close its connections when
+// the authentication behind it expires (azure-signalr
+// specs/CloseOnAuthenticationExpire.md; the SDK writes both as strings).
+const (
+	claimCloseOnAuthExpiry = "asrs.s.coae"
+	claimAuthExpiresOn     = "asrs.s.aeo"
+)
+
+// authExpiry is when connections opened with the token must close: asrs.s.aeo
+// (Unix seconds, a string or a number) when asrs.s.coae is true, the token's
+// exp when asrs.s.aeo is missing or unreadable, and zero when asrs.s.coae is
+// absent or false.
+func authExpiry(c jwt.MapClaims) time.Time {
+	if on, _ := strconv.ParseBool(claimString(c[claimCloseOnAuthExpiry])); !on {
+		return time.Time{}
+	}
+	if sec, err := strconv.ParseFloat(claimString(c[claimAuthExpiresOn]), 64); err == nil && sec > 0 && sec < 1<<53 {
+		return time.Unix(int64(sec), 0)
+	}
+	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
+		return exp.Time
+	}
+	return time.Time{}
 }
 
 // tokenError turns a jwt error into one that never echoes the token.

@@ -74,10 +74,13 @@ type conn struct {
 	id, token string
 	userID    string
 	claims    []claim
-	query     string // X-ASRS-Client-Query value
-	created   time.Time
-	wantState bool        // negotiate asked for stateful reconnect
-	claimed   atomic.Bool // a transport request arrived; readable under Server.mu
+	// authExpires is when the connection closes because its token's
+	// authentication expired (asrs.s.coae); zero for never.
+	authExpires time.Time
+	query       string // X-ASRS-Client-Query value
+	created     time.Time
+	wantState   bool        // negotiate asked for stateful reconnect
+	claimed     atomic.Bool // a transport request arrived; readable under Server.mu
 
 	// groups is guarded by Server.mu.
 	groups map[string]uint8
@@ -133,17 +136,18 @@ type replayItem struct {
 
 func (s *Server) newConn(hub string, id identity, query string, wantState bool) *conn {
 	c := &conn{
-		s:         s,
-		hub:       hub,
-		id:        newID(16),
-		userID:    id.userID,
-		claims:    id.claims,
-		query:     query,
-		created:   s.now(),
-		wantState: wantState,
-		notify:    make(chan struct{}, 1),
-		done:      make(chan struct{}),
-		recvNext:  1,
+		s:           s,
+		hub:         hub,
+		id:          newID(16),
+		userID:      id.userID,
+		claims:      id.claims,
+		authExpires: id.authExpires,
+		query:       query,
+		created:     s.now(),
+		wantState:   wantState,
+		notify:      make(chan struct{}, 1),
+		done:        make(chan struct{}),
+		recvNext:    1,
 	}
 	c.token = c.id + "." + newID(16)
 	return c

@@ -107,10 +107,14 @@ type Server struct {
 	lastSweep time.Time
 	tempKeys  map[string]tempKey
 	seq       uint64
-	restCalls callLog[RESTCall]
-	upCalls   callLog[UpstreamCall]
-	closed    bool
-	started   bool
+	// authWatch holds the open connections whose token asked to close them when
+	// its authentication expires; authScanning says the scan goroutine runs.
+	authWatch    map[*conn]struct{}
+	authScanning bool
+	restCalls    callLog[RESTCall]
+	upCalls      callLog[UpstreamCall]
+	closed       bool
+	started      bool
 }
 
 // NewServer starts a server on a random loopback port. Close it when done.
