@@ -447,21 +447,22 @@ func pathIsSegments(path string, segs []string) bool {
 	return path == ""
 }
 
-// signature is the X-ASRS-Signature value: sha256=HEX per key, comma-joined,
-// with uppercase hex as .NET writes it.
+// signature is the X-ASRS-Signature value: "sha256=" + lowercase hex HMAC per
+// key, entries separated by ", ", as in real service traffic (spec §8;
+// Microsoft's local emulator writes uppercase hex instead).
 func signature(keys []string, connectionID string) string {
-	const hexUpper = "0123456789ABCDEF"
-	buf := make([]byte, 0, len(keys)*(len("sha256=")+2*sha256.Size+1))
+	const hexLower = "0123456789abcdef"
+	buf := make([]byte, 0, len(keys)*(len("sha256=")+2*sha256.Size+2))
 	for i, k := range keys {
 		if i > 0 {
-			buf = append(buf, ',')
+			buf = append(buf, ',', ' ')
 		}
 		m := hmac.New(sha256.New, []byte(k))
 		m.Write([]byte(connectionID))
 		var sum [sha256.Size]byte
 		buf = append(buf, "sha256="...)
 		for _, b := range m.Sum(sum[:0]) {
-			buf = append(buf, hexUpper[b>>4], hexUpper[b&0x0f])
+			buf = append(buf, hexLower[b>>4], hexLower[b&0x0f])
 		}
 	}
 	return string(buf)

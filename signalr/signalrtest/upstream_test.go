@@ -23,7 +23,7 @@ import (
 func independentSignature(key, connectionID string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(connectionID))
-	return "sha256=" + strings.ToUpper(hex.EncodeToString(m.Sum(nil)))
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
 func TestUpstreamHeadersAndSignature(t *testing.T) {
@@ -41,7 +41,8 @@ func TestUpstreamHeadersAndSignature(t *testing.T) {
 	assert.Equal(t, "alice", h.Get("X-ASRS-User-Id"))
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
 	assert.JSONEq(t, `{"type":10}`, string(conn.body))
-	assert.Equal(t, independentSignature(DefaultAccessKey, c.id)+","+independentSignature(secondKey, c.id), h.Get("X-ASRS-Signature"))
+	// The real service's form (spec §8): lowercase hex, entries separated by ", ".
+	assert.Equal(t, independentSignature(DefaultAccessKey, c.id)+", "+independentSignature(secondKey, c.id), h.Get("X-ASRS-Signature"))
 	assert.Contains(t, h.Get("X-ASRS-User-Claims"), "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier: alice")
 	assert.Contains(t, h.Get("X-ASRS-User-Claims"), "aud: "+s.URL+"/client/?hub=Chat")
 
