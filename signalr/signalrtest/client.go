@@ -191,6 +191,14 @@ func (s *Server) serveClient(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "No Connection with that ID", http.StatusNotFound)
 			return
 		}
+		// A connection belongs to the user who negotiated it. With negotiate
+		// v0 the id is the token, and the id is no secret (it goes upstream
+		// and to REST callers): without this, any valid token could poll,
+		// send on or end another user's connection.
+		if id.userID != c.userID {
+			http.Error(w, "the access token's user is not the user who negotiated this connection", http.StatusForbidden)
+			return
+		}
 		if c.negotiatedExpired(s.now()) {
 			s.mu.Lock()
 			delete(s.byToken, token)
