@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +161,50 @@ func FuzzREST(f *testing.F) {
 		c.mu.Lock()
 		c.recycleLocked(c.takePendingLocked())
 		c.mu.Unlock()
+	})
+}
+
+// FuzzPathSegments: decoding never panics, never leaves a dot segment, and an input without
+// escapes or dot segments splits as strings.Split does.
+func FuzzPathSegments(f *testing.F) {
+	f.Add("/api/hubs/chat/users/%2E%2E/:send")
+	f.Add("/a/./b/../../../c/")
+	f.Add("/%zz/%2F..")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, path string) {
+		segs, err := pathSegments(path)
+		if err != nil {
+			return
+		}
+		for _, s := range segs {
+			if s == "." || s == ".." {
+				t.Fatalf("dot segment left in %q: %q", path, segs)
+			}
+		}
+		if !strings.ContainsAny(path, "%.") && strings.HasPrefix(path, "/") && !strings.HasSuffix(path, "/") && len(path) > 1 {
+			if want := strings.Split(path[1:], "/"); !slices.Equal(want, segs) {
+				t.Fatalf("%q: got %q, want %q", path, segs, want)
+			}
+		}
+	})
+}
+
+// FuzzEscapeDataString: the result holds only unreserved characters and %XX escapes, and
+// decodes back to the input.
+func FuzzEscapeDataString(f *testing.F) {
+	f.Add("a&fixed=2&code=x+y")
+	f.Add("群😀 /?#")
+	f.Add("\xff\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		e := escapeDataString(s)
+		for i := 0; i < len(e); i++ {
+			if !unreserved(e[i]) && e[i] != '%' {
+				t.Fatalf("%q escaped to %q keeps %q", s, e, e[i])
+			}
+		}
+		back, err := url.PathUnescape(e)
+		if err != nil || back != s {
+			t.Fatalf("%q escaped to %q decodes to %q, %v", s, e, back, err)
+		}
 	})
 }

@@ -141,10 +141,11 @@ func TestUserIDClaims(t *testing.T) {
 			s := newTestServer(t, nil)
 			tc.claims["aud"] = s.URL + "/client/?hub=chat"
 			tc.claims["exp"] = time.Now().Add(time.Hour).Unix()
-			status, nr, _ := negotiate(t, s, "hub=chat&negotiateVersion=1", sign(t, DefaultAccessKey, tc.claims))
+			tok := sign(t, DefaultAccessKey, tc.claims)
+			status, nr, _ := negotiate(t, s, "hub=chat&negotiateVersion=1", tok)
 			require.Equal(t, http.StatusOK, status)
 			c := &wsClient{t: t, id: nr.ConnectionID, token: nr.ConnectionToken}
-			c.ws = c.open(s, "chat", clientToken(t, s, "chat", ""))
+			c.ws = c.open(s, "chat", tok) // the connection belongs to the token's user
 			c.handshake(hubproto.JSON, 1)
 			eventually(t, "connected", func() bool { return len(s.Connections("chat")) == 1 })
 			assert.Equal(t, tc.want, s.Connections("chat")[0].UserID)
