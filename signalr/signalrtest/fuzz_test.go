@@ -3,6 +3,9 @@ package signalrtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -207,4 +210,84 @@ func FuzzEscapeDataString(f *testing.F) {
 			t.Fatalf("%q escaped to %q decodes to %q, %v", s, e, back, err)
 		}
 	})
+}
+
+// FuzzPickMembers holds the hand-written object walk of pickMembers to encoding/json's
+// tokenizer: both see the same members, the same duplicates and the same non-objects.
+func FuzzPickMembers(f *testing.F) {
+	f.Add([]byte(`{"Target":"a","target":"b"}`))
+	f.Add([]byte(`{"t\u0061rget":"a","target":{"x":["]"]}, "arguments" : [1, "\"", {"a":[]}]}`))
+	f.Add([]byte(`{"x":1} {}`))
+	f.Add([]byte(` {"ARGUMENTS":null,"a":"\\"} `))
+	f.Add([]byte(`[{"target":1}]`))
+	names := []string{"target", "arguments"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := pickMembers(b, names...)
+		want, wantErr := referenceMembers(b, names)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: pickMembers error %v, reference error %v", b, err, wantErr)
+		}
+		if err != nil {
+			if errors.Is(err, errNotObject) != errors.Is(wantErr, errNotObject) {
+				t.Fatalf("%q: pickMembers error %v, reference error %v", b, err, wantErr)
+			}
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: members %q, reference %q", b, got, want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(bytes.TrimSpace(got[k]), bytes.TrimSpace(v)) {
+				t.Fatalf("%q: member %s is %q, reference %q", b, k, got[k], v)
+			}
+		}
+	})
+}
+
+// referenceMembers is pickMembers written with encoding/json's tokenizer.
+func referenceMembers(b []byte, names []string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errNotObject
+	}
+	out := map[string]json.RawMessage{}
+	var dup error
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, errNotObject
+		}
+		for _, name := range names {
+			if len(key) == len(name) && strings.EqualFold(key, name) && isASCII(key) {
+				if _, ok := out[name]; ok && dup == nil {
+					dup = errors.New("duplicate")
+				}
+				out[name] = v
+			}
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotObject
+	}
+	if dup != nil {
+		return nil, dup
+	}
+	return out, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
