@@ -225,7 +225,11 @@ const (
 // exp when asrs.s.aeo is missing or unreadable, and zero when asrs.s.coae is
 // absent or false.
 func authExpiry(c jwt.MapClaims) time.Time {
-	if on, _ := strconv.ParseBool(claimString(c[claimCloseOnAuthExpiry])); !on {
+	v, ok := c[claimCloseOnAuthExpiry]
+	if !ok {
+		return time.Time{} // the common case, without strconv's error allocation
+	}
+	if on, _ := strconv.ParseBool(claimString(v)); !on {
 		return time.Time{}
 	}
 	if sec, err := strconv.ParseFloat(claimString(c[claimAuthExpiresOn]), 64); err == nil && sec > 0 && sec < 1<<53 {
