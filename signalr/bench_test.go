@@ -38,7 +38,7 @@ func BenchmarkSendToAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := c.Hub("chat")
+	h := hubOf(b, c, "chat")
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -174,7 +174,7 @@ func BenchmarkMultiEndpointSendToAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := multi.Hub("chat")
+	h := hubOf(b, multi, "chat")
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

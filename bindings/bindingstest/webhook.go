@@ -47,7 +47,7 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	// As the extension, signatures are checked with the connections' access keys; an
 	// identity-based connection has none, and then nothing is checked.
-	inv, err := trigger.Parse(r, &trigger.ParseOptions{AccessKeys: svc.keys, InsecureSkipSignature: svc.skipSignature})
+	inv, err := trigger.Parse(r, &trigger.ParseOptions{Client: svc.client, InsecureSkipSignature: svc.skipSignature})
 	if err != nil {
 		status := http.StatusBadRequest
 		switch {

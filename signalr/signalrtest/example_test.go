@@ -22,7 +22,10 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hub := client.Hub("chat")
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 	if _, err := hub.AddUserToGroup(ctx, "admins", "alice", &signalr.AddUserToGroupOptions{TTL: time.Hour}); err != nil {
 		log.Fatal(err)
