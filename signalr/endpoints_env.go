@@ -18,8 +18,8 @@ type endpointSetting struct {
 	key  string       // lowercased identity key; "" for a connection string
 }
 
-// parseEndpointSetting splits a setting name of service.EndpointsSection. ok is false for names outside
-// the section.
+// parseEndpointSetting splits a setting name of service.EndpointsSection. ok is false for names
+// outside the section.
 func parseEndpointSetting(full string) (es endpointSetting, ok bool, err error) {
 	rest, ok := service.EndpointSettingRest(full)
 	if !ok {
