@@ -1,8 +1,8 @@
 package negotiate
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
-	"encoding"
 	"encoding/base64"
 	"hash"
 	"strconv"
@@ -32,76 +32,22 @@ func newSigningKey(kid, secret string) *signingKey {
 // ignores kid for those keys and tries each of its keys, so none is sent.
 var localKeyHeader = newSigningKey("", "").header
 
-// minter holds the reusable state of one minting. Minters are pooled per Negotiator, so a steady
+// minter holds the reusable state of one minting: an HMAC-SHA256 keyed with the last secret it
+// signed with, and the payload and token buffers. Minters are pooled per Negotiator, and a minter
+// belongs to one goroutine between Get and Put, so the keyed hash needs no lock and a steady
 // stream of negotiations allocates only the token string.
 //
-// HMAC-SHA256 is computed from saved SHA-256 states rather than with crypto/hmac: besides the
-// keyed ipad/opad states (which crypto/hmac also saves), the inner state after the header and
-// the hub's constant payload prefix is kept, so each token hashes only its variable part.
-// FIPS 198-1 §6 allows such stored intermediate values; like the key, they never leave memory.
+// Keeping the crypto/hmac keyed saves deriving the ipad and opad blocks and hashing them for each
+// token: Reset restores the keyed state, so a token costs hashing its signing input and two
+// finalisations. The secret is a connection string's access key or the service's temporary
+// key under Microsoft Entra ID; the latter rotates about hourly, so each minter re-keys once per
+// rotation.
 type minter struct {
-	secret    string
-	inner     hash.Hash
-	outer     hash.Hash
-	ipadState []byte // inner state after K0 ^ ipad
-	opadState []byte // outer state after K0 ^ opad
-	prefixHub *hubInfo
-	prefixHdr string
-	prefixSt  []byte // inner state after ipad, header and the hub's encoded prefix
-	sum       []byte
-	payload   []byte
-	token     []byte
-}
-
-// stateHash is what sha256.New returns: a hash whose state can be saved and restored.
-type stateHash interface {
-	hash.Hash
-	encoding.BinaryAppender
-	encoding.BinaryUnmarshaler
-}
-
-// rekey prepares the ipad and opad states for secret (RFC 2104; keys longer than a block are
-// hashed first).
-func (m *minter) rekey(secret string) {
-	if m.inner == nil {
-		m.inner, m.outer = sha256.New(), sha256.New()
-	}
-	var k0 [sha256.BlockSize]byte
-	if len(secret) > sha256.BlockSize {
-		sum := sha256.Sum256([]byte(secret))
-		copy(k0[:], sum[:])
-	} else {
-		copy(k0[:], secret)
-	}
-	var pad [sha256.BlockSize]byte
-	for i, b := range k0 {
-		pad[i] = b ^ 0x36
-	}
-	m.inner.Reset()
-	m.inner.Write(pad[:])
-	m.ipadState, _ = m.inner.(stateHash).AppendBinary(m.ipadState[:0])
-	for i, b := range k0 {
-		pad[i] = b ^ 0x5c
-	}
-	m.outer.Reset()
-	m.outer.Write(pad[:])
-	m.opadState, _ = m.outer.(stateHash).AppendBinary(m.opadState[:0])
-	m.secret = secret
-	m.prefixHub = nil
-}
-
-// startInner leaves the inner hash positioned after header and the hub's encoded prefix.
-func (m *minter) startInner(header string, h *hubInfo) {
-	inner := m.inner.(stateHash)
-	if m.prefixHub == h && m.prefixHdr == header {
-		_ = inner.UnmarshalBinary(m.prefixSt)
-		return
-	}
-	_ = inner.UnmarshalBinary(m.ipadState)
-	inner.Write([]byte(header))
-	inner.Write([]byte(h.prefixB64))
-	m.prefixSt, _ = inner.AppendBinary(m.prefixSt[:0])
-	m.prefixHub, m.prefixHdr = h, header
+	secret  string
+	mac     hash.Hash // crypto/hmac over SHA-256, keyed with secret; nil before the first mint
+	sum     []byte
+	payload []byte
+	token   []byte
 }
 
 // maxPooledBuffer keeps a rare huge claim set from pinning memory in the pool.
@@ -123,8 +69,9 @@ type claimsPlan struct {
 // map: no reflection and no per-claim allocation on this hot path. The payload starts with the
 // hub's precomputed {"aud":…, prefix, already base64-encoded.
 func (m *minter) mint(header, secret string, h *hubInfo, p *claimsPlan) (string, error) {
-	if m.inner == nil || m.secret != secret {
-		m.rekey(secret)
+	if m.mac == nil || m.secret != secret {
+		m.mac = hmac.New(sha256.New, []byte(secret))
+		m.secret = secret
 	}
 	b := append(m.payload[:0], `"exp":`...)
 	b = strconv.AppendInt(b, p.expiresUnix, 10)
@@ -152,19 +99,15 @@ func (m *minter) mint(header, secret string, h *hubInfo, p *claimsPlan) (string,
 
 	t := append(m.token[:0], header...)
 	t = append(t, h.prefixB64...)
-	rest := len(t)
 	t = base64.RawURLEncoding.AppendEncode(t, b)
 	m.token = t
 	// 43 characters of signature plus the dot follow.
 	if len(t)+44 > maxTokenLength {
 		return "", ErrTokenTooLong
 	}
-	m.startInner(header, h)
-	m.inner.Write(t[rest:])
-	m.sum = m.inner.Sum(m.sum[:0])
-	_ = m.outer.(stateHash).UnmarshalBinary(m.opadState)
-	m.outer.Write(m.sum)
-	m.sum = m.outer.Sum(m.sum[:0])
+	m.mac.Reset()
+	m.mac.Write(t)
+	m.sum = m.mac.Sum(m.sum[:0])
 	t = append(t, '.')
 	t = base64.RawURLEncoding.AppendEncode(t, m.sum)
 	m.token = t
