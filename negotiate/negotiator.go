@@ -121,9 +121,13 @@ func New(client *signalr.Client, opts *NegotiatorOptions) (*Negotiator, error) {
 	if opts != nil {
 		o = *opts
 	}
+	endpoints := service.Endpoints(client)
+	if len(endpoints) == 0 {
+		return nil, errors.New("negotiate: the signalr.Client has no endpoints; build it with a signalr constructor")
+	}
 	n := &Negotiator{client: client, now: nowFunc}
 	n.minters.New = func() any { return new(minter) }
-	for _, e := range service.Endpoints(client) {
+	for _, e := range endpoints {
 		em := &endpointMinter{Endpoint: e}
 		if e.AccessKey == nil {
 			em.keys = newKeyCache(e.TemporaryAccessKey, o, func() time.Time { return n.now() })

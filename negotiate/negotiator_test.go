@@ -298,6 +298,9 @@ func TestNegotiateErrors(t *testing.T) {
 	none, err := New(nil, nil)
 	assert.Nil(t, none)
 	assert.ErrorContains(t, err, "the signalr.Client is nil")
+	none, err = New(&signalr.Client{}, nil)
+	assert.Nil(t, none)
+	assert.ErrorContains(t, err, "the signalr.Client has no endpoints")
 	_, err = (&Negotiator{}).NegotiateAll(context.Background(), "chat", nil)
 	assert.ErrorContains(t, err, "no service client")
 }

@@ -87,6 +87,17 @@ type Client struct {
 	done    chan struct{}
 }
 
+// errNoEndpoints is the error of a Client not built by a constructor.
+var errNoEndpoints = errors.New("signalr: the Client has no endpoints; build it with NewClientFromEnvironment, NewClientFromConnectionString, NewClient, NewClientWithAccessKey or NewClientWithEndpoints")
+
+// check refuses a nil or zero Client, which would otherwise send nothing and report success.
+func (c *Client) check() error {
+	if c == nil || len(c.endpoints) == 0 {
+		return errNoEndpoints
+	}
+	return nil
+}
+
 // conn reaches one service instance: its azcore pipeline, base URLs and credential.
 type conn struct {
 	internal  *azcore.Client
@@ -213,6 +224,9 @@ type HubClient struct {
 // Hub returns a client for one hub. Hub names are case-insensitive and lowercased, as the
 // service's SDKs do; an invalid name is an error.
 func (c *Client) Hub(name string) (*HubClient, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
 	if err := service.ValidateHubName(name); err != nil {
 		return nil, err
 	}
@@ -300,6 +314,9 @@ func (c *conn) health(ctx context.Context) error {
 // endpoint online or offline for routing as the background checks do, and the error joins one
 // *EndpointError per endpoint found offline.
 func (c *Client) Health(ctx context.Context, options *HealthOptions) (HealthResponse, error) {
+	if err := c.check(); err != nil {
+		return HealthResponse{}, err
+	}
 	if len(c.endpoints) == 1 {
 		e := c.endpoints[0]
 		res := []EndpointResult{{Endpoint: e.ref(true)}}

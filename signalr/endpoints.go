@@ -70,6 +70,9 @@ func NewClientWithEndpoints(endpoints []Endpoint, opts *ClientOptions) (*Client,
 			return nil, fmt.Errorf("signalr: endpoint %d (%q) has no Client", i, e.Name)
 		}
 		if n := len(e.Client.endpoints); n != 1 {
+			if n == 0 {
+				return nil, fmt.Errorf("signalr: endpoint %d (%q): %w", i, e.Name, errNoEndpoints)
+			}
 			return nil, fmt.Errorf("signalr: endpoint %d (%q) has a Client of %d endpoints; expected a Client of one endpoint", i, e.Name, n)
 		}
 		typ, err := parseEndpointType(e.Type)
@@ -125,6 +128,9 @@ func newMulti(eps []*endpoint, opts *ClientOptions) *Client {
 // an endpoint whose last health check failed. With several endpoints the first call starts the
 // background health checks; a lone endpoint is always online.
 func (c *Client) Endpoints() []EndpointRef {
+	if c.check() != nil {
+		return nil
+	}
 	c.startHealthChecks()
 	return c.refs()
 }
@@ -142,6 +148,9 @@ func (c *Client) online(e *endpoint) bool { return len(c.endpoints) == 1 || !e.o
 // Close stops the health checks and waits for them to end; it always returns nil. The client
 // keeps working for requests, routing with the health last seen.
 func (c *Client) Close() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	c.closed = true
 	stop, done := c.stop, c.done

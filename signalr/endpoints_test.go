@@ -243,3 +243,17 @@ func TestApplyChecksEndpointsOfOneEndpointClient(t *testing.T) {
 	require.NoError(t, h.Apply(context.Background(), Message{Target: "t", Endpoints: []EndpointRef{{Endpoint: strings.ToUpper(f.URL)}}}))
 	assert.Len(t, f.requests(), 1)
 }
+
+// A Client not built by a constructor fails loudly rather than send nothing and succeed.
+func TestZeroClientFails(t *testing.T) {
+	for name, c := range map[string]*Client{"nil": nil, "zero": {}} {
+		_, err := c.Hub("chat")
+		require.ErrorIs(t, err, errNoEndpoints, name)
+		_, err = c.Health(context.Background(), nil)
+		require.ErrorIs(t, err, errNoEndpoints, name)
+		assert.Nil(t, c.Endpoints(), name)
+		assert.NoError(t, c.Close(), name)
+		_, err = NewClientWithEndpoints([]Endpoint{{Name: "a", Client: c}}, nil)
+		require.Error(t, err, name)
+	}
+}

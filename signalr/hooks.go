@@ -12,6 +12,9 @@ import (
 func init() {
 	service.Endpoints = func(client any) []service.Endpoint {
 		c := client.(*Client)
+		if c.check() != nil {
+			return nil
+		}
 		out := make([]service.Endpoint, len(c.endpoints))
 		for i, e := range c.endpoints {
 			out[i] = e.conn.serviceEndpoint(e.name)
@@ -19,7 +22,11 @@ func init() {
 		return out
 	}
 	service.AccessKeys = func(client any, dst []string) []string {
-		for _, e := range client.(*Client).endpoints {
+		c := client.(*Client)
+		if c.check() != nil {
+			return dst
+		}
+		for _, e := range c.endpoints {
 			if k := e.conn.accessKey; k != nil {
 				dst = append(dst, k.current())
 			}
@@ -27,7 +34,11 @@ func init() {
 		return dst
 	}
 	service.Route = func(ctx context.Context, client any, hub string) (int, error) {
-		return client.(*Client).route(ctx, hub)
+		c := client.(*Client)
+		if err := c.check(); err != nil {
+			return 0, err
+		}
+		return c.route(ctx, hub)
 	}
 	service.NewClientFromSettings = func(setting string, settings map[string]string, opts any) (any, error) {
 		o, _ := opts.(*ClientOptions)
