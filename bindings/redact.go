@@ -1,15 +1,20 @@
 package bindings
 
 import (
+	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/funcsignalr/funcsignalr/internal/redact"
 )
 
 // Values printed with %v must not leak secrets: function keys travel in the code query
 // parameter and x-functions-key, users' tokens in Authorization and cookies, and connection
 // info and negotiate responses carry access tokens. These String methods show shape, not
-// content.
+// content. Each type also implements fmt.Formatter, so every verb (%#v, %d…) prints the same
+// redacted text, and slog.LogValuer, so slog's JSON handler does not marshal the secrets.
 
 // sensitiveHeaders are redacted by String.
 var sensitiveHeaders = []string{"Authorization", "Cookie", "Set-Cookie", "X-Functions-Key", "X-Ms-Token-Aad-Access-Token",
@@ -47,7 +52,7 @@ func redactURL(raw string) string {
 
 // String shows the method, the URL with keys redacted, header names (secret ones marked) and
 // the body size.
-func (r *HTTPRequest) String() string {
+func (r HTTPRequest) String() string {
 	var b strings.Builder
 	b.WriteString("bindings.HTTPRequest{")
 	b.WriteString(r.Method)
@@ -70,15 +75,15 @@ func (r *HTTPRequest) String() string {
 }
 
 // GoString is String, so %#v redacts too.
-func (r *HTTPRequest) GoString() string { return r.String() }
+func (r HTTPRequest) GoString() string { return r.String() }
 
 // String lists the Data and Metadata keys; values may hold tokens.
-func (r *InvokeRequest) String() string {
+func (r InvokeRequest) String() string {
 	return "bindings.InvokeRequest{Data: " + keyList(r.Data) + ", Metadata: " + keyList(r.Metadata) + "}"
 }
 
 // GoString is String.
-func (r *InvokeRequest) GoString() string { return r.String() }
+func (r InvokeRequest) GoString() string { return r.String() }
 
 // String lists the outputs and counts the logs; output values may hold tokens.
 func (r InvokeResponse) String() string {
@@ -101,3 +106,48 @@ func (r HTTPResponse) String() string {
 
 // GoString is String.
 func (r HTTPResponse) GoString() string { return r.String() }
+
+// Format prints String for every verb.
+func (r HTTPRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+
+// LogValue logs String.
+func (r HTTPRequest) LogValue() slog.Value { return redact.Value(r.String()) }
+
+// Format prints String for every verb.
+func (r InvokeRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+
+// LogValue logs String.
+func (r InvokeRequest) LogValue() slog.Value { return redact.Value(r.String()) }
+
+// Format prints String for every verb.
+func (r InvokeResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+
+// LogValue logs String.
+func (r InvokeResponse) LogValue() slog.Value { return redact.Value(r.String()) }
+
+// Format prints String for every verb.
+func (r HTTPResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+
+// LogValue logs String.
+func (r HTTPResponse) LogValue() slog.Value { return redact.Value(r.String()) }
+
+// String names the function and invocation, with the request and response redacted.
+func (inv Invocation) String() string {
+	s := "bindings.Invocation{Function: " + inv.Function + ", ID: " + inv.ID
+	if inv.Request != nil {
+		s += ", Request: " + inv.Request.String()
+	}
+	if inv.Response != nil {
+		s += ", Response: " + inv.Response.String()
+	}
+	return s + "}"
+}
+
+// GoString is String.
+func (inv Invocation) GoString() string { return inv.String() }
+
+// Format prints String for every verb.
+func (inv Invocation) Format(f fmt.State, verb rune) { redact.Format(f, verb, inv.String()) }
+
+// LogValue logs String.
+func (inv Invocation) LogValue() slog.Value { return redact.Value(inv.String()) }

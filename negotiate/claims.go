@@ -3,6 +3,7 @@ package negotiate
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -69,9 +70,12 @@ const maxTokenLength = 4096
 // limit, almost always because of too many or too long claims.
 var ErrTokenTooLong = errors.New("negotiate: the access token would be longer than the service's 4096-character limit; send fewer or shorter claims")
 
-// validateClaims checks custom claims and roles without allocating; errors name the claim type
-// but never its value.
-func validateClaims(claims []Claim, roles []string) error {
+// validateClaims checks the user id, custom claims and roles without allocating; errors name
+// the claim type but never its value.
+func validateClaims(userID string, claims []Claim, roles []string) error {
+	if err := checkClaimValue(ClaimUserID, "Options.UserID", userID); err != nil {
+		return err
+	}
 	size := 0
 	for _, c := range claims {
 		if c.Type == "" {
@@ -80,9 +84,18 @@ func validateClaims(claims []Claim, roles []string) error {
 		if strings.HasPrefix(c.Type, systemClaimPrefix) {
 			return fmt.Errorf("negotiate: claim %q uses the service's reserved asrs.s. prefix; set Options.UserID, DiagnosticClient or CloseOnAuthenticationExpiration instead", truncate(c.Type))
 		}
+		if err := checkClaimType(c.Type); err != nil {
+			return err
+		}
+		if err := checkClaimValue(c.Type, "the value of claim "+strconv.Quote(truncate(c.Type)), c.Value); err != nil {
+			return err
+		}
 		size += len(c.Type) + len(c.Value)
 	}
 	for _, r := range roles {
+		if err := checkClaimValue(ClaimRole, "a role in Options.Roles", r); err != nil {
+			return err
+		}
 		size += len(r)
 	}
 	if len(claims)+len(roles) > maxClaimCount {
@@ -101,4 +114,55 @@ func truncate(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+// The service hands a connection's claims to upstream handlers in one header,
+// X-ASRS-User-Claims: "type: value" per claim, joined with ", ", without any escaping
+// (Microsoft's emulator adds the "type: value" strings as header values, which .NET joins with
+// ", "). The Functions extension splits that header at every ',' and then at ": ", and keeps
+// the first value of each type (SignalRTriggerUtils.GetClaimDictionary). A claim value holding
+// ", role: admin" therefore reaches every upstream handler as a separate role claim, and since
+// the first value wins it hides the genuine one. checkClaimType and checkClaimValue refuse what
+// would be read as another claim, so the header of a token minted here splits into exactly its
+// claims (trigger's parser relies on that: a part without ": " continues the previous value).
+
+// checkClaimType refuses a claim type that the header could not carry as one type.
+func checkClaimType(typ string) error {
+	switch {
+	case strings.ContainsAny(typ, ","):
+		return fmt.Errorf("negotiate: claim type %q contains ','; upstream handlers split the X-ASRS-User-Claims header at ',', so it would arrive as parts of two claims", truncate(typ))
+	case strings.Contains(typ, ": "):
+		return fmt.Errorf("negotiate: claim type %q contains \": \", which separates a claim's type from its value in the X-ASRS-User-Claims header; use a type without it", truncate(typ))
+	case strings.TrimSpace(typ) != typ:
+		return fmt.Errorf("negotiate: claim type %q starts or ends with a space; upstream handlers trim it, so it would arrive as another type", truncate(typ))
+	case hasControl(typ):
+		return fmt.Errorf("negotiate: claim type %q contains a control character; expected printable text", truncate(typ))
+	}
+	return nil
+}
+
+// checkClaimValue refuses a value that would add a claim to the X-ASRS-User-Claims header: a
+// ": " after a ','. A ',' alone is accepted ("Doe, John"); upstream handlers that split at
+// every ',' (the C# extension) see only the part before it, trigger sees all of it. what names
+// the value in the error; the value itself, possibly personal data, is never quoted.
+func checkClaimValue(typ, what, value string) error {
+	if hasControl(value) {
+		return fmt.Errorf("negotiate: %s contains a control character, which an HTTP header cannot carry; expected printable text", what)
+	}
+	comma := strings.IndexByte(value, ',')
+	if comma >= 0 && strings.Contains(value[comma:], ": ") {
+		return fmt.Errorf("negotiate: %s contains \": \" after a ','; the service sends claims to upstream handlers as \"type: value, type: value\" (X-ASRS-User-Claims), so this value would arrive as a second claim besides %q; remove the ',' or the \": \"", what, truncate(typ))
+	}
+	return nil
+}
+
+// hasControl reports whether s holds an ASCII control character other than a tab: none is
+// allowed in an HTTP header value, and CR or LF would end the header line.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -18,7 +18,8 @@ type HandlerOptions struct {
 	// UserID returns the user of a request. An error answers 401 with the error's text, which
 	// the SignalR client shows, so it must not contain secrets. The default reads App Service
 	// authentication headers (PrincipalFromRequest) and treats a request without them as
-	// anonymous.
+	// anonymous; those headers are trustworthy only behind App Service authentication, so
+	// anywhere else set UserID to the application's own authentication.
 	UserID func(*http.Request) (string, error)
 	// Claims returns claims for the token, such as ClaimsFromIDToken on the Authorization
 	// header. An error answers 401 with the error's text.

@@ -18,7 +18,8 @@ import (
 var ErrInvalidIDToken = errors.New("negotiate: invalid id token")
 
 // IDTokenOptions configures ClaimsFromIDToken. A nil *IDTokenOptions means the token is read
-// without verification.
+// without verification and its source is not trusted, so the claims naming the user are
+// renamed (see ClaimsFromIDToken).
 type IDTokenOptions struct {
 	// Keyfunc, when set, makes ClaimsFromIDToken verify the signature, exp and nbf with jwt/v5
 	// before reading any claim. Without it the claims are read unverified: fine for display
@@ -27,7 +28,19 @@ type IDTokenOptions struct {
 	// ParserOptions add checks when Keyfunc is set, such as jwt.WithAudience, jwt.WithIssuer or
 	// jwt.WithValidMethods.
 	ParserOptions []jwt.ParserOption
+	// TrustedSource declares that the token was authenticated before it reached the
+	// application, so its claims may name the user without Keyfunc. The case it is meant for is
+	// App Service authentication's X-MS-TOKEN-AAD-ID-TOKEN header (HeaderAADIDToken): the
+	// platform validates the sign-in, sets the header and removes any copy a client sent.
+	// Anything a client can send itself (the Authorization header, a query parameter, that same
+	// header on a host without App Service authentication) is not a trusted source.
+	TrustedSource bool
 }
+
+// identityClaims are the claim types the service reads the user id from when a token has no
+// asrs.s.uid: nameid, else the first sub (both mapped to ClaimTypes.NameIdentifier), also in
+// the long form.
+var identityClaims = []string{"nameid", "sub", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"}
 
 // ClaimsFromIDToken returns the claims of a JWT whose types are in claimTypes (all claims when
 // claimTypes is empty), in token order, with reserved names renamed as RenameReservedClaims
@@ -35,6 +48,14 @@ type IDTokenOptions struct {
 // accepted, so the Authorization header can be passed as is. Array claims become repeated
 // claims; numbers and booleans keep their JSON text; objects become compact JSON; null values
 // and claims with an empty name are skipped.
+//
+// Unless the token is verified (IDTokenOptions.Keyfunc) or comes from a trusted source
+// (IDTokenOptions.TrustedSource), the claims that name the user (sub, nameid and the long
+// nameidentifier type) are renamed asrs.u.<name>: they still reach upstream handlers, but never
+// decide the user id. Why: the service takes the user id from nameid or sub when the token has
+// no asrs.s.uid, and anyone can write an unsigned JWT saying sub=alice; copying it would let a
+// caller receive alice's messages and act as alice. Every other claim of an unverified token is
+// as trustworthy as whoever sent it.
 func ClaimsFromIDToken(token string, claimTypes []string, opts *IDTokenOptions) ([]Claim, error) {
 	token = strings.TrimSpace(token)
 	if len(token) >= 6 && strings.EqualFold(token[:6], "bearer") && (len(token) == 6 || token[6] == ' ') {
@@ -66,7 +87,15 @@ func ClaimsFromIDToken(token string, claimTypes []string, opts *IDTokenOptions) 
 	if len(claimTypes) > 0 {
 		claims = slices.DeleteFunc(claims, func(c Claim) bool { return !slices.Contains(claimTypes, c.Type) })
 	}
-	return RenameReservedClaims(claims), nil
+	claims = RenameReservedClaims(claims)
+	if opts == nil || (opts.Keyfunc == nil && !opts.TrustedSource) {
+		for i, c := range claims {
+			if slices.Contains(identityClaims, c.Type) {
+				claims[i].Type = userClaimPrefix + c.Type
+			}
+		}
+	}
+	return claims, nil
 }
 
 // decodeSegment base64url-decodes a JWT segment (padding tolerated) that must hold a JSON object.

@@ -22,7 +22,7 @@ func rawJWT(payload string) string {
 func TestClaimsFromIDTokenUnverified(t *testing.T) {
 	token := rawJWT(`{"iss":"https://login.example.com","sub":"u1","aud":"app","exp":1700000000,"name":"Alice","roles":["admin","reader"],"email_verified":true,"ver":2.0,"address":{"country": "NL"},"nothing":null,"sub":"u2"}`)
 	all := []Claim{
-		{"asrs.u.iss", "https://login.example.com"}, {"sub", "u1"}, {"asrs.u.aud", "app"}, {"asrs.u.exp", "1700000000"},
+		{"asrs.u.iss", "https://login.example.com"}, {"asrs.u.sub", "u1"}, {"asrs.u.aud", "app"}, {"asrs.u.exp", "1700000000"},
 		{"name", "Alice"}, {"roles", "admin"}, {"roles", "reader"}, {"email_verified", "true"}, {"ver", "2.0"},
 		{"address", `{"country":"NL"}`}, {"asrs.u.sub", "u2"},
 	}
@@ -39,6 +39,9 @@ func TestClaimsFromIDTokenUnverified(t *testing.T) {
 		{"no matching type", token, []string{"missing"}, []Claim{}},
 		{"empty names are skipped", rawJWT(`{"":"x","a":"b"}`), nil, []Claim{{"a", "b"}}},
 		{"system claims cannot be injected", rawJWT(`{"asrs.s.uid":"mallory"}`), nil, []Claim{{"asrs.u.asrs.s.uid", "mallory"}}},
+		{"user-naming claims cannot be injected", rawJWT(`{"nameid":"alice","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier":"alice","sub":"alice","name":"Mallory"}`), nil,
+			[]Claim{{"asrs.u.nameid", "alice"}, {"asrs.u.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier", "alice"}, {"asrs.u.sub", "alice"}, {"name", "Mallory"}}},
+		{"asking for sub does not make it trusted", token, []string{"sub", "name"}, []Claim{{"asrs.u.sub", "u1"}, {"name", "Alice"}, {"asrs.u.sub", "u2"}}},
 		{"padded segments", strings.Replace(rawJWT(`{"a":"b"}`), ".", "==.", 1), nil, []Claim{{"a", "b"}}},
 	}
 	for _, tc := range cases {
@@ -144,4 +147,39 @@ func FuzzClaimsFromIDToken(f *testing.F) {
 			assert.ErrorIs(t, err, ErrTokenTooLong)
 		}
 	})
+}
+
+// A token from a trusted source (App Service authentication's X-MS-TOKEN-AAD-ID-TOKEN) or a
+// verified one may name the user; an unverified one never does, and the token Negotiate mints
+// from its claims carries no claim the service would read the user id from.
+func TestIDTokenIdentityClaimsNeedTrust(t *testing.T) {
+	idToken := rawJWT(`{"sub":"alice","nameid":"alice","name":"Alice"}`)
+	n := newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey+";Version=1.0;", nil)
+	for _, tc := range []struct {
+		name     string
+		opts     *IDTokenOptions
+		identity bool
+	}{
+		{"no options", nil, false},
+		{"unverified", &IDTokenOptions{}, false},
+		{"trusted source", &IDTokenOptions{TrustedSource: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			claims, err := ClaimsFromIDToken(idToken, nil, tc.opts)
+			require.NoError(t, err)
+			info, err := n.Negotiate(context.Background(), "chat", &Options{Claims: claims})
+			require.NoError(t, err)
+			_, minted := parseToken(t, info.AccessToken, testKey, "https://x.service.signalr.net/client/?hub=chat")
+			assert.Equal(t, "Alice", minted["name"])
+			if tc.identity {
+				assert.Equal(t, "alice", minted["sub"])
+				assert.Equal(t, "alice", minted["nameid"])
+				return
+			}
+			for _, typ := range []string{"sub", "nameid", ClaimUserID} {
+				assert.NotContains(t, minted, typ, "an unverified id token must not name the user")
+			}
+			assert.Equal(t, "alice", minted["asrs.u.sub"], "the value still reaches upstream handlers, renamed")
+		})
+	}
 }

@@ -46,7 +46,10 @@ type Options struct {
 	UserID string
 	// Claims are passed through to upstream handlers. A type may repeat; order is kept. Types
 	// the service reserves (aud, exp, iat, nbf, iss, actort, acr, azp, c_hash, jti, nonce, a
-	// second sub) are sent as asrs.u.<type>; the asrs.s. prefix is refused.
+	// second sub) are sent as asrs.u.<type>; the asrs.s. prefix is refused. So is anything the
+	// service's upstream claims header ("type: value, type: value") could not carry as one
+	// claim: a type with ',' or ": ", a value (or UserID, or role) with ": " after a ',', and
+	// control characters.
 	Claims []Claim
 	// Roles are sent as "role" claims, after any role in Claims.
 	Roles []string
@@ -188,7 +191,7 @@ func (n *Negotiator) check(hub string, opts *Options) (time.Duration, error) {
 			}
 		}
 	}
-	if err := validateClaims(opts.Claims, opts.Roles); err != nil {
+	if err := validateClaims(opts.UserID, opts.Claims, opts.Roles); err != nil {
 		return 0, err
 	}
 	return lifetime, nil

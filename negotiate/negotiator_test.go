@@ -222,8 +222,8 @@ func TestNegotiateClaims(t *testing.T) {
 		},
 		{
 			name: "escaping",
-			opts: &Options{UserID: "a\"b\\c\n\u2028é\xff", Claims: []Claim{{"k\"ey", "<v>&"}}},
-			want: `,"asrs.s.uid":"a\"b\\c\n\u2028é\ufffd","k\"ey":"<v>&"`,
+			opts: &Options{UserID: "a\"b\\c\t\u2028é\xff", Claims: []Claim{{"k\"ey", "<v>&"}}},
+			want: `,"asrs.s.uid":"a\"b\\c\t\u2028é\ufffd","k\"ey":"<v>&"`,
 		},
 	}
 	for _, tc := range cases {
@@ -367,6 +367,8 @@ func TestRenameReservedClaims(t *testing.T) {
 func FuzzMintClaims(f *testing.F) {
 	f.Add("alice", "name", "Alice")
 	f.Add("a\"b", "k\\", "\x00\xff\u2028")
+	f.Add("Doe, John", "name", "Bob, http://schemas.microsoft.com/ws/2008/06/identity/claims/role: admin")
+	f.Add("x, role: admin", "name", "Doe, John")
 	f.Add("", "sub", "")
 	f.Add("é", "exp", "</script>")
 	n := newTestNegotiator(f, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey, nil)
@@ -374,9 +376,27 @@ func FuzzMintClaims(f *testing.F) {
 	f.Fuzz(func(t *testing.T, user, typ, val string) {
 		info, err := n.Negotiate(context.Background(), "chat", &Options{UserID: user, Claims: []Claim{{typ, val}}})
 		if err != nil {
-			require.True(t, typ == "" || strings.HasPrefix(typ, "asrs.s.") || strings.Contains(err.Error(), "4096"), err.Error())
+			// Refused: an empty or system type, a token too long, or a value the upstream claims
+			// header could not carry as one claim.
+			require.True(t, typ == "" || strings.HasPrefix(typ, "asrs.s.") || strings.Contains(err.Error(), "4096") ||
+				strings.Contains(err.Error(), "control character") || strings.Contains(err.Error(), "claim type") ||
+				strings.Contains(err.Error(), `": " after a ','`), err.Error())
 			return
 		}
+		// The upstream claims header ("type: value, type: value") built from what was minted
+		// splits into exactly the claims minted: no value can add one.
+		header := typ + ": " + val
+		minted := 1
+		if user != "" {
+			header, minted = ClaimUserID+": "+user+", "+header, 2
+		}
+		starts := 0
+		for part := range strings.SplitSeq(header, ",") {
+			if strings.Contains(part, ": ") {
+				starts++
+			}
+		}
+		require.Equal(t, minted, starts, "claims header %q", header)
 		_, claims := parseToken(t, info.AccessToken, testKey, aud)
 		want, name := viaJSON(val), viaJSON(typ)
 		if isReservedClaim(typ) {

@@ -11,12 +11,20 @@ import (
 )
 
 // Headers App Service authentication (Easy Auth) and Static Web Apps put on requests they have
-// authenticated. The platform strips client-sent copies, so they can be trusted behind it.
+// authenticated. The platform strips client-sent copies, so they can be trusted behind it, and
+// only there: without App Service authentication in front of the application (a container,
+// local development, authentication turned off, another proxy) any client can send them and
+// name any user. Authenticate requests yourself there (HandlerOptions.UserID), and strip these
+// headers at the edge.
 const (
 	HeaderClientPrincipal     = "X-Ms-Client-Principal"
 	HeaderClientPrincipalID   = "X-Ms-Client-Principal-Id"
 	HeaderClientPrincipalName = "X-Ms-Client-Principal-Name"
 	HeaderClientPrincipalIDP  = "X-Ms-Client-Principal-Idp"
+	// HeaderAADIDToken carries the signed-in user's Microsoft Entra id token, set by App
+	// Service authentication: a trusted source for ClaimsFromIDToken (IDTokenOptions.TrustedSource)
+	// behind it, and nothing more than client input anywhere else.
+	HeaderAADIDToken = "X-Ms-Token-Aad-Id-Token"
 )
 
 // ErrNoPrincipal is returned by PrincipalFromRequest for a request without authentication
@@ -88,7 +96,8 @@ func (v *claimValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// PrincipalFromRequest reads the user from App Service authentication headers. It returns
+// PrincipalFromRequest reads the user from App Service authentication headers, which are
+// trustworthy only behind App Service authentication (see HeaderClientPrincipal). It returns
 // ErrNoPrincipal when there are none, and an error naming the header when one is malformed
 // (repeated, not base64, not the expected JSON) rather than guessing.
 func PrincipalFromRequest(r *http.Request) (Principal, error) {

@@ -268,8 +268,9 @@ func appCredential(tenantID, clientID, secret, certPath string) (azcore.TokenCre
 	return clientCertificateCredential(tenantID, clientID, certPath)
 }
 
-// String returns the connection string with AccessKey and ClientSecret redacted.
-func (cs *ConnectionString) String() string {
+// String returns the connection string with AccessKey and ClientSecret redacted. It has a
+// value receiver, so a ConnectionString value prints redacted as well as a pointer.
+func (cs ConnectionString) String() string {
 	var b strings.Builder
 	add := func(key, value string) {
 		if value != "" {
@@ -297,4 +298,4 @@ func (cs *ConnectionString) String() string {
 }
 
 // GoString keeps secrets out of %#v as well.
-func (cs *ConnectionString) GoString() string { return "signalr.ConnectionString(" + cs.String() + ")" }
+func (cs ConnectionString) GoString() string { return "signalr.ConnectionString(" + cs.String() + ")" }

@@ -47,21 +47,35 @@
 //
 // With an access key every request carries an HS256 token signed with the key's UTF-8 bytes whose
 // audience is the request URL without query; tokens are cached per URL until shortly before they
-// expire. AccessKeyCredential.Update rotates the key. With Microsoft Entra ID the pipeline adds a
-// bearer token for the scope https://signalr.azure.com/.default. Keys, tokens and client secrets
-// never appear in errors or String output.
+// expire; a long group name makes them longer than 4096 characters, the service's limit for
+// client tokens, which does not apply to them. AccessKeyCredential.Update rotates the key. With
+// Microsoft Entra ID the pipeline adds a bearer token for the scope
+// https://signalr.azure.com/.default. Keys, tokens and client secrets never appear in errors or
+// String output.
 //
 // # Errors and retries
 //
 // A failed operation returns an *azcore.ResponseError whose ErrorCode is the service's
 // x-ms-error-code; with several endpoints errors.As finds it through the *EndpointError. Bad
-// arguments (an empty id, an invalid group name) are reported before any I/O. The existence
-// checks turn the service's "not found" answers into false and a 404 without an error code into
-// an error saying that the endpoint or hub looks wrong.
+// arguments (an empty id, an invalid group name) are reported before any I/O; a group name may
+// have 1 to 1024 characters counted as the service counts them, in UTF-16 code units (an emoji
+// counts twice). So is a user id, group name or connection id that is, or has a '/'- or
+// '\'-separated part that is, "." or "..": ids travel as path segments, and servers and proxies
+// resolve dot segments even when percent-encoded (Kestrel decodes, then normalizes), so
+// SendToUser("..") would reach POST /api/hubs/{hub}/:send, a broadcast. No id can ever change
+// which resource a request addresses. The existence checks turn the service's "not found"
+// answers into false and a 404 without an error code into an error saying that the endpoint or
+// hub looks wrong.
 //
 // Retries follow the azcore retry options, with one exception: a request that delivers a message
 // (the sends and InvokeConnection) is not retried on a 500 or on a transport error after the
-// request may have reached the service, because the service may already have delivered it.
+// request may have reached the service, because the service may already have delivered it. By
+// default a send is retried on 408, 429, 502, 503 and 504, as the C# extension does. That is
+// not exactly-once delivery: a 502 or 504 comes from a gateway in front of the service, which
+// may have lost the answer to a message the service already delivered, and the retry then
+// delivers it again. Where a duplicate matters, give messages an id the client can ignore a
+// second time, or turn retries off for the call with
+// policy.WithRetryOptions(ctx, policy.RetryOptions{MaxRetries: -1}).
 //
 // # Output binding values
 //

@@ -111,7 +111,7 @@ func (a *multiEndpointApp) holder(t *testing.T, ctx context.Context, connectionI
 	t.Helper()
 	found := -1
 	for i, c := range a.clients {
-		ok, err := hub(t, c, "chat").ConnectionExists(ctx, connectionID, nil)
+		ok, err := hubOf(t, c, "chat").ConnectionExists(ctx, connectionID, nil)
 		require.NoError(t, err)
 		if ok {
 			require.Equal(t, -1, found, "the connection is on two endpoints")
@@ -138,7 +138,7 @@ func TestJSClientThroughMultiEndpointNegotiate(t *testing.T) {
 				clients = append(clients, c)
 				used[a.holder(t, ctx, c.ConnectionID())] = true
 			}
-			resp, err := hub(t, a.multi, "chat").SendToAll(ctx, signalr.Message{Target: "newMessage", Arguments: []any{"hello"}}, nil)
+			resp, err := hubOf(t, a.multi, "chat").SendToAll(ctx, signalr.Message{Target: "newMessage", Arguments: []any{"hello"}}, nil)
 			require.NoError(t, err)
 			require.Len(t, resp.Endpoints, n)
 			for _, c := range clients {
@@ -259,9 +259,9 @@ func TestEntraRESTAgainstEmulator(t *testing.T) {
 	srv := entraEmulator(t)
 	cred := &scopeCredential{}
 	c := entraClient(t, srv, cred)
-	_, err := hub(t, c, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
+	_, err := hubOf(t, c, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
 	require.NoError(t, err)
-	ok, err := hub(t, c, "chat").UserExists(ctx, "nobody", nil)
+	ok, err := hubOf(t, c, "chat").UserExists(ctx, "nobody", nil)
 	require.NoError(t, err)
 	assert.False(t, ok)
 	cred.mu.Lock()
@@ -275,7 +275,7 @@ func TestEntraRESTAgainstEmulator(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, calls[0].Status)
 
 	denied := entraClient(t, srv, &scopeCredential{deny: true})
-	_, err = hub(t, denied, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
+	_, err = hubOf(t, denied, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
 	var re *azcore.ResponseError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusUnauthorized, re.StatusCode)
@@ -318,7 +318,7 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 		app := httptest.NewServer(mux)
 		t.Cleanup(app.Close)
 		js := jsclient.Start(t, jsclient.Config{URL: app.URL + "/api", Targets: []string{"newMessage"}})
-		_, err := hub(t, c, "chat").SendToUser(ctx, "alice", signalr.Message{Target: "newMessage", Arguments: []any{"hi alice"}}, nil)
+		_, err := hubOf(t, c, "chat").SendToUser(ctx, "alice", signalr.Message{Target: "newMessage", Arguments: []any{"hi alice"}}, nil)
 		require.NoError(t, err)
 		ev, err := js.WaitFor(ctx, jsclient.IsMessage("newMessage"))
 		require.NoError(t, err)
@@ -339,8 +339,8 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 	})
 }
 
-// hub returns c's client for a hub, failing the test on an invalid name.
-func hub(t testing.TB, c *signalr.Client, name string) *signalr.HubClient {
+// hubOf returns c's client for a hub, failing the test on an invalid name.
+func hubOf(t testing.TB, c *signalr.Client, name string) *signalr.HubClient {
 	t.Helper()
 	h, err := c.Hub(name)
 	require.NoError(t, err)

@@ -52,6 +52,8 @@ func init() {
 
 func (c *conn) serviceEndpoint(name string) service.Endpoint {
 	e := service.Endpoint{
+		Name:         name,
+		URL:          c.url,
 		ClientURL:    c.clientURL,
 		AudienceBase: c.audience,
 		Application:  c.application,

@@ -10,13 +10,26 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
-// maxGroupNameLength is the service's limit on group names, in characters.
+// maxGroupNameLength is the service's limit on group names, in UTF-16 code units.
 const maxGroupNameLength = 1024
+
+// utf16Length counts s as the service, a .NET program, counts a string: in UTF-16 code units,
+// so a character outside the Basic Multilingual Plane (most emoji) counts twice.
+func utf16Length(s string) int {
+	n := 0
+	for _, r := range s {
+		if r > 0xFFFF {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
 
 // validateGroupName applies the service's rule: 1 to 1024 characters, not only whitespace.
 func validateGroupName(group string) error {
@@ -26,22 +39,44 @@ func validateGroupName(group string) error {
 	if strings.TrimSpace(group) == "" {
 		return errors.New("signalr: group name is only whitespace; expected 1 to 1024 characters with at least one that is not a space")
 	}
-	if utf8.RuneCountInString(group) > maxGroupNameLength {
-		return fmt.Errorf("signalr: group name has %d characters; expected at most 1024", utf8.RuneCountInString(group))
+	// Cheap bound first: every code unit takes at least one byte of UTF-8.
+	if len(group) > maxGroupNameLength {
+		if n := utf16Length(group); n > maxGroupNameLength {
+			return fmt.Errorf("signalr: group name has %d UTF-16 code units (the service counts characters as .NET does, an emoji as two); expected at most 1024", n)
+		}
 	}
-	return nil
+	return checkPathSegment("group name", group)
 }
 
 func validateUserID(userID string) error {
 	if userID == "" {
 		return errors.New("signalr: user id is empty; expected the id of a user")
 	}
-	return nil
+	return checkPathSegment("user id", userID)
 }
 
 func validateConnectionID(connectionID string) error {
 	if connectionID == "" {
 		return errors.New("signalr: connection id is empty; expected the id of a connection")
+	}
+	return checkPathSegment("connection id", connectionID)
+}
+
+// checkPathSegment refuses an id that a server or proxy on the way would read as a "." or ".."
+// path segment. Ids go into the REST path, and dot segments are resolved there:
+// POST /api/hubs/chat/users/../:send is POST /api/hubs/chat/:send, a broadcast, and
+// users/../:closeConnections closes every connection. Percent-encoding the dots does not help:
+// Kestrel decodes the path before it removes dot segments, as System.Uri and most proxies do,
+// so no encoding of such an id reaches the service intact. Parts split at '/' or '\' count
+// too, for hops that decode %2F or treat '\' as a separator.
+func checkPathSegment(kind, id string) error {
+	if !strings.Contains(id, ".") {
+		return nil
+	}
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if part == "." || part == ".." {
+			return fmt.Errorf("signalr: %s %.100q contains a dot segment (\".\" or \"..\" between slashes), which servers on the way resolve, so the request would address another resource (\"..\" turns a send to one user into a broadcast); the REST API cannot address such an id, so choose ids that are not \".\" or \"..\"", kind, id)
+		}
 	}
 	return nil
 }

@@ -92,12 +92,19 @@ type EndpointRef struct {
 func (Message) isAction()     {}
 func (GroupAction) isAction() {}
 
-// Validate reports why m cannot be sent.
+// Validate reports why m cannot be sent. The id that routes it (ConnectionID, else UserID, else
+// GroupName) must be one the REST path can carry: not a "." or ".." segment, which servers on
+// the way resolve (a message to user ".." would become a broadcast wherever it is applied).
 func (m Message) Validate() error {
 	if m.Target == "" {
 		return errors.New("signalr: message has no target; expected the name of the client method to invoke")
 	}
-	if m.ConnectionID == "" && m.UserID == "" && m.GroupName != "" {
+	switch {
+	case m.ConnectionID != "":
+		return checkPathSegment("connection id", m.ConnectionID)
+	case m.UserID != "":
+		return checkPathSegment("user id", m.UserID)
+	case m.GroupName != "":
 		return validateGroupName(m.GroupName)
 	}
 	return nil
@@ -119,10 +126,13 @@ func (a GroupAction) Validate() error {
 	default:
 		return fmt.Errorf("signalr: group action %q is not supported; expected add, remove or removeAll", a.Action)
 	}
-	if a.ConnectionID == "" && a.UserID == "" {
-		return fmt.Errorf("signalr: group action %q has neither connectionId nor userId", a.Action)
+	switch {
+	case a.ConnectionID != "":
+		return checkPathSegment("connection id", a.ConnectionID)
+	case a.UserID != "":
+		return checkPathSegment("user id", a.UserID)
 	}
-	return nil
+	return fmt.Errorf("signalr: group action %q has neither connectionId nor userId", a.Action)
 }
 
 // MarshalJSON writes nil Arguments as [], which every consumer of the shape accepts.

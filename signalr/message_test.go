@@ -136,6 +136,14 @@ func TestValidate(t *testing.T) {
 		{"add to a long group", GroupAction{Action: GroupActionAdd, UserID: "u", GroupName: strings.Repeat("g", 1025)}, "at most 1024"},
 		{"neither id", GroupAction{Action: GroupActionAdd, GroupName: "g"}, "neither connectionId nor userId"},
 		{"removeAll neither id", GroupAction{Action: GroupActionRemoveAll}, "neither connectionId nor userId"},
+		{"message to user ..", Message{Target: "t", UserID: ".."}, `user id ".." contains a dot segment`},
+		{"message to connection .", Message{Target: "t", ConnectionID: "."}, `connection id "." contains a dot segment`},
+		{"message to group ../x", Message{Target: "t", GroupName: "../x"}, `group name "../x" contains a dot segment`},
+		{"dot user ignored when a connection decides", Message{Target: "t", ConnectionID: "c", UserID: ".."}, ""},
+		{"message to user ...", Message{Target: "t", UserID: "..."}, ""},
+		{"add user ..", GroupAction{Action: GroupActionAdd, GroupName: "g", UserID: ".."}, `user id ".." contains a dot segment`},
+		{"removeAll connection ..", GroupAction{Action: GroupActionRemoveAll, ConnectionID: ".."}, `connection id ".." contains a dot segment`},
+		{"add to group .", GroupAction{Action: GroupActionAdd, GroupName: ".", ConnectionID: "c"}, `group name "." contains a dot segment`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

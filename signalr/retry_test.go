@@ -205,3 +205,66 @@ func TestContextCancellationStopsRetries(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Len(t, f.requests(), 1, "a cancelled context sends nothing")
 }
+
+// The retry status set of every operation that delivers a message, pinned over every error
+// status: 408, 429, 502, 503 and 504 are retried (the service did not take the message, or a
+// gateway lost the answer), every other status is final, 500 above all, since the service
+// answers 500 after its runtime timed out on a message it may have delivered. The C# extension
+// retries the same set (status > 500, plus 408 and 429).
+func TestMessageRetryStatusSet(t *testing.T) {
+	msg := Message{Target: "t"}
+	ops := map[string]func(context.Context, *HubClient) error{
+		"SendToAll": func(ctx context.Context, h *HubClient) error { _, err := h.SendToAll(ctx, msg, nil); return err },
+		"SendToUser": func(ctx context.Context, h *HubClient) error {
+			_, err := h.SendToUser(ctx, "u", msg, nil)
+			return err
+		},
+		"SendToGroup": func(ctx context.Context, h *HubClient) error {
+			_, err := h.SendToGroup(ctx, "g", msg, nil)
+			return err
+		},
+		"SendToConnection": func(ctx context.Context, h *HubClient) error {
+			_, err := h.SendToConnection(ctx, "c", msg, nil)
+			return err
+		},
+		"InvokeConnection": func(ctx context.Context, h *HubClient) error {
+			_, err := h.InvokeConnection(ctx, "c", msg, nil)
+			return err
+		},
+		"Apply": func(ctx context.Context, h *HubClient) error { return h.Apply(ctx, Message{Target: "t", UserID: "u"}) },
+	}
+	retried := map[int]bool{408: true, 429: true, 502: true, 503: true, 504: true}
+	for name, op := range ops {
+		t.Run(name, func(t *testing.T) {
+			var got []int
+			for status := 400; status < 600; status++ {
+				f := newFakeService(t, func(w http.ResponseWriter, r *http.Request, attempt int) {
+					if attempt == 1 {
+						w.WriteHeader(status)
+						return
+					}
+					if name == "InvokeConnection" {
+						_, _ = w.Write([]byte(`{"result":1}`))
+						return
+					}
+					w.WriteHeader(http.StatusAccepted)
+				})
+				err := op(context.Background(), hubOf(t, newTestClient(t, f, nil), "chat"))
+				if n := len(f.requests()); n > 1 {
+					got = append(got, status)
+					require.NoError(t, err, "status %d was retried, and the retry succeeded", status)
+				} else {
+					require.Error(t, err, "status %d", status)
+				}
+				f.Close()
+			}
+			want := make([]int, 0, len(retried))
+			for s := 400; s < 600; s++ {
+				if retried[s] {
+					want = append(want, s)
+				}
+			}
+			assert.Equal(t, want, got, "statuses retried for %s", name)
+		})
+	}
+}

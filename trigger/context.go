@@ -16,7 +16,8 @@ import (
 // clean close). Headers holds every request header, duplicate values
 // comma-joined; Query holds the client's connect query with repeated keys
 // comma-joined; Claims holds the user's claims, the first value winning for
-// a repeated type. Parse leaves credentials out: the Authorization and
+// a repeated type (a value containing ',' arrives whole; see Parse for what
+// the service's claims header can and cannot express). Parse leaves credentials out: the Authorization and
 // X-ASRS-Signature headers and the client's access_token.
 type InvocationContext struct {
 	Arguments    []json.RawMessage `json:"Arguments"`

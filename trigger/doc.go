@@ -30,8 +30,23 @@
 //
 // Each request carries X-ASRS-Signature: one "sha256=<hex>" entry per
 // access key of the service (primary and secondary), each the HMAC-SHA256 of
-// the connection id. A request is accepted when any entry matches any
-// configured key. Verification is on by default, also when the application
+// the connection id, lowercase and separated by ", " as the service sends
+// them (Microsoft's local emulator writes uppercase, separated by ","). A
+// request is accepted when any entry matches any configured key; entries are
+// compared without case, trimmed of spaces, in constant time.
+//
+// The signature covers the connection id and nothing else: not the body,
+// the event, the user id, the claims or the client query. It shows that
+// whoever sent the request knew a signature for that connection id, which
+// the service computes with its key; it does not show that the rest of the
+// request came from the service. Anyone who has seen one signed request for
+// a connection (a log line, a proxy, a plain-http upstream URL) can send any
+// body, event, user id or claims for that connection id until the service's
+// access keys are rotated. So keep the upstream URL on https and its headers out of logs
+// (Parse drops X-ASRS-Signature from InvocationContext.Headers), and do not
+// treat X-ASRS-User-Id or the claims as proof of identity beyond that: for
+// decisions that matter, check the user on the REST side or in your own
+// session state. Verification is on by default, also when the application
 // reaches the service with Microsoft Entra ID (where the C# extension turns
 // it off silently); turning it off takes InsecureSkipSignature. The keys
 // are those of ParseOptions.Client, every endpoint's that has one, plus

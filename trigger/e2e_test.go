@@ -161,3 +161,51 @@ func TestJSClientThroughEmulator(t *testing.T) {
 		assert.Len(t, strings.Split(call.Header.Get(trigger.HeaderSignature), ","), 2)
 	}
 }
+
+// Claims travel from negotiate through the service's X-ASRS-User-Claims header to the Router
+// with the official JS client connected: a value with a comma arrives whole, and a value that
+// would add a claim to that header ("…, role: admin") is refused when the token is minted, so
+// no handler ever sees a forged role.
+func TestClaimsThroughEmulator(t *testing.T) {
+	jsclient.Require(t)
+	const roleType = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+	claims := make(chan map[string]string, 1)
+	router, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{AccessKeys: []string{signalrtest.DefaultAccessKey}}})
+	require.NoError(t, err)
+	require.NoError(t, router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+		claims <- inv.Claims
+		return nil
+	}))
+	app := httptest.NewServer(router)
+	t.Cleanup(app.Close)
+	srv := signalrtest.NewServer(&signalrtest.Options{
+		Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: app.URL + "/runtime/webhooks/signalr"}},
+	})
+	t.Cleanup(srv.Close)
+	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
+	require.NoError(t, err)
+	neg, err := negotiate.New(client, nil)
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	_, err = neg.Negotiate(ctx, "chat", &negotiate.Options{UserID: "bob", Roles: []string{"user"},
+		Claims: []negotiate.Claim{{Type: "display", Value: "Bob, " + roleType + ": admin"}}})
+	require.Error(t, err, "a claim value that would forge a role is refused")
+	assert.Contains(t, err.Error(), `": " after a ','`)
+
+	info, err := neg.Negotiate(ctx, "chat", &negotiate.Options{UserID: "bob", Roles: []string{"user"},
+		Claims: []negotiate.Claim{{Type: "display", Value: "Doe, John"}, {Type: "team", Value: "a,b"}}})
+	require.NoError(t, err)
+	c := jsclient.Start(t, jsclient.Config{URL: info.URL, AccessToken: info.AccessToken,
+		Transport: jsclient.WebSockets, Protocol: jsclient.JSON})
+	var got map[string]string
+	select {
+	case got = <-claims:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the connected event never reached the Router")
+	}
+	assert.Equal(t, "Doe, John", got["display"])
+	assert.Equal(t, "a,b", got["team"])
+	assert.Equal(t, "user", got[roleType])
+	require.NoError(t, c.Stop(ctx))
+}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 	"github.com/funcsignalr/funcsignalr/internal/service"
@@ -68,6 +69,14 @@ const (
 // DefaultMaxBodySize caps upstream bodies when no other limit is set: the
 // service recommends client messages under 1 MB.
 const DefaultMaxBodySize = 1 << 20
+
+// MaxArguments is the most arguments Parse accepts in one invocation; more
+// fail with ErrMalformedBody. Hub methods take a handful, and each argument
+// costs memory however small its encoding (a MessagePack nil is one byte), so
+// without a bound a 1 MB body of nils cost 90 MB. With it, and with large
+// MessagePack arguments converted to JSON in one allocation, Parse allocates
+// at most about ten times the body.
+const MaxArguments = 1024
 
 // ParseOptions configures Parse and, embedded in RouterOptions, a Router.
 // A nil *ParseOptions means no access keys, so every request fails
@@ -140,7 +149,8 @@ type request struct {
 // category and event headers (ErrNotSignalRRequest), the signature
 // (ErrInvalidSignature), that the category and event are ones the service
 // sends (ErrNotSignalRRequest), then reads at most MaxBodySize bytes
-// (ErrTooLarge) and decodes them (ErrMalformedBody). It consumes r.Body.
+// (ErrTooLarge) and decodes them (ErrMalformedBody, also for more than
+// MaxArguments arguments). It consumes r.Body.
 func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
@@ -294,11 +304,20 @@ func fromHex(c byte) (byte, bool) {
 }
 
 // Signature returns the X-ASRS-Signature entry for connectionID under key,
-// as the service computes it: "sha256=" + uppercase hex HMAC-SHA256.
+// in the form Azure SignalR Service sends: "sha256=" + the lowercase hex
+// HMAC-SHA256 of the connection id's UTF-8 bytes, keyed with the access
+// key's UTF-8 bytes. The service sends one entry per access key, separated
+// by ", " ("sha256=8abb…, sha256=3e8f…"); Microsoft's local emulator writes
+// uppercase hex separated by "," instead. Verification accepts both: entries
+// are split on ',', trimmed of spaces, and their hex compared without case
+// and in constant time.
+//
+// The signature covers the connection id only, not the body or any other
+// header; see the package documentation.
 func Signature(key, connectionID string) string {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte(connectionID))
-	return sigPrefix + strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
+	return sigPrefix + hex.EncodeToString(mac.Sum(nil))
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {
@@ -354,7 +373,7 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		if len(body) == 0 {
 			return inv, nil
 		}
-		m, err := req.proto.Unmarshal(body)
+		m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
 		if err != nil {
 			return nil, wrapf(ErrMalformedBody, "%s body: %v", req.event, err)
 		}
@@ -363,7 +382,7 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		}
 		return inv, nil
 	}
-	m, err := req.proto.Unmarshal(body)
+	m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
 	if err != nil {
 		return nil, wrapf(ErrMalformedBody, "%v", err)
 	}
@@ -451,19 +470,36 @@ func parseQuery(raw string) map[string]string {
 	return m
 }
 
-// parseClaims reads X-ASRS-User-Claims ("type: value, type: value") as the
-// extension does: split on ',', then on ": "; the first value of a type wins.
+// parseClaims reads X-ASRS-User-Claims, which the service writes as
+// "type: value, type: value" without escaping anything. It splits at ',' as
+// the extension does, and a part holding ": " starts a claim (its type
+// trimmed) while a part without one continues the value of the claim before
+// it, so a value such as "Doe, John" arrives whole instead of cut at the
+// comma. The first value of a repeated type wins, as in the extension.
+//
+// The format itself cannot tell a genuine claim from one a value forged with
+// ", role: admin"; negotiate refuses such values when it mints a token, so a
+// header built from its tokens splits into exactly the claims minted.
 func parseClaims(headers []string) map[string]string {
 	m := map[string]string{}
+	cur := "" // the type whose value a part without ": " continues; "" for none
 	for _, h := range headers {
-		for entry := range strings.SplitSeq(h, ",") {
-			typ, val, ok := strings.Cut(entry, ": ")
+		for part := range strings.SplitSeq(h, ",") {
+			typ, val, ok := strings.Cut(part, ": ")
+			if !ok {
+				if cur != "" {
+					m[cur] += "," + strings.TrimRightFunc(part, unicode.IsSpace)
+				}
+				continue
+			}
 			typ = strings.TrimSpace(typ)
-			if !ok || typ == "" {
+			cur = ""
+			if typ == "" {
 				continue
 			}
 			if _, seen := m[typ]; !seen {
 				m[typ] = strings.TrimSpace(val)
+				cur = typ
 			}
 		}
 	}

@@ -36,8 +36,46 @@ func loadRequest(t testing.TB, name string) *http.Request {
 }
 
 func TestSignatureMatchesService(t *testing.T) {
-	// Computed independently (Python hmac) for the emulator's fixed key.
-	assert.Equal(t, "sha256=BD054764579E7DDE8E14695C61F892409E3C35E18B1F1623E7378914FF430EFA", Signature(primaryKey, goldenConnID))
+	// Computed independently (Python hmac) for the emulator's fixed key; lowercase, as real
+	// service traffic shows.
+	assert.Equal(t, "sha256=bd054764579e7dde8e14695c61f892409e3c35e18b1f1623e7378914ff430efa", Signature(primaryKey, goldenConnID))
+}
+
+// The service sends lowercase hex, one entry per key separated by ", "; Microsoft's local
+// emulator sends uppercase hex separated by "," (Emulator/Common/Utils.cs, BitConverter). Both
+// verify, whichever key matches and in whichever position.
+func TestVerifySignatureHeaderFormats(t *testing.T) {
+	lower := func(key string) string { return Signature(key, "c1") }
+	upper := func(key string) string { return "sha256=" + strings.ToUpper(Signature(key, "c1")[7:]) }
+	tests := []struct {
+		name   string
+		header string
+		keys   []string
+		ok     bool
+	}{
+		{"service, primary matches", lower(primaryKey) + ", " + lower(secondaryKey), []string{primaryKey}, true},
+		{"service, secondary matches", lower(primaryKey) + ", " + lower(secondaryKey), []string{secondaryKey}, true},
+		{"service, rotated key", lower("old") + ", " + lower(secondaryKey), []string{primaryKey, secondaryKey}, true},
+		{"emulator, primary matches", upper(primaryKey) + "," + upper(secondaryKey), []string{primaryKey}, true},
+		{"emulator, secondary matches", upper(primaryKey) + "," + upper(secondaryKey), []string{secondaryKey}, true},
+		{"mixed case and spacing", "  " + upper("old") + " ,  " + lower(primaryKey) + "  ", []string{primaryKey}, true},
+		{"service, no key matches", lower("a") + ", " + lower("b"), []string{primaryKey}, false},
+		{"emulator, no key matches", upper("a") + "," + upper("b"), []string{primaryKey}, false},
+		{"another connection's signature", Signature(primaryKey, "c2"), []string{primaryKey}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newUpstream(t, `{"type":1,"target":"send","arguments":[]}`, ContentTypeJSON, func(h http.Header) {
+				h.Set(HeaderSignature, tt.header)
+			})
+			_, err := Parse(r, &ParseOptions{AccessKeys: tt.keys})
+			if tt.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrInvalidSignature)
+		})
+	}
 }
 
 func TestParseGoldenRequests(t *testing.T) {
@@ -145,6 +183,7 @@ func TestParseSignatures(t *testing.T) {
 			require.ErrorIs(t, err, ErrInvalidSignature)
 			assert.NotContains(t, err.Error(), primaryKey)
 			assert.NotContains(t, err.Error(), secondaryKey)
+			assert.NotContains(t, err.Error(), "bd0547")
 			assert.NotContains(t, err.Error(), "BD0547")
 		})
 	}
@@ -158,7 +197,7 @@ func TestVerifySignatureEntries(t *testing.T) {
 		ok      bool
 	}{
 		{"exact", []string{good}, true},
-		{"lowercase hex", []string{strings.ToLower(good)}, true},
+		{"uppercase hex", []string{"sha256=" + strings.ToUpper(good[7:])}, true},
 		{"uppercase prefix", []string{"SHA256=" + good[7:]}, true},
 		{"spaces", []string{"  " + good + "  "}, true},
 		{"second of list", []string{"sha256=00," + good}, true},
@@ -330,7 +369,35 @@ func TestQueryAndClaims(t *testing.T) {
 	assert.Equal(t, "?a=1&b=2", stripAccessToken("?a=1&access_token=x&b=2"))
 	assert.Equal(t, "a=1", stripAccessToken("access%5Ftoken=x&a=1"))
 	assert.Equal(t, "?x=access_token", stripAccessToken("?x=access_token"))
-	assert.Equal(t, map[string]string{"t": "v"}, parseClaims([]string{"t: v, novalue, : empty"}))
+}
+
+// X-ASRS-User-Claims is "type: value" per claim joined with ", " and nothing escaped
+// (azure-signalr Emulator/Upstreams/HttpUpstreamTrigger.cs adds the strings as header values).
+// A part without ": " belongs to the value before it; a part with one is a claim.
+func TestParseClaims(t *testing.T) {
+	const roleType = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+	tests := []struct {
+		name    string
+		headers []string
+		want    map[string]string
+	}{
+		{"one claim", []string{"name: Alice"}, map[string]string{"name": "Alice"}},
+		{"value with a comma stays whole", []string{"name: Doe, John, " + roleType + ": user"}, map[string]string{"name": "Doe, John", roleType: "user"}},
+		{"value with commas and no spaces", []string{"tags: a,b,,c, x: 1"}, map[string]string{"tags": "a,b,,c", "x": "1"}},
+		{"value with a colon", []string{"aud: http://localhost:8888/client/?hub=chat, c: x: y"}, map[string]string{"aud": "http://localhost:8888/client/?hub=chat", "c": "x: y"}},
+		{"first value of a type wins", []string{"role: admin, role: user"}, map[string]string{"role": "admin"}},
+		{"a later duplicate's continuation is not glued to the first", []string{"role: admin, role: user, extra"}, map[string]string{"role": "admin"}},
+		{"continuation across header lines", []string{"name: Doe", " John, a: 1"}, map[string]string{"name": "Doe, John", "a": "1"}},
+		{"leading parts without a claim are dropped", []string{"novalue, t: v"}, map[string]string{"t": "v"}},
+		{"a claim without a type ends the one before", []string{"t: v, : empty, more"}, map[string]string{"t": "v"}},
+		{"spaces around types and values", []string{"  t :  v  ,u: w"}, map[string]string{"t": "v", "u": "w"}},
+		{"empty", nil, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, parseClaims(tt.headers))
+		})
+	}
 }
 
 func TestBindMessagePackArguments(t *testing.T) {

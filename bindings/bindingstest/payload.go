@@ -311,7 +311,11 @@ func (h *Host) negotiateRequest(b bindings.Binding, d *bindingData) (*negotiate.
 			return nil, "", nil, err
 		}
 		if token != "" {
-			if opts.Claims, err = negotiate.ClaimsFromIDToken(token, b.ClaimTypeList, nil); err != nil {
+			// The extension copies the claims of any idToken unverified. Only the header App
+			// Service authentication sets (and strips from clients) may name the user here;
+			// a token from anything a caller sends itself cannot choose the user id.
+			trusted := strings.EqualFold(strings.ReplaceAll(b.IDToken, " ", ""), "{headers."+negotiate.HeaderAADIDToken+"}")
+			if opts.Claims, err = negotiate.ClaimsFromIDToken(token, b.ClaimTypeList, &negotiate.IDTokenOptions{TrustedSource: trusted}); err != nil {
 				return nil, "", nil, err
 			}
 		}

@@ -2,8 +2,11 @@ package bindingstest
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
+
+	"github.com/funcsignalr/funcsignalr/internal/redact"
 )
 
 // String names the host by URL; its settings hold connection strings with access keys.
@@ -41,3 +44,15 @@ func (o Options) String() string {
 
 // GoString is String.
 func (o Options) GoString() string { return o.String() }
+
+// Format prints String for every verb, so %#v and %d redact too.
+func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
+
+// LogValue logs String: slog's JSON handler would otherwise marshal the connection strings.
+func (o Options) LogValue() slog.Value { return redact.Value(o.String()) }
+
+// Format prints String for every verb.
+func (h *Host) Format(f fmt.State, verb rune) { redact.Format(f, verb, h.String()) }
+
+// LogValue logs String.
+func (h *Host) LogValue() slog.Value { return redact.Value(h.String()) }

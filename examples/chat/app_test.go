@@ -96,6 +96,10 @@ func TestHTTPFunctions(t *testing.T) {
 		{"long group", "joinGroup", "alice", map[string]string{"group": strings.Repeat("g", maxGroupLength+1), "connectionId": "c"}, 400, "", "", nil},
 		{"no connection", "joinGroup", "alice", map[string]string{"group": "go"}, 400, "", "", nil},
 		{"not an object", "broadcast", "alice", []string{"hello"}, 400, "", "", nil},
+		// A dot segment in the path would turn the DM into a broadcast (users/../:send is :send).
+		{"direct message to ..", "sendToUser", "alice", map[string]string{"to": "..", "text": "psst"}, 400, "", "", nil},
+		{"group message to ..", "sendToGroup", "alice", map[string]string{"group": "..", "text": "hi"}, 400, "", "", nil},
+		{"leave group of connection ..", "leaveGroup", "alice", map[string]string{"group": "go", "connectionId": ".."}, 400, "", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,6 +32,112 @@ func msgpackToJSON(dst, raw []byte) ([]byte, error) {
 	return dst, nil
 }
 
+// msgpackJSONLen returns the length of the JSON form of the single MessagePack object raw, so
+// a conversion allocates once: appending to a growing buffer allocates several times the
+// result, and a MessagePack nil (one byte) already becomes five bytes of JSON ("null,").
+func msgpackJSONLen(raw []byte) (int, error) {
+	r := mpReader{b: raw}
+	return mpJSONLen(&r, 0)
+}
+
+// mpJSONLen mirrors mpValueToJSON, counting instead of writing. A wrong count would only cost
+// a reallocation, never a wrong result; the tests hold the two to the same length.
+func mpJSONLen(r *mpReader, depth int) (int, error) {
+	if depth > maxDepth {
+		return 0, errors.New("MessagePack value nested too deeply")
+	}
+	first, err := r.peek()
+	if err != nil {
+		return 0, err
+	}
+	k, n, ext, err := r.head()
+	if err != nil {
+		return 0, err
+	}
+	var num [48]byte
+	switch k {
+	case mpNil:
+		return len(jsonNull), nil
+	case mpBool:
+		if n == 1 {
+			return len("true"), nil
+		}
+		return len("false"), nil
+	case mpInt:
+		return len(strconv.AppendInt(num[:0], int64(n), 10)), nil
+	case mpUint:
+		return len(strconv.AppendUint(num[:0], n, 10)), nil
+	case mpFloat:
+		bits := 64
+		if first == 0xca {
+			bits = 32
+		}
+		return len(appendJSONFloat(num[:0], math.Float64frombits(n), bits)), nil
+	case mpStr:
+		p, err := r.need(int(min(n, math.MaxInt32)))
+		if err != nil {
+			return 0, err
+		}
+		return jsonwire.StringLen(string(p)), nil
+	case mpBin:
+		if _, err := r.need(int(min(n, math.MaxInt32))); err != nil {
+			return 0, err
+		}
+		return 2 + base64.StdEncoding.EncodedLen(int(n)), nil
+	case mpExt:
+		p, err := r.need(int(min(n, math.MaxInt32)))
+		if err != nil {
+			return 0, err
+		}
+		if ext != -1 {
+			return 0, fmt.Errorf("MessagePack extension type %d has no JSON form", ext)
+		}
+		t, err := decodeMPTimestamp(p)
+		if err != nil {
+			return 0, err
+		}
+		return 2 + len(t.UTC().AppendFormat(num[:0], time.RFC3339Nano)), nil
+	case mpArray, mpMap:
+		if n > uint64(len(r.b)-r.i) {
+			return 0, errMPShort
+		}
+		total := 2 // [] or {}
+		if n > 0 {
+			total += int(n) - 1 // commas
+		}
+		for i := uint64(0); i < n; i++ {
+			if k == mpMap {
+				kk, kn, _, err := r.head()
+				if err != nil {
+					return 0, err
+				}
+				switch kk {
+				case mpStr:
+					p, err := r.need(int(min(kn, math.MaxInt32)))
+					if err != nil {
+						return 0, err
+					}
+					total += jsonwire.StringLen(string(p))
+				case mpInt:
+					total += 2 + len(strconv.AppendInt(num[:0], int64(kn), 10))
+				case mpUint:
+					total += 2 + len(strconv.AppendUint(num[:0], kn, 10))
+				default:
+					return 0, fmt.Errorf("MessagePack map key of type %s has no JSON form", kk)
+				}
+				total++ // ':'
+			}
+			m, err := mpJSONLen(r, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			total += m
+		}
+		return total, nil
+	}
+	return 0, fmt.Errorf("invalid MessagePack type byte 0x%02x", first)
+}
+
 func mpValueToJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return dst, errors.New("MessagePack value nested too deeply")
@@ -206,6 +312,7 @@ type jsonScanner struct {
 	b       []byte
 	i       int
 	scratch []byte
+	maxArgs int // decodeJSONEnvelopeLimited: the most arguments accepted; 0 means any number
 }
 
 var errBadJSON = errors.New("invalid JSON value")

@@ -163,12 +163,16 @@ func FuzzValueMessagePack(f *testing.F) {
 	f.Add([]byte{0xc0})
 	f.Add([]byte{0x82, 0x01, 0xa1, 'a', 0xa1, 'b', 0xc4, 0x01, 0x00})
 	f.Add([]byte{0xd7, 0xff, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{0x93, 0xa2, 0x01, '"', 0xca, 0x3f, 0x80, 0, 0, 0x81, 0xd0, 0x80, 0xc2})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		js, err := MessagePackValue(data).JSON()
 		if err != nil {
 			return
 		}
 		require.True(t, json.Valid(js), "%q", js)
+		n, err := msgpackJSONLen(data)
+		require.NoError(t, err)
+		require.Equal(t, len(js), n, "measured JSON length of %x", data)
 		_, err = JSONValue(js).MessagePack()
 		if err != nil {
 			// Only numbers outside float64 range may fail; msgpack has none.

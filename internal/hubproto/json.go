@@ -47,11 +47,16 @@ func (jsonProtocol) ParseFrame(buf []byte) (Message, int, error) {
 }
 
 func (jsonProtocol) Unmarshal(b []byte) (Message, error) {
+	return parseJSONMessage(trimJSONRecord(b))
+}
+
+// trimJSONRecord drops trailing whitespace and one record separator.
+func trimJSONRecord(b []byte) []byte {
 	b = bytes.TrimRight(b, " \t\r\n")
 	if n := len(b); n > 0 && b[n-1] == RecordSeparator {
 		b = b[:n-1]
 	}
-	return parseJSONMessage(b)
+	return b
 }
 
 // appendJSONMessage writes the camelCase property names the JS client reads.
@@ -200,12 +205,18 @@ type jsonMessage struct {
 	SequenceID     int64             `json:"sequenceId"`
 }
 
-func parseJSONMessage(b []byte) (Message, error) {
+func parseJSONMessage(b []byte) (Message, error) { return parseJSONMessageLimited(b, 0) }
+
+// parseJSONMessageLimited refuses more than maxArgs arguments when maxArgs > 0.
+func parseJSONMessageLimited(b []byte, maxArgs int) (Message, error) {
 	if len(b) == 0 {
 		return Message{}, errors.New("hubproto: empty JSON message: want a JSON object")
 	}
 	var jm jsonMessage
-	if err := decodeJSONEnvelope(b, &jm); err != nil {
+	if err := decodeJSONEnvelopeLimited(b, &jm, maxArgs); err != nil {
+		if errors.Is(err, ErrTooManyArguments) {
+			return Message{}, err
+		}
 		return Message{}, fmt.Errorf("hubproto: malformed JSON message: %w", err)
 	}
 	if jm.Type == nil {

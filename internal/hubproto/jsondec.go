@@ -14,6 +14,12 @@ import (
 // duplicate properties wins, unknown properties are skipped. Raw values in
 // jm alias b.
 func decodeJSONEnvelope(b []byte, jm *jsonMessage) error {
+	return decodeJSONEnvelopeLimited(b, jm, 0)
+}
+
+// decodeJSONEnvelopeLimited is decodeJSONEnvelope refusing more than maxArgs arguments
+// (ErrTooManyArguments) when maxArgs > 0, before it holds them.
+func decodeJSONEnvelopeLimited(b []byte, jm *jsonMessage, maxArgs int) error {
 	if !json.Valid(b) {
 		// Let encoding/json describe the syntax error.
 		var x json.RawMessage
@@ -22,7 +28,7 @@ func decodeJSONEnvelope(b []byte, jm *jsonMessage) error {
 		}
 		return errors.New("invalid JSON")
 	}
-	s := jsonScanner{b: b}
+	s := jsonScanner{b: b, maxArgs: maxArgs}
 	s.ws()
 	if s.b[s.i] == 'n' {
 		return nil // null leaves everything unset, as in encoding/json
@@ -87,6 +93,9 @@ func (s *jsonScanner) property(key string, jm *jsonMessage) error {
 			jm.Arguments = []json.RawMessage{}
 		}
 		err = s.array(func() error {
+			if s.maxArgs > 0 && len(jm.Arguments) >= s.maxArgs {
+				return tooManyArguments(TypeInvocation, s.maxArgs)
+			}
 			jm.Arguments = append(jm.Arguments, s.skip())
 			return nil
 		})

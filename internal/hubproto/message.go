@@ -2,6 +2,7 @@ package hubproto
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -93,6 +94,8 @@ var (
 	ErrIncomplete = errors.New("hubproto: incomplete message: need more bytes")
 	// ErrTooLarge says a record is larger than MaxMessageSize.
 	ErrTooLarge = errors.New("hubproto: message larger than MaxMessageSize")
+	// ErrTooManyArguments says an invocation has more arguments than UnmarshalLimited allows.
+	ErrTooManyArguments = errors.New("hubproto: too many arguments")
 )
 
 // Protocol encodes and decodes hub messages in one wire format. The two
@@ -131,4 +134,23 @@ func ProtocolByName(name string) (Protocol, bool) {
 		return MessagePack, true
 	}
 	return nil, false
+}
+
+// UnmarshalLimited is p.Unmarshal for a message from a peer that is not trusted: it refuses an
+// invocation with more than maxArguments arguments (ErrTooManyArguments) before holding them.
+// Each argument costs a Value, 48 bytes, however small its encoding (a MessagePack nil is one
+// byte), so without the limit a message costs memory many times its size. maxArguments <= 0
+// means no limit.
+func UnmarshalLimited(p Protocol, b []byte, maxArguments int) (Message, error) {
+	switch p.(type) {
+	case jsonProtocol:
+		return parseJSONMessageLimited(trimJSONRecord(b), maxArguments)
+	case msgpackProtocol:
+		return parseMPMessageLimited(unframeMP(b), maxArguments)
+	}
+	return p.Unmarshal(b)
+}
+
+func tooManyArguments(t MessageType, max int) error {
+	return fmt.Errorf("%w: the %v has more than %d arguments; expected at most %d", ErrTooManyArguments, t, max, max)
 }

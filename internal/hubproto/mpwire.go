@@ -137,8 +137,9 @@ var errMPShort = errors.New("truncated MessagePack data")
 // mpReader reads MessagePack objects from b. Every method checks bounds and
 // returns an error instead of panicking on hostile input.
 type mpReader struct {
-	b []byte
-	i int
+	b       []byte
+	i       int
+	maxArgs int // parseMPMessageLimited: the most arguments accepted; 0 means any number
 }
 
 func (r *mpReader) done() bool { return r.i >= len(r.b) }

@@ -90,14 +90,19 @@ func (msgpackProtocol) Marshal(m *Message) ([]byte, error) {
 }
 
 func (msgpackProtocol) Unmarshal(b []byte) (Message, error) {
+	return parseMPMessage(unframeMP(b))
+}
+
+// unframeMP drops the length prefix of b when b is exactly one framed record.
+func unframeMP(b []byte) []byte {
 	if len(b) > 0 && !isMPArrayHeader(b[0]) {
 		// Not an array: perhaps a framed record. Accept exactly one.
 		n, size, err := readVarint(b)
 		if err == nil && size+n == len(b) {
-			return parseMPMessage(b[size:])
+			return b[size:]
 		}
 	}
-	return parseMPMessage(b)
+	return b
 }
 
 func isMPArrayHeader(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
@@ -204,8 +209,11 @@ func appendMPMessage(dst []byte, m *Message) ([]byte, error) {
 	return dst, nil
 }
 
-func parseMPMessage(b []byte) (Message, error) {
-	r := mpReader{b: b}
+func parseMPMessage(b []byte) (Message, error) { return parseMPMessageLimited(b, 0) }
+
+// parseMPMessageLimited refuses more than maxArgs arguments when maxArgs > 0.
+func parseMPMessageLimited(b []byte, maxArgs int) (Message, error) {
+	r := mpReader{b: b, maxArgs: maxArgs}
 	m, err := readMPMessage(&r)
 	if err != nil {
 		return Message{}, err
@@ -270,6 +278,9 @@ func readMPMessage(r *mpReader) (Message, error) {
 		n, err := r.readLen(mpArray)
 		if err != nil {
 			return m, fmt.Errorf("hubproto: %v arguments: %w", m.Type, err)
+		}
+		if r.maxArgs > 0 && n > r.maxArgs {
+			return m, fmt.Errorf("%w: the %v has %d arguments; expected at most %d", ErrTooManyArguments, m.Type, n, r.maxArgs)
 		}
 		if n > 0 {
 			m.Arguments = make([]Value, n)

@@ -63,12 +63,25 @@ func (v Value) JSON() ([]byte, error) {
 	case formatNone:
 		return jsonNull, nil
 	}
-	b, err := v.appendJSON(make([]byte, 0, len(v.raw)+len(v.raw)/2))
+	size := len(v.raw) + len(v.raw)/2
+	if v.fmt == formatMsgPack && len(v.raw) > exactSizeThreshold {
+		// Large values are measured first, so they are allocated once: growing a buffer
+		// allocates several times its final size. A value that cannot be measured fails
+		// the conversion below with the same error.
+		if n, err := msgpackJSONLen(v.raw); err == nil {
+			size = n
+		}
+	}
+	b, err := v.appendJSON(make([]byte, 0, size))
 	if err != nil {
 		return nil, fmt.Errorf("hubproto: %w", err)
 	}
 	return b, nil
 }
+
+// exactSizeThreshold is the MessagePack size above which JSON conversion measures its output
+// first; below it, a guess and at most a reallocation or two cost less than a second pass.
+const exactSizeThreshold = 1024
 
 // MessagePack returns v as one MessagePack object. The zero Value is nil.
 func (v Value) MessagePack() ([]byte, error) {

@@ -66,6 +66,35 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// StringLen is len(AppendString(nil, s)), computed without writing: callers size a buffer
+// exactly before converting a large value.
+func StringLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case jsonSafe[c]:
+				n++
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			default:
+				n += 6
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			n += 6
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
 // load64 reads eight bytes of s from i; the compiler merges the byte loads into one.
 func load64(s string, i int) uint64 {
 	_ = s[i+7]

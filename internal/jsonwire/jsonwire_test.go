@@ -45,6 +45,7 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		b := AppendString([]byte("x"), s)
 		require.Equal(t, byte('x'), b[0])
+		require.Equal(t, len(b)-1, StringLen(s), "StringLen(%q)", s)
 		require.True(t, json.Valid(b[1:]), "invalid JSON for %q: %s", s, b[1:])
 		var got string
 		require.NoError(t, json.Unmarshal(b[1:], &got))

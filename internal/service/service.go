@@ -72,6 +72,10 @@ func RequestFromContext(ctx context.Context) (*http.Request, bool) {
 
 // Endpoint is one endpoint of a signalr.Client as negotiate and trigger see it.
 type Endpoint struct {
+	// Name is the endpoint's name, "" for the endpoint of the connection setting.
+	Name string
+	// URL is the endpoint with its port, as routing and results name it.
+	URL string
 	// ClientURL is the base URL clients connect to (ClientEndpoint, else Endpoint with Port).
 	ClientURL string
 	// AudienceBase is scheme://host/ of the endpoint without port: the base of client token
