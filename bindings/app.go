@@ -368,14 +368,19 @@ func (a *App) serveInvocation(w http.ResponseWriter, r *http.Request, fn *functi
 	_, _ = w.Write(out)
 }
 
-// checkReturnTrap refuses a bare base64-able string for a non-HTTP $return binding, which the
-// host would decode into bytes.
+// checkReturnTrap refuses a bare base64-able string for a $return binding, which the host
+// would decode into bytes: GetBindingValue runs on every $return string, HTTP included, so
+// ReturnValue "test" reaches an HTTP caller as the bytes b5 eb 2d (spec §8.3).
 func checkReturnTrap(fn *function, resp *InvokeResponse) error {
 	for _, b := range fn.decl.Bindings {
-		if b.Name == ReturnBindingName && !b.Is(TypeHTTP) && b.DataType != "binary" {
-			if err := checkBase64Trap(resp.ReturnValue); err != nil {
-				return fmt.Errorf("bindings: return value %w", err)
+		if b.Name != ReturnBindingName || b.DataType == "binary" {
+			continue
+		}
+		if err := checkBase64Trap(resp.ReturnValue); err != nil {
+			if b.Is(TypeHTTP) {
+				return fmt.Errorf("bindings: HTTP return value %w; answer with Invocation.Respond or InvokeResponse.HTTP, which send an object", err)
 			}
+			return fmt.Errorf("bindings: return value %w", err)
 		}
 	}
 	return nil

@@ -286,6 +286,13 @@ func TestServeFailures(t *testing.T) {
 		inv.Return("test")
 		return nil
 	}, bindings.HTTPTrigger("req", nil), bindings.GenericBinding("queue", bindings.DirectionOut, "$return", map[string]any{"queueName": "q"})))
+	// GetBindingValue runs on an HTTP $return too (azure-functions-host
+	// src/WebJobs.Script/Workers/Http/HttpScriptInvocationResultExtensions.cs): "test" would reach
+	// the caller as the bytes b5 eb 2d (spec §8.3).
+	require.NoError(t, app.Func("httptrap", func(ctx context.Context, inv *bindings.Invocation) error {
+		inv.Return("test")
+		return nil
+	}, bindings.HTTPTrigger("req", nil), bindings.HTTPOutput("$return")))
 
 	tests := []struct {
 		name, function, body, wantLog string
@@ -295,6 +302,7 @@ func TestServeFailures(t *testing.T) {
 		{name: "not a payload", function: "boom", body: `<html>`, wantLog: "not an invocation payload"},
 		{name: "no signalR output", function: "badsend", body: `{}`, wantLog: "has no signalR binding"},
 		{name: "base64 trap on $return", function: "trap", body: `{}`, wantLog: "return value is a string that is valid base64"},
+		{name: "base64 trap on an HTTP $return", function: "httptrap", body: `{}`, wantLog: "HTTP return value is a string that is valid base64, which the host decodes into bytes; send an object, or []byte for binary data; answer with Invocation.Respond"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -24,6 +25,7 @@ const (
 	kindTime
 	kindRaw
 	kindAny
+	kindBool
 )
 
 var (
@@ -43,6 +45,8 @@ func kindOf(v any) targetKind {
 		return kindRaw
 	case *any:
 		return kindAny
+	case *bool:
+		return kindBool
 	}
 	t := reflect.TypeOf(v)
 	if t == nil || t.Kind() != reflect.Pointer {
@@ -54,6 +58,8 @@ func kindOf(v any) targetKind {
 		return kindTime
 	case e == rawType:
 		return kindRaw
+	case e.Kind() == reflect.Bool && !reflect.PointerTo(e).Implements(unmarshalerType):
+		return kindBool
 	case e.Kind() == reflect.String && !reflect.PointerTo(e).Implements(unmarshalerType):
 		return kindString
 	case e.Kind() == reflect.Slice && e.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(e).Implements(unmarshalerType):
@@ -149,6 +155,14 @@ func decodeValue(raw []byte, v any) error {
 			*v.(*json.RawMessage) = q
 		}
 		return nil
+	case kindBool:
+		text := s1
+		if serialized {
+			if text, err = unquote([]byte(s1)); err != nil {
+				return fmt.Errorf("value looks serialized twice but the inner text is not a JSON string: %w", err)
+			}
+		}
+		return setBool(v, text)
 	case kindAny:
 		if json.Valid([]byte(s1)) {
 			return json.Unmarshal([]byte(s1), v)
@@ -209,6 +223,26 @@ func setString(v any, s string) error {
 	return nil
 }
 
+// setBool stores a boolean written by JSON (true) or by .NET's Boolean.ToString (True): the
+// host turns the top-level properties of a JSON request body into .NET strings before it
+// serializes them, so {"ok":true} reaches Metadata as "\"True\"" (spec §8.2).
+func setBool(v any, text string) error {
+	var b bool
+	switch {
+	case strings.EqualFold(text, "true"):
+		b = true
+	case strings.EqualFold(text, "false"):
+	default:
+		return fmt.Errorf("value %.40q is not a boolean; expected true or false (True or False from the host)", text)
+	}
+	if p, ok := v.(*bool); ok {
+		*p = b
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetBool(b)
+	return nil
+}
+
 func setBytes(v any, b []byte) error {
 	if p, ok := v.(*[]byte); ok {
 		*p = b
@@ -219,8 +253,10 @@ func setBytes(v any, b []byte) error {
 }
 
 // hostTimeLayouts are the forms a .NET DateTime takes on the wire: RFC 3339 with any fraction,
-// and Newtonsoft's zone-less form for DateTimeKind.Unspecified (read as UTC).
-var hostTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05.999999999Z07:00"}
+// Newtonsoft's zone-less form for DateTimeKind.Unspecified, and DateTime.ToString's invariant
+// form, which a date in a JSON request body takes in Metadata (spec §8.1); zone-less forms are
+// read as UTC.
+var hostTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05.999999999Z07:00", "01/02/2006 15:04:05"}
 
 func parseHostTime(s string) (time.Time, error) {
 	for _, layout := range hostTimeLayouts {

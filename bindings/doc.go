@@ -10,11 +10,16 @@
 //   - Strings, numbers, bools and arrays arrive JSON-encoded a second time ("\"hi\"", "4");
 //     byte[] arrives as base64. InvokeRequest.Decode undoes the right number of layers for the
 //     target type; HTTPRequest, ConnectionInfo (encoded three times), Negotiation, Endpoints
-//     and Sys are typed accessors.
+//     and Sys are typed accessors. The properties of a JSON request body reach Metadata as .NET
+//     strings ("\"True\"", "\"2\"", dates as "\"01/02/2024 03:04:05\""), which
+//     DecodeMetadata reads back into bools, numbers and times.
 //   - The response must be 200 with Content-Type application/json, or the host fails the
 //     invocation. App always writes it that way.
-//   - The host base64-decodes string outputs that happen to be valid base64. SignalR outputs are
-//     written as arrays of objects, and Output refuses bare base64-able strings.
+//   - The host base64-decodes string outputs and $return values (HTTP included) that happen to
+//     be valid base64. SignalR outputs are written as arrays of objects, Output refuses bare
+//     base64-able strings and App refuses them as a return value.
+//   - The SignalR extension drops a removeAll group action addressed to a connection without a
+//     word; InvokeResponse.SignalR refuses it.
 //   - HTTP outputs need a numeric statusCode, string header values and an explicit
 //     Content-Type; InvokeResponse.HTTP writes exactly that.
 //

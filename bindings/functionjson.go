@@ -21,6 +21,10 @@ type HostConfig struct {
 	WorkingDirectory            string
 	EnableForwardingHTTPRequest bool
 	EnableProxyingHTTPRequest   bool
+	// LegacyHTTPWorker says host.json configures the handler in the legacy httpWorker section,
+	// under which the host forwards every HTTP-only function without being asked, to
+	// /<function> (spec §8.6). Files always writes customHandler.
+	LegacyHTTPWorker bool
 	// RoutePrefix is the HTTP route prefix without slashes ("api" unless host.json says so).
 	RoutePrefix            string
 	ExtensionBundleVersion string
@@ -201,8 +205,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("bindings: host.json is not valid: %w", err)
 	}
 	section := h.CustomHandler
-	if section == nil {
+	if section == nil && h.HTTPWorker != nil {
 		section = h.HTTPWorker
+		m.Host.LegacyHTTPWorker = true
 	}
 	if section == nil {
 		return nil, errors.New("bindings: host.json has no customHandler section; expected {\"customHandler\":{\"description\":{\"defaultExecutablePath\":…}}}")

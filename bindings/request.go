@@ -28,7 +28,8 @@ type InvokeRequest struct {
 //   - *string gets the original string: a value serialized twice ("\"hi\"") loses both layers;
 //     a base64 or date string is returned as is.
 //   - *[]byte gets the bytes of a base64 value (byte[] inputs) or of a serialized string.
-//   - *time.Time parses a DateTime.
+//   - *time.Time parses a DateTime, in ISO 8601 or in .NET's invariant "01/02/2006 15:04:05".
+//   - *bool takes true and false in any casing: JSON's true as well as .NET's True.
 //   - *json.RawMessage gets the JSON of the original value.
 //   - any other type is decoded from the JSON the value holds after the host's layers are
 //     removed: numbers, bools and arrays from their serialized form, structs and maps from an
@@ -45,7 +46,14 @@ func (r *InvokeRequest) Decode(name string, v any) error {
 }
 
 // DecodeMetadata is Decode for an entry of Metadata: trigger binding data such as a query
-// parameter, a SignalR trigger parameter named in parameterNames, or sys.
+// parameter, a property of a JSON request body, a SignalR trigger parameter named in
+// parameterNames, or sys.
+//
+// The host turns each top-level scalar property of a JSON request body into a .NET string
+// before serializing it again (spec §8.2): {"n":2,"ok":true,"at":"2024-01-02T03:04:05Z"}
+// arrives as "\"2\"", "\"True\"" and "\"01/02/2024 03:04:05\"". DecodeMetadata reads these
+// back into numbers (parsed from the inner text), bools (True and False accepted) and
+// time.Time; decoding into a string gives the .NET text.
 func (r *InvokeRequest) DecodeMetadata(name string, v any) error {
 	raw, ok := r.Metadata[name]
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -39,11 +40,9 @@ func TestHTTPRequestGolden(t *testing.T) {
 	assert.Empty(t, r.Header("missing"))
 	require.Len(t, r.Identities, 1)
 	id := r.Identities[0]
-	assert.Equal(t, "WebJobsAuthLevel", id.AuthenticationType)
-	assert.True(t, id.IsAuthenticated)
-	require.Len(t, id.Claims, 1)
-	assert.Equal(t, "Admin", id.Claims[0].Value)
-	assert.Equal(t, "LOCAL AUTHORITY", id.Claims[0].Issuer)
+	assert.Empty(t, id.AuthenticationType, "a local anonymous call carries ASP.NET Core's empty identity")
+	assert.False(t, id.IsAuthenticated)
+	assert.Empty(t, id.Claims)
 
 	var body struct {
 		Text  string   `json:"text"`
@@ -55,13 +54,23 @@ func TestHTTPRequestGolden(t *testing.T) {
 	assert.Equal(t, 2, body.Count)
 	assert.Equal(t, []string{"a", "b"}, body.Tags)
 
-	// Metadata: scalars double-encoded, objects plain, Query/Headers as string maps.
+	// Metadata: body scalars as .NET strings serialized again, objects plain, Query/Headers as
+	// string maps, the query last-value-wins.
 	var text string
 	require.NoError(t, req.DecodeMetadata("text", &text))
 	assert.Equal(t, "hello", text)
 	var count int
 	require.NoError(t, req.DecodeMetadata("count", &count))
 	assert.Equal(t, 2, count)
+	var ok bool
+	require.NoError(t, req.DecodeMetadata("ok", &ok))
+	assert.True(t, ok)
+	var at time.Time
+	require.NoError(t, req.DecodeMetadata("at", &at))
+	assert.Equal(t, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), at)
+	var tag string
+	require.NoError(t, req.DecodeMetadata("tag", &tag))
+	assert.Equal(t, "b", tag)
 	var id42 string
 	require.NoError(t, req.DecodeMetadata("id", &id42))
 	assert.Equal(t, "42", id42)
@@ -83,7 +92,7 @@ func TestHTTPRequestOctetStreamBody(t *testing.T) {
 	r, err := loadPayload(t, "http_trigger_octet.json").HTTPRequest("req")
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0, 1, 2, 0xff, 0xfe, 'A'}, r.Body, "base64 body decoded for application/octet-stream")
-	assert.Nil(t, r.Params)
+	assert.Empty(t, r.Params)
 }
 
 func TestHTTPRequestLegacyQueryString(t *testing.T) {
@@ -153,6 +162,50 @@ func TestHTTPRequestForms(t *testing.T) {
 		})
 	}
 }
+
+// Body-derived Metadata arrives as .NET strings serialized again (spec §8.2, from
+// azure-webjobs-sdk-extensions src/WebJobs.Extensions.Http/Utility.cs ConvertPropertyValue,
+// which applies (string)JToken): DecodeMetadata reads them back into bools, numbers and times.
+func TestDecodeMetadataDotNetStrings(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		into    func() any
+		want    any
+		wantErr string
+	}{
+		{name: "True", raw: `"\"True\""`, into: func() any { return new(bool) }, want: true},
+		{name: "False", raw: `"\"False\""`, into: func() any { return new(bool) }, want: false},
+		{name: "JSON true from a trigger argument", raw: `"true"`, into: func() any { return new(bool) }, want: true},
+		{name: "plain JSON bool", raw: `true`, into: func() any { return new(bool) }, want: true},
+		{name: "named bool type", raw: `"\"True\""`, into: func() any { return new(flag) }, want: flag(true)},
+		{name: "not a bool", raw: `"\"yes\""`, into: func() any { return new(bool) }, wantErr: `value "yes" is not a boolean; expected true or false`},
+		{name: "integer from its text", raw: `"\"2\""`, into: func() any { return new(int) }, want: 2},
+		{name: "negative", raw: `"\"-7\""`, into: func() any { return new(int64) }, want: int64(-7)},
+		{name: "double from its text", raw: `"\"2.5\""`, into: func() any { return new(float64) }, want: 2.5},
+		{name: "double in .NET exponent form", raw: `"\"1E+20\""`, into: func() any { return new(float64) }, want: 1e20},
+		{name: "big integer into a json.Number", raw: `"\"12345678901234567890\""`, into: func() any { return new(json.Number) }, want: json.Number("12345678901234567890")},
+		{name: "number text kept as a string", raw: `"\"2.5\""`, into: func() any { return new(string) }, want: "2.5"},
+		{name: "True kept as a string", raw: `"\"True\""`, into: func() any { return new(string) }, want: "True"},
+		{name: "date in .NET's invariant form", raw: `"\"01/02/2024 03:04:05\""`, into: func() any { return new(time.Time) }, want: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{name: "not a number", raw: `"\"abc\""`, into: func() any { return new(int) }, wantErr: "does not hold JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &bindings.InvokeRequest{Metadata: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
+			dst := tt.into()
+			err := req.DecodeMetadata("v", dst)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, reflect.ValueOf(dst).Elem().Interface())
+		})
+	}
+}
+
+type flag bool
 
 func TestHTTPRequestJSONErrors(t *testing.T) {
 	r := &bindings.HTTPRequest{}

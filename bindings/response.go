@@ -110,7 +110,9 @@ func (r *InvokeResponse) HTTP(name string, status int, headers http.Header, body
 
 // SignalR appends messages and group actions to the signalR output binding name. Items are
 // checked as the extension would check them, and written as an array of objects, the one shape
-// the host's collector takes item by item.
+// the host's collector takes item by item. A removeAll group action with a ConnectionID is
+// refused: the extension skips it silently (signalr.HubClient.Apply, which talks to the REST
+// API directly, does carry it out).
 func (r *InvokeResponse) SignalR(name string, items ...signalr.Action) error {
 	if name == ReturnBindingName {
 		return errors.New("bindings: a signalR output cannot be the return value; give it a name")
@@ -128,10 +130,29 @@ func (r *InvokeResponse) SignalR(name string, items ...signalr.Action) error {
 		if err := item.Validate(); err != nil {
 			return fmt.Errorf("bindings: signalR output %q item %d: %w", name, i, err)
 		}
+		if removeAllByConnection(item) {
+			return fmt.Errorf("bindings: signalR output %q item %d: a removeAll group action with a connectionId is silently skipped by the Functions SignalR extension; remove the connection from each group with remove, or call signalr.HubClient.RemoveConnectionFromAllGroups over the REST API", name, i)
+		}
 	}
 	list = append(list, items...)
 	r.setOutput(name, list)
 	return nil
+}
+
+// removeAllByConnection reports a removeAll group action addressed to a connection, which the
+// extension's collector drops without a word (SignalRAsyncCollector.cs handles only add and
+// remove for a connection id; spec §8.4).
+func removeAllByConnection(item signalr.Action) bool {
+	var a signalr.GroupAction
+	switch x := item.(type) {
+	case signalr.GroupAction:
+		a = x
+	case *signalr.GroupAction:
+		a = *x
+	default:
+		return false
+	}
+	return a.Action == signalr.GroupActionRemoveAll && a.ConnectionID != ""
 }
 
 func isNilPointer(item signalr.Action) bool {
@@ -162,6 +183,7 @@ func (r *InvokeResponse) Log(format string, args ...any) {
 
 // Return sets ReturnValue. A SignalR trigger hands it to the client that called invoke() (SignalR
 // extension 1.15.0 or later); without a $return binding an object's keys also become outputs.
+// For a $return binding (HTTP included) App refuses a string the host would base64-decode.
 func (r *InvokeResponse) Return(v any) {
 	r.ReturnValue = v
 }

@@ -149,6 +149,12 @@ func TestSignalROutputErrors(t *testing.T) {
 		{name: "nil message pointer", binding: "out", items: []signalr.Action{(*signalr.Message)(nil)}, wantErr: "item 0 is nil"},
 		{name: "nil group pointer", binding: "out", items: []signalr.Action{(*signalr.GroupAction)(nil)}, wantErr: "item 0 is nil"},
 		{name: "return binding", binding: "$return", items: []signalr.Action{signalr.Message{Target: "t"}}, wantErr: "cannot be the return value"},
+		// SignalRAsyncCollector.cs (azure-sdk-for-net SignalR extension) handles only add and
+		// remove for a connection id: removeAll would be dropped without a word (spec §8.4).
+		{name: "removeAll for a connection", binding: "out", items: []signalr.Action{signalr.GroupAction{Action: signalr.GroupActionRemoveAll, ConnectionID: "c"}},
+			wantErr: `"out" item 0: a removeAll group action with a connectionId is silently skipped by the Functions SignalR extension`},
+		{name: "removeAll for a connection by pointer", binding: "out", items: []signalr.Action{signalr.Message{Target: "t"}, &signalr.GroupAction{Action: signalr.GroupActionRemoveAll, ConnectionID: "c", UserID: "u"}},
+			wantErr: "item 1: a removeAll group action with a connectionId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
@@ -80,4 +81,38 @@ func (c *InvocationContext) Bind(dst ...any) error {
 		vals[i] = hubproto.JSONValue(a)
 	}
 	return bindValues(vals, dst)
+}
+
+// upstreamBody reads the body the way the extension does: a connected
+// request's body is never read (SignalRConnectMethodExecutor.cs), every
+// other body is read whole, up to limit.
+func upstreamBody(r *http.Request, req request, limit int64) ([]byte, error) {
+	if req.category == CategoryConnections && req.event == EventConnected {
+		return nil, nil
+	}
+	return readBody(r, limit)
+}
+
+// connectionBody applies a connections-category body to inv. A disconnected
+// body must be the JSON close message {"type":11[,"error":…]}: the extension
+// parses it with its JSON serverless protocol and fails the request (500)
+// when it is empty, MessagePack (whose serverless parser reads only
+// invocations) or another message type (SignalRDisconnectMethodExecutor.cs,
+// JsonServerlessProtocol.cs, MessagePackServerlessProtocol.cs).
+func connectionBody(inv *Invocation, req request, body []byte) error {
+	if req.event != EventDisconnected {
+		return nil
+	}
+	if req.proto.Binary() {
+		return wrapf(ErrMalformedBody, "disconnected body is MessagePack: want the JSON close message {\"type\":11}")
+	}
+	m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
+	if err != nil {
+		return wrapf(ErrMalformedBody, "disconnected body: %v; want the JSON close message {\"type\":11}", err)
+	}
+	if m.Type != hubproto.TypeCloseConnection {
+		return wrapf(ErrMalformedBody, "disconnected body has message type %v: want the close message (11)", m.Type)
+	}
+	inv.Error = m.Error
+	return nil
 }

@@ -150,7 +150,9 @@ type request struct {
 // (ErrInvalidSignature), that the category and event are ones the service
 // sends (ErrNotSignalRRequest), then reads at most MaxBodySize bytes
 // (ErrTooLarge) and decodes them (ErrMalformedBody, also for more than
-// MaxArguments arguments). It consumes r.Body.
+// MaxArguments arguments). It consumes r.Body, except for connected, whose
+// body the extension never reads; a disconnected body must be the JSON close
+// message {"type":11}.
 func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
@@ -349,7 +351,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 }
 
 func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
-	body, err := readBody(r, limit)
+	body, err := upstreamBody(r, req, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -368,17 +370,8 @@ func decode(r *http.Request, req request, limit int64) (*Invocation, error) {
 		proto:    req.proto,
 	}
 	if req.category == CategoryConnections {
-		// The body only matters for the disconnect reason; an empty one is
-		// tolerated.
-		if len(body) == 0 {
-			return inv, nil
-		}
-		m, err := hubproto.UnmarshalLimited(req.proto, body, MaxArguments)
-		if err != nil {
-			return nil, wrapf(ErrMalformedBody, "%s body: %v", req.event, err)
-		}
-		if req.event == EventDisconnected {
-			inv.Error = m.Error
+		if err := connectionBody(inv, req, body); err != nil {
+			return nil, err
 		}
 		return inv, nil
 	}

@@ -262,7 +262,7 @@ func TestParseErrors(t *testing.T) {
 		{"json body as msgpack", inv, "application/x-msgpack", nil, nil, ErrMalformedBody, "MessagePack"},
 		{"completion instead of invocation", `{"type":3,"invocationId":"1"}`, "application/json", nil, nil, ErrMalformedBody, "want an Invocation (1)"},
 		{"target mismatch", `{"type":1,"target":"other","arguments":[]}`, "application/json", nil, nil, ErrMalformedBody, `target "other" does not match X-ASRS-Event "send"`},
-		{"bad connected body", "{", "application/json", func(h http.Header) { h.Set(HeaderCategory, "connections"); h.Set(HeaderEvent, "connected") }, nil, ErrMalformedBody, "connected body"},
+		{"bad disconnected body", "{", "application/json", func(h http.Header) { h.Set(HeaderCategory, "connections"); h.Set(HeaderEvent, "disconnected") }, nil, ErrMalformedBody, "disconnected body"},
 		{"too large", `{"type":1,"target":"send","arguments":["` + strings.Repeat("x", 100) + `"]}`, "application/json", nil, &ParseOptions{AccessKeys: []string{primaryKey}, MaxBodySize: 64}, ErrTooLarge, "exceeds the 64-byte limit"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,14 +42,17 @@ type RouterOptions struct {
 //     route, unlike the extension, so unsigned callers cannot probe handlers)
 //   - 404 no handler is registered for the hub, category and event
 //   - 413 the body is larger than MaxBodySize
-//   - 500 the body does not decode
+//   - 500 the body does not decode: a messages body that is not an
+//     Invocation, or a disconnected body that is not a JSON close message
+//     ({"type":11}); a connected body is never read
 //   - 403 a connected handler failed (the service then rejects the client)
 //   - 200 a disconnected handler ran, whether it failed or not
 //   - 200 with a Completion body in the request's protocol when the client
 //     used invoke(): the handler's result, or its error text, including
-//     argument binding errors
-//   - 200 with no body when the client used send() and the handler
-//     succeeded; 500 when it failed or its arguments did not bind
+//     argument binding errors; the body has no Content-Type of its own
+//   - 200 with no body when the client used send() (no or an empty
+//     invocation id), whether the handler succeeded, failed or its arguments
+//     did not bind: the failure is only logged
 //
 // Register handlers before serving; registration returns an error for a
 // bad handler signature or a duplicate.
@@ -300,8 +304,9 @@ func attrs(inv *Invocation, extra ...slog.Attr) []slog.Attr {
 
 // WriteResponse answers the upstream request for inv with the handler's
 // outcome, exactly as Router does: a Completion for invoke(), 403 for a
-// failed connected handler, 500 for a failed send() handler, else 200. Use
-// it when calling Parse directly.
+// failed connected handler, else 200, also for a failed send() handler (the
+// extension answers send() with 200 whatever the function did). Use it when
+// calling Parse directly.
 func (inv *Invocation) WriteResponse(w http.ResponseWriter, result any, err error) error {
 	return inv.writeResponse(w, result, err)
 }
@@ -323,19 +328,17 @@ func (inv *Invocation) writeResponse(w http.ResponseWriter, result any, herr err
 			body, _ = inv.Completion(nil, errors.New("the hub method result could not be encoded"))
 		}
 		h := w.Header()
-		if inv.protocol().Binary() {
-			h.Set("Content-Type", ContentTypeMessagePack)
-		} else {
-			h.Set("Content-Type", ContentTypeJSON)
-		}
-		h.Set("Content-Length", fmt.Sprint(len(body)))
+		// The extension answers with a ByteArrayContent and no media type
+		// (SignalRInvocationMethodExecutor.cs); a nil entry also keeps
+		// net/http from sniffing one.
+		h["Content-Type"] = nil
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusOK)
 		_, werr := w.Write(body)
 		return errors.Join(err, werr)
-	case herr != nil:
-		http.Error(w, "trigger: handler failed", http.StatusInternalServerError)
-		return nil
 	}
+	// send(): SignalRInvocationMethodExecutor answers 200 without waiting for
+	// a result, so a failed handler is only logged.
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -103,6 +104,14 @@ func completion(t *testing.T, body []byte, p hubproto.Protocol) hubproto.Message
 	return m
 }
 
+// assertNoContentType checks a Completion answer carries no media type, as the extension's
+// ByteArrayContent (SignalRInvocationMethodExecutor.cs): none set, none sniffed.
+func assertNoContentType(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	assert.Empty(t, w.Result().Header.Values("Content-Type"))
+	assert.Equal(t, strconv.Itoa(w.Body.Len()), w.Header().Get("Content-Length"))
+}
+
 func TestRouterStatuses(t *testing.T) {
 	r := newTestRouter(t, nil)
 	withUser := func(h http.Header) { h.Set(HeaderUserID, "alice") }
@@ -116,10 +125,29 @@ func TestRouterStatuses(t *testing.T) {
 		{"connected handler fails", connectionRequest(t, "connected", `{"type":10}`, nil), 403, "trigger: connected handler failed\n"},
 		{"disconnected handler fails", connectionRequest(t, "disconnected", `{"Type":11,"Error":"x"}`, nil), 200, ""},
 		{"send", messageRequest(t, invocationBody("", "broadcast", "alice", "hi"), "broadcast"), 200, ""},
-		{"send handler fails", messageRequest(t, invocationBody("", "broadcast", "alice", "fail"), "broadcast"), 500, "trigger: handler failed\n"},
-		{"send bad arguments", messageRequest(t, invocationBody("", "broadcast", "alice", 5), "broadcast"), 500, "trigger: handler failed\n"},
-		{"send wrong argument count", messageRequest(t, invocationBody("", "broadcast", "alice"), "broadcast"), 500, "trigger: handler failed\n"},
-		{"send panics", messageRequest(t, invocationBody("", "panic"), "panic"), 500, "trigger: handler failed\n"},
+		// SignalRInvocationMethodExecutor.cs (azure-sdk-for-net, SignalR extension) answers
+		// every send() with an empty 200, whatever the function did.
+		{"send handler fails", messageRequest(t, invocationBody("", "broadcast", "alice", "fail"), "broadcast"), 200, ""},
+		{"send bad arguments", messageRequest(t, invocationBody("", "broadcast", "alice", 5), "broadcast"), 200, ""},
+		{"send wrong argument count", messageRequest(t, invocationBody("", "broadcast", "alice"), "broadcast"), 200, ""},
+		{"send panics", messageRequest(t, invocationBody("", "panic"), "panic"), 200, ""},
+		{"empty invocation id is a send", messageRequest(t, `{"type":1,"invocationId":"","target":"broadcast","arguments":["alice","fail"]}`, "broadcast"), 200, ""},
+		// SignalRConnectMethodExecutor.cs never reads the body.
+		{"connected body is not read", connectionRequest(t, "connected", `{"type":`, withUser), 200, ""},
+		{"connected MessagePack body is not read", newUpstream(t, "\x01\x02", ContentTypeMessagePack, func(h http.Header) {
+			h.Set(HeaderCategory, CategoryConnections)
+			h.Set(HeaderEvent, EventConnected)
+			withUser(h)
+		}), 200, ""},
+		// SignalRDisconnectMethodExecutor.cs parses a JSON close message (type 11) first; anything
+		// else throws, which the dispatcher answers with 500.
+		{"disconnected empty body", connectionRequest(t, "disconnected", "", nil), 500, ""},
+		{"disconnected open message", connectionRequest(t, "disconnected", `{"type":10}`, nil), 500, ""},
+		{"disconnected MessagePack body", newUpstream(t, "\x02\x91\x0b", ContentTypeMessagePack, func(h http.Header) {
+			h.Set(HeaderCategory, CategoryConnections)
+			h.Set(HeaderEvent, EventDisconnected)
+		}), 500, ""},
+		{"disconnected lowercase close message", connectionRequest(t, "disconnected", `{"type":11,"error":"x"}`, nil), 200, ""},
 		{"GET", httptest.NewRequest(http.MethodGet, "/", nil), 405, "trigger: upstream requests use POST\n"},
 		{"no connection id", newUpstream(t, "{}", ContentTypeJSON, func(h http.Header) { h.Del(HeaderConnectionID) }), 400, ""},
 		{"wrong content type", newUpstream(t, "{}", "text/plain", nil), 415, ""},
@@ -178,7 +206,7 @@ func TestRouterInvokeCompletions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := serve(r, messageRequest(t, tt.body, tt.event))
 			require.Equal(t, 200, w.Code)
-			assert.Equal(t, ContentTypeJSON, w.Header().Get("Content-Type"))
+			assertNoContentType(t, w)
 			m := completion(t, w.Body.Bytes(), hubproto.JSON)
 			if tt.wantError != "" {
 				assert.True(t, m.HasError)
@@ -384,7 +412,7 @@ func TestRouterHandlerShapes(t *testing.T) {
 				}
 				w := serve(r, newUpstream(t, string(body), ct, set(HeaderEvent, "m")))
 				require.Equal(t, 200, w.Code)
-				assert.Equal(t, ct, w.Header().Get("Content-Type"))
+				assertNoContentType(t, w)
 				c := completion(t, w.Body.Bytes(), p)
 				require.False(t, c.HasError, c.Error)
 				require.True(t, c.HasResult)
@@ -404,7 +432,7 @@ func TestRouterLogsNoSecrets(t *testing.T) {
 	forged.Header.Set(HeaderSignature, Signature("guess", "c1"))
 	forged.Header.Set("Authorization", "Bearer eyJsecret")
 	assert.Equal(t, 401, serve(r, forged).Code)
-	assert.Equal(t, 500, serve(r, messageRequest(t, invocationBody("", "panic"), "panic")).Code)
+	assert.Equal(t, 200, serve(r, messageRequest(t, invocationBody("", "panic"), "panic")).Code)
 	out := logs.String()
 	assert.Contains(t, out, "trigger: request rejected")
 	assert.Contains(t, out, "status=401")
@@ -440,6 +468,10 @@ func TestRouterOverHTTP(t *testing.T) {
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
 			want := "{\"type\":3,\"invocationId\":\"0\",\"result\":\"u: " + strings.Repeat("x", i) + "\"}\x1e"
+			if _, typed := resp.Header["Content-Type"]; typed {
+				done <- errors.New("the Completion has a Content-Type: " + resp.Header.Get("Content-Type"))
+				return
+			}
 			if resp.StatusCode != 200 || string(b) != want {
 				done <- errors.New("unexpected response " + resp.Status + " " + string(b))
 				return

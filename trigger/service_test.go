@@ -55,7 +55,7 @@ func TestWriteResponse(t *testing.T) {
 		{"connected failed", Invocation{InvocationContext: InvocationContext{Category: CategoryConnections, Event: EventConnected}}, errors.New("x"), 403},
 		{"disconnected failed", Invocation{InvocationContext: InvocationContext{Category: CategoryConnections, Event: EventDisconnected}}, errors.New("x"), 200},
 		{"send ok", Invocation{InvocationContext: InvocationContext{Category: CategoryMessages}}, nil, 200},
-		{"send failed", Invocation{InvocationContext: InvocationContext{Category: CategoryMessages}}, errors.New("x"), 500},
+		{"send failed", Invocation{InvocationContext: InvocationContext{Category: CategoryMessages}}, errors.New("x"), 200},
 		{"invoke by hand", Invocation{InvocationContext: InvocationContext{Category: CategoryMessages}, InvocationID: "1"}, nil, 200},
 	}
 	for _, tt := range tests {

@@ -68,6 +68,14 @@ type Options struct {
 	// NewGUID makes invocation ids and sys.RandGuid; nil means random version 4 GUIDs. Tests
 	// comparing payloads byte for byte set both Now and NewGUID.
 	NewGUID func() string
+	// FunctionKeys (key name to value) and MasterKey turn on the host's key authentication, as
+	// in Azure: an HTTP function's authLevel is enforced (401 without a valid key, taken from
+	// the x-functions-key header, else the code query parameter), and a key-authenticated call
+	// carries the WebJobsAuthLevel identity with the key's level (Function, or Admin for the
+	// master key) and name. Without them, as under `func start`, every call is anonymous and
+	// allowed. Both are secrets and never shown by Options.String.
+	FunctionKeys map[string]string
+	MasterKey    string
 	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
 	// several endpoints (Azure__SignalR__Endpoints__<name>, see
 	// signalr.NewClientFromEnvironment); nil means the default routing of
@@ -232,6 +240,8 @@ func newHost(opts *Options) (*Host, error) {
 		Timeout: h.opts.InvocationTimeout,
 		// The host does not follow redirects from a custom handler (host#7860).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		// .NET's HttpClient asks for no compression; net/http would add Accept-Encoding: gzip.
+		Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 16},
 	}
 	if h.opts.FunctionsDir != "" {
 		m, err := bindings.ReadManifest(h.opts.FunctionsDir)
@@ -268,8 +278,8 @@ func (h *Host) start() error {
 		return fmt.Errorf("bindingstest: listening on %s: %w", addr, err)
 	}
 	h.URL = "http://" + ln.Addr().String()
-	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = h.srv.Serve(ln) }()
+	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: connContext}
+	go func() { _ = h.srv.Serve(captureListener{ln}) }()
 	return nil
 }
 
@@ -446,15 +456,17 @@ func sortedSettingNames(m map[string]string) []string {
 // ServeHTTP routes a caller's request: the SignalR webhook, HTTP functions under the route
 // prefix, CORS preflight, else Fallback.
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Taken for every request, so the names stay in step with the connection's requests.
+	raw := rawHeaderNames(r)
 	if h.cors(w, r) {
 		return
 	}
 	if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), WebhookPath) {
-		h.serveWebhook(w, r)
+		h.serveWebhook(w, r, raw)
 		return
 	}
 	if fn, params, ok := h.matchHTTP(r); ok {
-		h.serveHTTPFunction(w, r, fn, params)
+		h.serveHTTPFunction(w, r, raw, fn, params)
 		return
 	}
 	if h.opts.Fallback != nil {

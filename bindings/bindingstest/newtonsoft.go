@@ -212,6 +212,13 @@ func (o *object) add(k string, v []byte) {
 	o.values = append(o.values, v)
 }
 
+// addAny sets k even when a key equal ignoring case is present: a dictionary with an ordinal
+// comparer may hold both.
+func (o *object) addAny(k string, v []byte) {
+	o.keys = append(o.keys, k)
+	o.values = append(o.values, v)
+}
+
 func (o *object) append(b []byte) []byte {
 	b = append(b, '{')
 	for i, k := range o.keys {
@@ -226,3 +233,102 @@ func (o *object) append(b []byte) []byte {
 }
 
 func (o *object) bytes() []byte { return o.append(nil) }
+
+// dotnetNumber is a JSON number as .NET's ToString writes the value Newtonsoft parsed: integers
+// (long or BigInteger) as written, anything with a fraction or exponent as a double in its
+// shortest round-trip form (1.0 becomes "1", 1e20 "1E+20").
+func dotnetNumber(n string) string {
+	if !strings.ContainsAny(n, ".eE") {
+		if n == "-0" {
+			return "0"
+		}
+		return n
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		// Out of range: .NET parses it to an infinity.
+		if strings.HasPrefix(n, "-") {
+			return "-Infinity"
+		}
+		return "Infinity"
+	}
+	if f == 0 && strings.HasPrefix(n, "-") {
+		return "-0"
+	}
+	return strings.TrimSuffix(formatNumber(n), ".0")
+}
+
+// dotnetDate reports whether s is a string Newtonsoft reads as a DateTime (its default
+// DateParseHandling: ISO 8601 "yyyy-MM-ddTHH:mm:ss" with an optional fraction and zone) and
+// returns the invariant ToString of that DateTime ("MM/dd/yyyy HH:mm:ss", to the second). An
+// offset converts to local time, which on Azure's machines is UTC.
+func dotnetDate(s string) (string, bool) {
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return "", false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if s[i] < '0' || s[i] > '9' {
+			return "", false
+		}
+	}
+	rest := s[19:]
+	if strings.HasPrefix(rest, ".") {
+		j := 1
+		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+			j++
+		}
+		if j == 1 || j > 8 {
+			return "", false
+		}
+		rest = rest[j:]
+	}
+	t, err := time.Parse("2006-01-02T15:04:05", s[:19])
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case rest == "" || rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		off, err := time.Parse("-07:00", rest)
+		if err != nil {
+			return "", false
+		}
+		_, secs := off.Zone()
+		t = t.Add(-time.Duration(secs) * time.Second)
+	default:
+		return "", false
+	}
+	return t.Format("01/02/2006 15:04:05"), true
+}
+
+// dotnetString is (string)JToken for a JSON scalar, the conversion the HTTP extension applies to
+// each top-level property of a JSON request body (Utility.cs ConvertPropertyValue): strings as
+// is (dates in .NET's invariant form), numbers as .NET writes them, booleans True and False.
+// ok is false for null, objects and arrays.
+func dotnetString(v json.RawMessage) (s string, ok bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "", false
+	}
+	switch v[0] {
+	case '"':
+		if json.Unmarshal(v, &s) != nil {
+			return "", false
+		}
+		if d, isDate := dotnetDate(s); isDate {
+			return d, true
+		}
+		return s, true
+	case 't':
+		return "True", true
+	case 'f':
+		return "False", true
+	case 'n', '{', '[':
+		return "", false
+	}
+	return dotnetNumber(string(v)), true
+}
+
+// serializedString is a .NET string as the host puts it in Metadata: JsonConvert.SerializeObject
+// of it (the second layer), then written as a JSON string by the request body (the first).
+func serializedString(s string) []byte { return appendNString(nil, string(serialize(s))) }

@@ -1,6 +1,7 @@
 package bindingstest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"testing"
@@ -90,20 +91,31 @@ func FuzzReencode(f *testing.F) {
 	})
 }
 
-// FuzzHandlerOutputs feeds arbitrary output values to the host's output readers: they must
-// accept or reject, never panic.
+// FuzzHandlerOutputs feeds arbitrary handler answers and output values to the host's readers:
+// they must accept or reject, never panic.
 func FuzzHandlerOutputs(f *testing.F) {
 	for _, s := range []string{`{"statusCode":"201","headers":{"a":["b"]},"body":{"x":1}}`, `"{\"statusCode\":202}"`,
-		`[{"target":"t","arguments":[]},{"action":"add","groupName":"g","userId":"u"}]`, `"dGVzdA=="`, `null`, `{"body":null,"status":"x"}`} {
+		`[{"target":"t","arguments":[]},{"action":"add","groupName":"g","userId":"u"}]`, `"dGVzdA=="`, `null`, `{"body":null,"status":"x"}`,
+		`{"Outputs":{"res":{"body":"x"}},"Logs":["a",1,true,null],"ReturnValue":{"res":"y"}}`, `{"target":5,"arguments":null}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		if res, err := parseResult(raw); err == nil {
+			mergeReturnValue(httpFunction(), res)
+			if a, err := buildHTTPAnswer(httpFunction(), res); err == nil {
+				_ = a.write(httptest.NewRecorder())
+			}
+		}
 		if !json.Valid(raw) {
 			return
 		}
-		res := &result{outputs: map[string]json.RawMessage{"res": raw}, returnValue: raw}
-		_ = (&Host{}).writeHTTPOutput(httptest.NewRecorder(), httpFunction(), res)
-		_ = writeReturnHTTP(httptest.NewRecorder(), raw)
+		res := &result{outputs: map[string]outputValue{"res": {raw: raw}}, returnValue: raw}
+		if a, err := buildHTTPAnswer(httpFunction(), res); err == nil {
+			_ = a.write(httptest.NewRecorder())
+		}
+		if t := bytes.TrimSpace(raw); len(t) > 0 {
+			_ = createResult(t).write(httptest.NewRecorder())
+		}
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) == nil {
 			for _, it := range items {
@@ -111,6 +123,30 @@ func FuzzHandlerOutputs(f *testing.F) {
 			}
 		}
 		_, _ = convertItem(raw)
-		_ = scalarText(raw)
+		_, _ = dotnetString(raw)
+		d := &bindingData{}
+		addBodyProperties(d, raw)
+		_ = d.appendMetadata(nil)
+	})
+}
+
+// FuzzRequestParsers feeds arbitrary text to what the host parses from a caller's request: the
+// query string, the claims header, date detection and the connection's header framing.
+func FuzzRequestParsers(f *testing.F) {
+	for _, s := range []string{"?a=1&A=2&b=%zz&c=%C3%A9+x", "a: 1, b: 2: 3, ,c: x", "2024-01-02T03:04:05.1234567+02:00",
+		"GET / HTTP/1.1\r\nX-Ms-A: 1\r\nContent-Length: 2\r\n\r\nab", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range parseQuery(s) {
+			require.NotEmpty(t, p.values)
+		}
+		_ = parseClaims(s)
+		_, _ = dotnetDate(s)
+		_ = dotnetNumber(s)
+		var sc headerScanner
+		for i := 0; i < len(s); i += 7 {
+			_ = sc.feed([]byte(s[i:min(i+7, len(s))]))
+		}
 	})
 }

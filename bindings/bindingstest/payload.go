@@ -8,127 +8,267 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
 
+// bdKind is what a binding data value is, which decides how binding expressions look into it.
+type bdKind uint8
+
+const (
+	bdText   bdKind = iota // a .NET string or number: {name} is its text
+	bdNull                 // null: left out of Metadata, {name} is ""
+	bdObject               // a JObject: {name.member} matches members ignoring case
+	bdDict                 // an IDictionary<string,string>: members matched by its own comparer
+	bdSys                  // SystemBindingData: MethodName, UtcNow, RandGuid
+)
+
+// bdEntry is one binding data value.
+type bdEntry struct {
+	key  string
+	kind bdKind
+	// wire is the Metadata value as the host writes it; nil leaves the key out.
+	wire []byte
+	text string          // bdText
+	obj  json.RawMessage // bdObject
+	dict []kv            // bdDict
+	// caseSensitive says dict lookups match names exactly: true for Query, built with
+	// ToDictionary's default comparer (HttpRequestExtensions.cs GetQueryParameterDictionary).
+	caseSensitive bool
+	sys           sysData
+}
+
+type kv struct{ k, v string }
+
+type sysData struct{ methodName, utcNow, utcNowExpr, randGUID string }
+
 // bindingData is the trigger's binding data: what binding expressions resolve against, and
-// (minus the trigger value) the invocation's Metadata. Keys are unique ignoring case.
-type bindingData struct {
-	meta  object                       // wire form, in Metadata order
-	plain map[string]string            // lowercased key -> scalar value for {key}
-	dicts map[string]map[string]string // lowercased key -> dictionary for {key.name}
+// (minus the trigger value and nulls) the invocation's Metadata. Keys are unique ignoring case,
+// in insertion order, like the host's Dictionary(StringComparer.OrdinalIgnoreCase).
+type bindingData struct{ entries []*bdEntry }
+
+func (d *bindingData) find(k string) *bdEntry {
+	for _, e := range d.entries {
+		if strings.EqualFold(e.key, k) {
+			return e
+		}
+	}
+	return nil
 }
 
-func newBindingData() *bindingData {
-	return &bindingData{plain: map[string]string{}, dicts: map[string]map[string]string{}}
-}
-
-// addScalar adds a string, number or bool value: the host serializes it a second time.
-func (d *bindingData) addScalar(k, text string, wire []byte) {
-	if d.meta.has(k) {
+// set is dictionary[key] = value: a key equal ignoring case keeps its spelling and place and
+// takes the new value.
+func (d *bindingData) set(e *bdEntry) {
+	if old := d.find(e.key); old != nil {
+		key := old.key
+		*old = *e
+		old.key = key
 		return
 	}
-	d.meta.add(k, appendNString(nil, string(wire)))
-	d.plain[strings.ToLower(k)] = text
+	d.entries = append(d.entries, e)
 }
 
-func (d *bindingData) addDict(k string, m map[string]string, wire []byte) {
-	if d.meta.has(k) {
-		return
+// addIfAbsent adds e unless the key is taken (the host's ContainsKey checks).
+func (d *bindingData) addIfAbsent(e *bdEntry) {
+	if d.find(e.key) == nil {
+		d.entries = append(d.entries, e)
 	}
-	d.meta.add(k, wire)
-	d.dicts[strings.ToLower(k)] = m
 }
 
-// localIdentity is what `func start` puts in Identities: the host's key authentication marks
-// every local caller as admin.
-const localIdentity = `[{"AuthenticationType":"WebJobsAuthLevel","IsAuthenticated":true,"Actor":null,"BootstrapContext":null,"Claims":[{"Issuer":"LOCAL AUTHORITY","OriginalIssuer":"LOCAL AUTHORITY","Properties":{},"Subject":null,"Type":"http://schemas.microsoft.com/2017/07/functions/claims/authlevel","Value":"Admin","ValueType":"http://www.w3.org/2001/XMLSchema#string"}],"Label":null,"Name":null,"NameClaimType":"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name","RoleClaimType":"http://schemas.microsoft.com/ws/2008/06/identity/claims/role"}]`
+// appendMetadata writes Metadata: every entry but nulls and keys ending in "trigger", which
+// the host leaves out (ScriptInvocationContextExtensions.cs ToHttpScriptInvocationContext).
+func (d *bindingData) appendMetadata(b []byte) []byte {
+	b = append(b, '{')
+	n := 0
+	for _, e := range d.entries {
+		if e.wire == nil || (len(e.key) >= 7 && strings.EqualFold(e.key[len(e.key)-7:], "trigger")) {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = appendNString(b, e.key)
+		b = append(b, ':')
+		b = append(b, e.wire...)
+		n++
+	}
+	return append(b, '}')
+}
 
-// stringDict writes {name: value} in key order.
-func stringDict(m map[string]string) []byte {
+func textEntry(k, text string) *bdEntry {
+	return &bdEntry{key: k, kind: bdText, text: text, wire: serializedString(text)}
+}
+
+func dictEntry(k string, m []kv, caseSensitive bool) *bdEntry {
 	var o object
-	for _, k := range sortedKeys(m) {
-		o.add(k, appendNString(nil, m[k]))
+	for _, p := range m {
+		o.add(p.k, appendNString(nil, p.v))
 	}
-	return o.bytes()
+	return &bdEntry{key: k, kind: bdDict, dict: m, caseSensitive: caseSensitive, wire: o.bytes()}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// Identities as the host serializes ClaimsIdentity (HttpRequestExtensions.cs
+// GetUserIdentitiesAsJArray). A call without a valid key, on a function that needs none, carries
+// ASP.NET Core's empty identity (spec §8.1, captured from `func start`).
+const (
+	anonymousIdentity = `{"AuthenticationType":null,"IsAuthenticated":false,"Actor":null,"BootstrapContext":null,"Claims":[],"Label":null,"Name":null,"NameClaimType":"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name","RoleClaimType":"http://schemas.microsoft.com/ws/2008/06/identity/claims/role"}`
+	identityTail      = `],"Label":null,"Name":null,"NameClaimType":"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name","RoleClaimType":"http://schemas.microsoft.com/ws/2008/06/identity/claims/role"}`
+)
+
+// keyIdentity is the identity AuthenticationLevelHandler.cs builds for a valid key: the level,
+// the invoke claim and the key's name. A claim's Subject is the identity being written, a
+// reference loop Newtonsoft leaves out (ReferenceLoopHandling.Ignore).
+func keyIdentity(level, keyName string) []byte {
+	b := []byte(`{"AuthenticationType":"WebJobsAuthLevel","IsAuthenticated":true,"Actor":null,"BootstrapContext":null,"Claims":[`)
+	claim := func(typ, value string) {
+		b = append(b, `{"Issuer":"LOCAL AUTHORITY","OriginalIssuer":"LOCAL AUTHORITY","Properties":{},"Type":`...)
+		b = appendNString(b, typ)
+		b = append(b, `,"Value":`...)
+		b = appendNString(b, value)
+		b = append(b, `,"ValueType":"http://www.w3.org/2001/XMLSchema#string"}`...)
 	}
-	sort.Strings(keys)
-	return keys
+	claim("http://schemas.microsoft.com/2017/07/functions/claims/authlevel", level)
+	b = append(b, ',')
+	claim("http://schemas.microsoft.com/2017/07/functions/claims/invoke", "true")
+	if keyName != "" {
+		b = append(b, ',')
+		claim("http://schemas.microsoft.com/2017/07/functions/claims/keyid", keyName)
+	}
+	return append(b, identityTail...)
 }
 
-// requestHeaders is the request's headers as ASP.NET Core holds them: Host and Content-Length
-// included.
-func requestHeaders(r *http.Request) http.Header {
-	hdr := r.Header.Clone()
-	if hdr == nil {
-		hdr = http.Header{}
-	}
-	if r.Host != "" {
-		hdr.Set("Host", r.Host)
-	}
-	if r.ContentLength > 0 && hdr.Get("Content-Length") == "" {
-		hdr.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
-	}
-	return hdr
+// queryParam is one query parameter as ASP.NET Core's QueryCollection holds it: names merged
+// ignoring case (the first spelling kept), values in order.
+type queryParam struct {
+	key    string
+	values []string
 }
 
-// queryDict is GetQueryCollectionAsDictionary: repeated keys comma-joined.
-func queryDict(r *http.Request) map[string]string {
-	q := map[string]string{}
-	for k, v := range r.URL.Query() {
-		q[k] = strings.Join(v, ",")
+// parseQuery is QueryHelpers.ParseQuery: '&'-separated pairs, '+' as space, percent escapes
+// decoded (invalid ones kept as written), first-appearance order.
+func parseQuery(raw string) []queryParam {
+	raw = strings.TrimPrefix(raw, "?")
+	var out []queryParam
+	for seg := range strings.SplitSeq(raw, "&") {
+		if seg == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(seg, "=")
+		k, v = unescapeQuery(k), unescapeQuery(v)
+		found := false
+		for i := range out {
+			if strings.EqualFold(out[i].key, k) {
+				out[i].values = append(out[i].values, v)
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, queryParam{key: k, values: []string{v}})
+		}
 	}
-	return q
+	return out
 }
 
-// httpTriggerValue is HttpRequestExtensions.GetRequestAsJObject.
-func httpTriggerValue(r *http.Request, body []byte, params map[string]string) []byte {
+func unescapeQuery(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	if !utf8.Valid(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// httpCall is what the host knows of one HTTP-triggered call.
+type httpCall struct {
+	r       *http.Request
+	body    []byte
+	fields  []headerField
+	query   []queryParam
+	params  []kv     // matched route values, in template order
+	nulls   []string // optional route values the request left out
+	ident   []byte   // the Identities array
+	hasBody bool     // Content-Length > 0: the host reads the body only then
+}
+
+// triggerValue is HttpRequestExtensions.GetRequestAsJObject.
+func (c *httpCall) triggerValue() []byte {
+	r := c.r
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	u := scheme + "://" + r.Host + r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
 		u += "?" + r.URL.RawQuery
 	}
 	var o object
 	o.add("Url", appendNString(nil, u))
 	o.add("Method", appendNString(nil, r.Method))
-	o.add("Query", stringDict(queryDict(r)))
-	hdr := requestHeaders(r)
-	var ho object
-	for _, k := range sortedKeys(hdr) {
-		b := []byte{'['}
-		for i, v := range hdr[k] {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendNString(b, v)
-		}
-		ho.add(k, append(b, ']'))
+	// GetQueryCollectionAsDictionary: StringValues.ToString joins repeated values with ','.
+	var q object
+	for _, p := range c.query {
+		q.add(p.key, appendNString(nil, strings.Join(p.values, ",")))
 	}
-	o.add("Headers", ho.bytes())
-	o.add("Params", stringDict(params))
-	o.add("Identities", []byte(localIdentity))
-	if r.ContentLength > 0 {
-		// The host reads the body only when Content-Length says there is one, so chunked
-		// uploads arrive without Body.
+	o.add("Query", q.bytes())
+	var h object
+	for _, f := range c.fields {
+		v := []byte{'['}
+		for i, s := range f.values {
+			if i > 0 {
+				v = append(v, ',')
+			}
+			v = appendNString(v, s)
+		}
+		h.add(f.name, append(v, ']'))
+	}
+	o.add("Headers", h.bytes())
+	// FunctionInvocationMiddleware.cs PopulateRouteData: always present, optional values the
+	// request left out as null (spec §8.1).
+	var p object
+	for _, x := range c.params {
+		p.add(x.k, appendNString(nil, x.v))
+	}
+	for _, k := range c.nulls {
+		p.add(k, []byte("null"))
+	}
+	o.add("Params", p.bytes())
+	o.add("Identities", c.ident)
+	if c.hasBody {
 		if binaryMediaType(r.Header.Get("Content-Type")) {
-			o.add("Body", appendNString(nil, base64.StdEncoding.EncodeToString(body)))
+			o.add("Body", appendNString(nil, base64.StdEncoding.EncodeToString(c.body)))
 		} else {
-			o.add("Body", appendNString(nil, string(body)))
+			o.add("Body", appendNString(nil, string(c.body)))
 		}
 	}
 	return o.bytes()
@@ -142,91 +282,101 @@ func binaryMediaType(ct string) bool {
 	return mt == "application/octet-stream" || strings.HasPrefix(mt, "multipart/")
 }
 
-// httpBindingData is HttpTriggerAttributeBindingProvider.GetRequestBindingDataAsync: top-level
-// properties of a JSON object body, query parameters but code, route values, Query, Headers.
-func httpBindingData(r *http.Request, body []byte, params map[string]string) *bindingData {
-	d := newBindingData()
-	if r.ContentLength > 0 {
-		addBodyProperties(d, body)
+// bindingData is HttpTriggerAttributeBindingProvider.GetRequestBindingData (spec §8.2): the
+// top-level properties of a JSON object body, the query parameters but code (last value wins),
+// the route values, Query (last value wins, code kept) and Headers (values comma-joined), each
+// set with dictionary[key] = value so a later source overwrites an earlier one.
+func (c *httpCall) bindingData() *bindingData {
+	d := &bindingData{}
+	if c.hasBody {
+		addBodyProperties(d, c.body)
 	}
-	q := queryDict(r)
-	for _, k := range sortedKeys(q) {
-		if !strings.EqualFold(k, "code") {
-			d.addScalar(k, q[k], appendNString(nil, q[k]))
+	for _, p := range c.query {
+		if !strings.EqualFold(p.key, "code") {
+			d.set(textEntry(p.key, p.values[len(p.values)-1]))
 		}
 	}
-	for _, k := range sortedKeys(params) {
-		d.addScalar(k, params[k], appendNString(nil, params[k]))
+	for _, p := range c.params {
+		d.set(textEntry(p.k, p.v))
 	}
-	d.addDict("Query", q, stringDict(q))
-	hdr := requestHeaders(r)
-	flat := map[string]string{}
-	for k, v := range hdr {
-		flat[k] = strings.Join(v, ",")
+	for _, k := range c.nulls {
+		d.set(&bdEntry{key: k, kind: bdNull})
 	}
-	d.addDict("Headers", flat, stringDict(flat))
+	q := make([]kv, len(c.query))
+	for i, p := range c.query {
+		q[i] = kv{p.key, p.values[len(p.values)-1]}
+	}
+	d.addIfAbsent(dictEntry("Query", q, true))
+	h := make([]kv, len(c.fields))
+	for i, f := range c.fields {
+		h[i] = kv{f.name, strings.Join(f.values, ",")}
+	}
+	d.addIfAbsent(dictEntry("Headers", h, false))
 	return d
 }
 
+// addBodyProperties is Utility.ApplyBindingData (HTTPX Utility.cs): each top-level property of
+// a JSON object body becomes binding data, objects as objects and every scalar as the .NET
+// string (string)JToken makes of it, serialized again: {"n":2,"ok":true} gives "\"2\"" and
+// "\"True\"". Arrays and nulls are skipped. A body that does not parse adds nothing.
 func addBodyProperties(d *bindingData, body []byte) {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if len(trimmed) < 2 || trimmed[0] != '{' || trimmed[len(trimmed)-1] != '}' || !json.Valid(trimmed) {
 		return
 	}
-	var props map[string]json.RawMessage
-	if json.Unmarshal(trimmed, &props) != nil {
-		return
+	_ = eachMember(trimmed, func(k string, v json.RawMessage) error {
+		v = bytes.TrimSpace(v)
+		switch {
+		case v[0] == '{':
+			if wire, err := reencode(v, false); err == nil {
+				d.set(&bdEntry{key: k, kind: bdObject, obj: v, wire: wire})
+			}
+		case v[0] == '[':
+		default:
+			if s, ok := dotnetString(v); ok {
+				d.set(textEntry(k, s))
+			}
+		}
+		return nil
+	})
+}
+
+// eachMember calls fn for each member of a valid JSON object, in document order.
+func eachMember(obj []byte, fn func(k string, v json.RawMessage) error) error {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil {
+		return err
 	}
-	// Newtonsoft keeps document order; encoding/json does not, so the order is recovered
-	// from the token stream.
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	_, _ = dec.Token()
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return
+			return err
 		}
-		k := tok.(string)
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return
+		k, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
 		}
-		v := bytes.TrimSpace(props[k])
-		if len(v) == 0 {
-			continue
-		}
-		switch v[0] {
-		case 'n', '[': // nulls are dropped, arrays are not binding data
-		case '{':
-			if wire, err := reencode(v, false); err == nil && !d.meta.has(k) {
-				d.meta.add(k, wire)
-			}
-		case '"':
-			var s string
-			_ = json.Unmarshal(v, &s)
-			d.addScalar(k, s, appendNString(nil, s))
-		case 't', 'f': // SerializeObject(bool)
-			d.addScalar(k, string(v), v)
-		default: // numbers, written as SerializeObject writes the long or double
-			n := formatNumber(string(v))
-			d.addScalar(k, n, []byte(n))
+		if err := fn(k, v); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
-// addSys adds the system binding data.
+// addSys adds the system binding data (SDK SystemBindingData).
 func (h *Host) addSys(d *bindingData, function string) {
-	sys := map[string]string{"MethodName": function, "UtcNow": formatDateTime(h.opts.Now()), "RandGuid": h.opts.NewGUID()}
+	now := h.opts.Now().UTC()
+	s := sysData{methodName: function, utcNow: formatDateTime(now), utcNowExpr: now.Format("2006-01-02T15-04-05Z"), randGUID: h.opts.NewGUID()}
 	var o object
-	for _, k := range []string{"MethodName", "UtcNow", "RandGuid"} {
-		o.add(k, appendNString(nil, sys[k]))
-	}
-	d.addDict("sys", sys, o.bytes())
+	o.add("MethodName", appendNString(nil, s.methodName))
+	o.add("UtcNow", appendNString(nil, s.utcNow))
+	o.add("RandGuid", appendNString(nil, s.randGUID))
+	d.addIfAbsent(&bdEntry{key: "sys", kind: bdSys, sys: s, wire: o.bytes()})
 }
 
-// resolve evaluates a binding expression: {name}, {dict.key} (headers, query, sys…) and
-// %AppSetting%. A missing property fails the invocation, as in the host ("Error while
-// accessing 'x': property doesn't exist.").
+// resolve evaluates a binding expression: %AppSetting%, then {name} and {name.member…}
+// (BindingTemplateToken.cs), failing with the host's messages.
 func (h *Host) resolve(expr string, d *bindingData) (string, error) {
 	var out strings.Builder
 	for i := 0; i < len(expr); {
@@ -237,8 +387,7 @@ func (h *Host) resolve(expr string, d *bindingData) (string, error) {
 			if end < 0 {
 				return "", fmt.Errorf("binding expression %q has an unclosed '{'", expr)
 			}
-			path := expr[i+1 : i+end]
-			v, err := lookup(path, d)
+			v, err := h.lookup(expr[i+1:i+end], d)
 			if err != nil {
 				return "", err
 			}
@@ -266,30 +415,95 @@ func (h *Host) resolve(expr string, d *bindingData) (string, error) {
 	return out.String(), nil
 }
 
-func lookup(path string, d *bindingData) (string, error) {
-	if d == nil {
-		return "", fmt.Errorf("no value for named parameter '%s'", path)
+// lookup evaluates one {a.b.c} expression as ExpressionToken.Evaluate does: the first part
+// in the binding data (ignoring case) or a builtin, then each member through the value's own
+// lookup: JObject members ignoring case, Query exactly, Headers ignoring case.
+func (h *Host) lookup(path string, d *bindingData) (string, error) {
+	parts := strings.Split(path, ".")
+	var e *bdEntry
+	if d != nil {
+		e = d.find(parts[0])
 	}
-	if strings.EqualFold(path, "rand-guid") {
-		return newGUID(), nil
-	}
-	head, rest, dotted := strings.Cut(path, ".")
-	if !dotted {
-		if v, ok := d.plain[strings.ToLower(head)]; ok {
-			return v, nil
+	if e == nil {
+		switch {
+		case strings.EqualFold(path, "rand-guid"):
+			return h.opts.NewGUID(), nil
+		case strings.EqualFold(path, "datetime"):
+			return h.opts.Now().UTC().Format("2006-01-02T15-04-05Z"), nil
 		}
-		return "", fmt.Errorf("no value for named parameter '%s'", path)
+		return "", fmt.Errorf("No value for named parameter '%s'.", parts[0])
 	}
-	dict, ok := d.dicts[strings.ToLower(head)]
-	if !ok {
-		return "", fmt.Errorf("no value for named parameter '%s'", head)
-	}
-	for k, v := range dict {
-		if strings.EqualFold(k, rest) {
-			return v, nil
+	if len(parts) == 1 {
+		if e.kind == bdText {
+			return e.text, nil
 		}
+		// Objects and dictionaries convert to no string (BindingDataPathHelper.cs), which the
+		// template writes as nothing.
+		return "", nil
 	}
-	return "", fmt.Errorf("Error while accessing '%s': property doesn't exist.", rest)
+	missing := func(p string) error {
+		return fmt.Errorf("Error while accessing '%s': property doesn't exist.", p)
+	}
+	switch e.kind {
+	case bdDict:
+		if len(parts) > 2 {
+			return "", missing(parts[2])
+		}
+		for _, p := range e.dict {
+			if p.k == parts[1] || (!e.caseSensitive && strings.EqualFold(p.k, parts[1])) {
+				return p.v, nil
+			}
+		}
+		return "", missing(parts[1])
+	case bdSys:
+		if len(parts) > 2 {
+			return "", missing(parts[2])
+		}
+		switch strings.ToLower(parts[1]) {
+		case "methodname":
+			return e.sys.methodName, nil
+		case "utcnow":
+			return e.sys.utcNowExpr, nil
+		case "randguid":
+			return e.sys.randGUID, nil
+		}
+		return "", missing(parts[1])
+	case bdObject:
+		cur := e.obj
+		for _, p := range parts[1:] {
+			next, ok := member(cur, p)
+			if !ok {
+				return "", missing(p)
+			}
+			cur = next
+		}
+		s, ok := dotnetString(cur)
+		if !ok {
+			return "", nil
+		}
+		return s, nil
+	}
+	return "", missing(parts[1])
+}
+
+// member finds a JObject member ignoring case.
+func member(obj json.RawMessage, name string) (json.RawMessage, bool) {
+	obj = bytes.TrimSpace(obj)
+	if len(obj) == 0 || obj[0] != '{' {
+		return nil, false
+	}
+	var found json.RawMessage
+	exact := false
+	_ = eachMember(obj, func(k string, v json.RawMessage) error {
+		switch {
+		case k == name:
+			found, exact = v, true
+		case !exact && found == nil && strings.EqualFold(k, name):
+			found = v
+		}
+		return nil
+	})
+	return found, found != nil
 }
 
 // negotiateRequest resolves what a signalRConnectionInfo or signalRNegotiation input mints
@@ -398,7 +612,7 @@ func inputValue(raw []byte) ([]byte, error) {
 }
 
 // payload assembles {"Data":{…},"Metadata":{…}} with the trigger value first and the inputs in
-// declaration order.
+// declaration order (WorkerFunctionInvoker.cs).
 func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte, d *bindingData) ([]byte, error) {
 	var data object
 	for _, b := range fn.Bindings {
@@ -432,6 +646,29 @@ func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte
 	}
 	out := append([]byte(`{"Data":`), data.bytes()...)
 	out = append(out, `,"Metadata":`...)
-	out = d.meta.append(out)
+	out = d.appendMetadata(out)
 	return append(out, '}'), nil
+}
+
+// routeValues splits a function's route values as PopulateRouteData records them: the matched
+// values in template order, then the optional parameters without a default that the request
+// left out.
+func routeValues(fn bindings.Function, matched map[string]string) ([]kv, []string) {
+	t, err := route.Parse(fn.RouteTemplate())
+	if err != nil {
+		return nil, nil
+	}
+	var values []kv
+	for _, name := range t.Params() {
+		if v, ok := matched[name]; ok {
+			values = append(values, kv{name, v})
+		}
+	}
+	var nulls []string
+	for _, name := range t.OptionalParams() {
+		if _, ok := matched[name]; !ok {
+			nulls = append(nulls, name)
+		}
+	}
+	return values, nulls
 }

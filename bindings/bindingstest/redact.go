@@ -33,6 +33,17 @@ func (o Options) String() string {
 		sort.Strings(names)
 		parts = append(parts, "Settings: ["+strings.Join(names, " ")+"] (values REDACTED)")
 	}
+	if len(o.FunctionKeys) > 0 {
+		names := make([]string, 0, len(o.FunctionKeys))
+		for k := range o.FunctionKeys {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		parts = append(parts, "FunctionKeys: ["+strings.Join(names, " ")+"] (values REDACTED)")
+	}
+	if o.MasterKey != "" {
+		parts = append(parts, "MasterKey: REDACTED")
+	}
 	if o.FunctionsDir != "" {
 		parts = append(parts, "FunctionsDir: "+o.FunctionsDir)
 	}

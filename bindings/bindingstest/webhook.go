@@ -5,86 +5,352 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
+// Upstream header names in their canonical net/http form.
+const (
+	hdrConnectionID = "X-Asrs-Connection-Id"
+	hdrHub          = "X-Asrs-Hub"
+	hdrCategory     = "X-Asrs-Category"
+	hdrEvent        = "X-Asrs-Event"
+	hdrUserID       = "X-Asrs-User-Id"
+	hdrClaims       = "X-Asrs-User-Claims"
+	hdrQuery        = "X-Asrs-Client-Query"
+	hdrSignature    = "X-Asrs-Signature"
+)
+
 // serveWebhook turns an upstream call from SignalR Service into a signalRTrigger invocation,
-// answering with the extension's statuses: 415 for a body that is neither JSON nor
-// MessagePack, 400 for missing routing headers, 404 when no function matches (hub, category,
-// event), 401 for a bad signature, 403 when a connected function fails, 500 when another one
-// fails, and a Completion for invoke() calls (the function's ReturnValue, or its error).
-func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "upstream requests use POST", http.StatusMethodNotAllowed)
+// step for step as the extension (SignalRTriggerDispatcher.cs, SignalRRequestResolver.cs and the
+// executors, spec §8.5), answering with bare statuses:
+//
+//   - 500 without a Content-Type; 415 for a media type other than application/json and
+//     application/x-msgpack;
+//   - 500 when the hub, category or event header is missing, 400 when one is empty;
+//   - 404 when no function matches (hub, category, event), ignoring case;
+//   - 500 without a connection id, or with a body the event cannot take (read for
+//     disconnected, a JSON close message, and messages, an Invocation whose target is the
+//     event; never read for connected);
+//   - 401 for a bad signature, checked only then;
+//   - connected: 403 when the function fails, else 200; disconnected: 200; messages: a
+//     Completion without a Content-Type for invoke() (the ReturnValue or the error), 200 for
+//     send() whatever happened.
+func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request, raw map[string]string) {
+	reject := func(status int, why string) {
+		h.logger.Warn("bindingstest: upstream request refused", "status", status, "reason", why)
+		w.WriteHeader(status)
+	}
+	ct := r.Header.Values("Content-Type")
+	if len(ct) == 0 {
+		reject(http.StatusInternalServerError, "no Content-Type: the extension reads Content.Headers.ContentType.MediaType of null")
 		return
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != trigger.ContentTypeJSON && mt != trigger.ContentTypeMessagePack {
-		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
+	mt, _, _ := strings.Cut(ct[0], ";")
+	mt = strings.TrimSpace(mt)
+	var proto hubproto.Protocol
+	switch mt {
+	case trigger.ContentTypeJSON:
+		proto = hubproto.JSON
+	case trigger.ContentTypeMessagePack:
+		proto = hubproto.MessagePack
+	default:
+		reject(http.StatusUnsupportedMediaType, fmt.Sprintf("media type %.100q", mt))
 		return
 	}
-	hub, category, event := r.Header.Get(trigger.HeaderHub), r.Header.Get(trigger.HeaderCategory), r.Header.Get(trigger.HeaderEvent)
-	if r.Header.Get(trigger.HeaderConnectionID) == "" || hub == "" || category == "" || event == "" {
-		http.Error(w, "missing upstream headers", http.StatusBadRequest)
+	hub, okHub := firstHeader(r, hdrHub)
+	category, okCat := firstHeader(r, hdrCategory)
+	event, okEvent := firstHeader(r, hdrEvent)
+	switch {
+	case !okHub || !okCat || !okEvent:
+		reject(http.StatusInternalServerError, "a routing header is missing: HttpHeaders.GetValues throws")
+		return
+	case hub == "" || category == "" || event == "":
+		reject(http.StatusBadRequest, "a routing header is empty")
 		return
 	}
 	fn, b, ok := h.matchTrigger(hub, category, event)
 	if !ok {
-		http.Error(w, fmt.Sprintf("no function for hub %q, category %q, event %q", hub, category, event), http.StatusNotFound)
+		reject(http.StatusNotFound, fmt.Sprintf("no function for hub %.100q, category %.100q, event %.100q", hub, category, event))
 		return
+	}
+	connID, _ := firstHeader(r, hdrConnectionID)
+	if connID == "" {
+		reject(http.StatusInternalServerError, "no connection id")
+		return
+	}
+	ic := invocationContext(r, raw, hub, category, event, connID)
+	var invocationID string
+	switch {
+	case strings.EqualFold(b.Category, bindings.CategoryConnections) && strings.EqualFold(b.Event, bindings.EventConnected):
+		// SignalRConnectMethodExecutor never reads the body.
+	case strings.EqualFold(b.Category, bindings.CategoryConnections):
+		m, err := readUpstreamMessage(r, proto)
+		if err == nil && m.Type != hubproto.TypeCloseConnection {
+			err = fmt.Errorf("a %v message where a close message (11) was expected", m.Type)
+		}
+		if err != nil {
+			reject(http.StatusInternalServerError, "disconnected body: "+err.Error())
+			return
+		}
+		if m.HasError || m.Error != "" {
+			ic.errText = &m.Error
+		}
+	default:
+		m, err := readUpstreamMessage(r, proto)
+		switch {
+		case err != nil:
+		case m.Type != hubproto.TypeInvocation:
+			err = fmt.Errorf("a %v message where an Invocation (1) was expected", m.Type)
+		case !strings.EqualFold(m.Target, event):
+			err = fmt.Errorf("the invocation target %.100q is not the event %.100q", m.Target, event)
+		}
+		if err != nil {
+			reject(http.StatusInternalServerError, "messages body: "+err.Error())
+			return
+		}
+		invocationID = m.InvocationID
+		ic.arguments = make([]json.RawMessage, len(m.Arguments))
+		for i, a := range m.Arguments {
+			j, err := a.JSON()
+			if err != nil {
+				reject(http.StatusInternalServerError, fmt.Sprintf("argument %d: %v", i, err))
+				return
+			}
+			ic.arguments[i] = j
+		}
 	}
 	svc, err := h.service(b)
 	if err != nil {
-		h.fail(w, fn.Name, err)
+		reject(http.StatusInternalServerError, err.Error())
 		return
 	}
-	// As the extension, signatures are checked with the connections' access keys; an
-	// identity-based connection has none, and then nothing is checked.
-	inv, err := trigger.Parse(r, &trigger.ParseOptions{Client: svc.client, InsecureSkipSignature: svc.skipSignature})
-	if err != nil {
-		status := http.StatusBadRequest
-		switch {
-		case errors.Is(err, trigger.ErrInvalidSignature):
-			status = http.StatusUnauthorized
-		case errors.Is(err, trigger.ErrUnsupportedContentType):
-			status = http.StatusUnsupportedMediaType
-		case errors.Is(err, trigger.ErrTooLarge):
-			status = http.StatusRequestEntityTooLarge
-		}
-		http.Error(w, err.Error(), status)
+	if !svc.skipSignature && !validSignature(r, connID, svcint.AccessKeys(svc.client, nil)) {
+		reject(http.StatusUnauthorized, "no X-ASRS-Signature entry matches an access key")
 		return
 	}
 	id := h.opts.NewGUID()
-	result, herr := h.runTrigger(r, fn, b, inv, id)
-	if err := inv.WriteResponse(w, result, herr); err != nil {
-		h.logger.Error("bindingstest: writing the upstream response", "function", fn.Name, "error", err.Error())
+	result, ferr := h.runTrigger(r, fn, b, ic, id)
+	switch {
+	case strings.EqualFold(b.Category, bindings.CategoryConnections):
+		if ferr != nil && strings.EqualFold(b.Event, bindings.EventConnected) {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case invocationID != "":
+		m := hubproto.Message{Type: hubproto.TypeCompletion, InvocationID: invocationID}
+		if ferr != nil {
+			m.Error, m.HasError = completionError(ferr), true
+		} else {
+			m.Result, m.HasResult = hubproto.ValueOf(result), true
+		}
+		body, err := proto.AppendFrame(nil, &m)
+		if err != nil {
+			h.logger.Error("bindingstest: encoding the Completion", "function", fn.Name, "error", err.Error())
+			m.Result, m.HasResult, m.Error, m.HasError = hubproto.Value{}, false, "Method execution failed.", true
+			body, _ = proto.AppendFrame(nil, &m)
+		}
+		// A ByteArrayContent without a media type; a nil entry keeps net/http from sniffing one.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	default:
+		w.WriteHeader(http.StatusOK)
 	}
 }
 
-func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Binding, inv *trigger.Invocation, id string) (any, error) {
-	d := newBindingData()
-	if len(b.ParameterNames) > 0 && len(b.ParameterNames) != len(inv.Arguments) {
-		err := fmt.Errorf("function %s declares %d parameterNames but the invocation has %d arguments", fn.Name, len(b.ParameterNames), len(inv.Arguments))
-		h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
-		h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "error", err.Error())
-		return nil, err
+// readUpstreamMessage reads and parses an upstream body (MessageParser.GetParser): JSON any
+// message type, MessagePack invocations only.
+func readUpstreamMessage(r *http.Request, proto hubproto.Protocol) (hubproto.Message, error) {
+	body, err := readAll(r.Body, maxRequestBody)
+	if err != nil {
+		return hubproto.Message{}, err
 	}
-	for i, name := range b.ParameterNames {
-		if err := addArgument(d, name, inv.Arguments[i]); err != nil {
+	m, err := proto.Unmarshal(body)
+	if err != nil {
+		return hubproto.Message{}, err
+	}
+	if proto.Binary() && m.Type != hubproto.TypeInvocation {
+		return hubproto.Message{}, errors.New("Parsing message failed: the MessagePack serverless protocol reads invocations only")
+	}
+	return m, nil
+}
+
+// firstHeader is HttpHeaders.GetValues(name).First(): the first field line, and whether the
+// header is there at all.
+func firstHeader(r *http.Request, canonical string) (string, bool) {
+	v := r.Header[canonical]
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}
+
+// validSignature is SignalRRequestResolver.ValidateSignature: the first X-ASRS-Signature line,
+// split on ',' without trimming, compared ignoring case with "sha256=" + the hex
+// HMAC-SHA256(key, connection id) of each key.
+func validSignature(r *http.Request, connID string, keys []string) bool {
+	sig, ok := firstHeader(r, hdrSignature)
+	if !ok {
+		return false
+	}
+	for _, key := range keys {
+		if key == "" {
+			continue
+		}
+		want := trigger.Signature(key, connID)
+		for entry := range strings.SplitSeq(sig, ",") {
+			if entry != "" && strings.EqualFold(entry, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// upstreamContext is the extension's InvocationContext as SignalRRequestResolver builds it.
+type upstreamContext struct {
+	arguments                    []json.RawMessage // nil for connection events
+	errText                      *string
+	category, event, hub, connID string
+	userID                       *string
+	headers                      []kv
+	query, claims                []kv // nil: null
+	hasQuery, hasClaims          bool
+}
+
+// invocationContext reads the context from the request headers: the first line of each
+// X-ASRS-* header, UserId "" when the header is there but empty, Query and Claims null unless
+// their header has a value, and Headers the request headers but the content ones, names as the
+// caller wrote them, repeated lines joined with ',' (SignalRTriggerUtils.cs).
+func invocationContext(r *http.Request, raw map[string]string, hub, category, event, connID string) *upstreamContext {
+	c := &upstreamContext{hub: hub, category: category, event: event, connID: connID}
+	if v, ok := firstHeader(r, hdrUserID); ok {
+		c.userID = &v
+	}
+	if v, _ := firstHeader(r, hdrQuery); v != "" {
+		c.hasQuery = true
+		for _, p := range parseQuery(v) {
+			c.query = append(c.query, kv{p.key, strings.Join(p.values, ",")})
+		}
+	}
+	if v, _ := firstHeader(r, hdrClaims); v != "" {
+		c.hasClaims = true
+		c.claims = parseClaims(v)
+	}
+	for _, f := range requestHeaders(r, raw) {
+		if contentHeaders[http.CanonicalHeaderKey(f.name)] {
+			continue
+		}
+		c.headers = append(c.headers, kv{f.name, strings.Join(f.values, ",")})
+	}
+	return c
+}
+
+// parseClaims is SignalRTriggerUtils.GetClaimDictionary: split on ',', then on ": " (empty parts
+// dropped), entries with exactly two parts kept, the first value of a type winning.
+func parseClaims(header string) []kv {
+	out := []kv{}
+	for entry := range strings.SplitSeq(header, ",") {
+		if entry == "" {
+			continue
+		}
+		var parts []string
+		for p := range strings.SplitSeq(entry, ": ") {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) != 2 {
+			continue
+		}
+		k := strings.TrimSpace(parts[0])
+		seen := false
+		for _, x := range out {
+			seen = seen || x.k == k
+		}
+		if !seen {
+			out = append(out, kv{k, strings.TrimSpace(parts[1])})
+		}
+	}
+	return out
+}
+
+// value is JObject.FromObject(InvocationContext): PascalCase, the class's member order, nulls
+// kept.
+func (c *upstreamContext) value() []byte {
+	var o object
+	if c.arguments == nil {
+		o.add("Arguments", []byte("null"))
+	} else {
+		b := []byte{'['}
+		for i, a := range c.arguments {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if enc, err := reencode(a, false); err == nil {
+				b = append(b, enc...)
+			} else {
+				b = append(b, "null"...)
+			}
+		}
+		o.add("Arguments", append(b, ']'))
+	}
+	str := func(s *string) []byte {
+		if s == nil {
+			return []byte("null")
+		}
+		return appendNString(nil, *s)
+	}
+	dict := func(present bool, m []kv) []byte {
+		if !present {
+			return []byte("null")
+		}
+		var d object
+		for _, p := range m {
+			d.addAny(p.k, appendNString(nil, p.v))
+		}
+		return d.bytes()
+	}
+	o.add("Error", str(c.errText))
+	o.add("Category", str(&c.category))
+	o.add("Event", str(&c.event))
+	o.add("Hub", str(&c.hub))
+	o.add("ConnectionId", str(&c.connID))
+	o.add("UserId", str(c.userID))
+	o.add("Headers", dict(true, c.headers))
+	o.add("Query", dict(c.hasQuery, c.query))
+	o.add("Claims", dict(c.hasClaims, c.claims))
+	return o.bytes()
+}
+
+// runTrigger invokes the function for an upstream event and returns its ReturnValue.
+func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Binding, c *upstreamContext, id string) (any, error) {
+	d := &bindingData{}
+	if len(b.ParameterNames) > 0 {
+		if len(c.arguments) != len(b.ParameterNames) {
+			msg := fmt.Sprintf("The function accept %d arguments but message provided %d.", len(b.ParameterNames), len(c.arguments))
+			err := &hostError{err: fmt.Errorf("function %s: %s", fn.Name, msg), inner: msg}
+			h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
+			h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "error", err.Error())
 			return nil, err
+		}
+		for i, name := range b.ParameterNames {
+			d.set(argumentEntry(name, c.arguments[i]))
 		}
 	}
 	h.addSys(d, fn.Name)
-	payload, err := h.payload(r.Context(), fn, invocationContextValue(&inv.InvocationContext), d)
+	payload, err := h.payload(r.Context(), fn, c.value(), d)
 	if err != nil {
+		err = &hostError{err: err, inner: err.Error()}
 		h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
+		h.logger.Error("bindingstest: invocation failed", "function", fn.Name, "error", err.Error())
 		return nil, err
 	}
 	res, err := h.invoke(r.Context(), fn, id, payload)
@@ -99,11 +365,7 @@ func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Bind
 	if len(res.returnValue) == 0 {
 		return nil, nil
 	}
-	var v any
-	if err := json.Unmarshal(res.returnValue, &v); err != nil {
-		return nil, err
-	}
-	return wholeNumbers(v), nil
+	return json.RawMessage(res.returnValue), nil
 }
 
 // matchTrigger finds the function triggered by (hub, category, event), ignoring case.
@@ -124,90 +386,24 @@ func (h *Host) matchTrigger(hub, category, event string) (bindings.Function, bin
 	return bindings.Function{}, bindings.Binding{}, false
 }
 
-// addArgument adds a trigger argument under its parameter name, converted as the host converts
-// binding data.
-func addArgument(d *bindingData, name string, raw json.RawMessage) error {
+// argumentEntry is one parameterNames value: the argument as the extension parsed it, which the
+// host converts like any binding data (objects as objects, anything else serialized again); a
+// null argument is left out of Metadata (spec §8.5).
+func argumentEntry(name string, raw json.RawMessage) *bdEntry {
 	raw = bytes.TrimSpace(raw)
 	if isNull(raw) {
-		return nil
+		return &bdEntry{key: name, kind: bdNull}
 	}
 	compact, err := reencode(raw, false)
 	if err != nil {
-		return err
+		return &bdEntry{key: name, kind: bdNull}
 	}
 	switch raw[0] {
 	case '{':
-		d.meta.add(name, compact)
-	case '"':
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		d.addScalar(name, s, compact)
-	default:
-		d.addScalar(name, string(compact), compact)
+		return &bdEntry{key: name, kind: bdObject, obj: raw, wire: compact}
+	case '[':
+		return &bdEntry{key: name, kind: bdText, wire: appendNString(nil, string(compact))}
 	}
-	return nil
-}
-
-// invocationContextValue is JObject.FromObject(InvocationContext): PascalCase, the class's
-// member order, nulls kept.
-func invocationContextValue(c *trigger.InvocationContext) []byte {
-	var o object
-	if c.Arguments == nil {
-		o.add("Arguments", []byte("null"))
-	} else {
-		b := []byte{'['}
-		for i, a := range c.Arguments {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if enc, err := reencode(a, false); err == nil {
-				b = append(b, enc...)
-			} else {
-				b = append(b, "null"...)
-			}
-		}
-		o.add("Arguments", append(b, ']'))
-	}
-	str := func(s string) []byte {
-		if s == "" {
-			return []byte("null")
-		}
-		return appendNString(nil, s)
-	}
-	dict := func(m map[string]string) []byte {
-		if m == nil {
-			return []byte("null")
-		}
-		return stringDict(m)
-	}
-	o.add("Error", str(c.Error))
-	o.add("Category", str(c.Category))
-	o.add("Event", str(c.Event))
-	o.add("Hub", str(c.Hub))
-	o.add("ConnectionId", str(c.ConnectionID))
-	o.add("UserId", str(c.UserID))
-	o.add("Headers", dict(c.Headers))
-	o.add("Query", dict(c.Query))
-	o.add("Claims", dict(c.Claims))
-	return o.bytes()
-}
-
-// wholeNumbers turns integral float64s into int64, so a return value of 3 reaches a
-// MessagePack client as an integer, as it would from the extension.
-func wholeNumbers(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-	case []any:
-		for i := range x {
-			x[i] = wholeNumbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = wholeNumbers(x[k])
-		}
-	}
-	return v
+	text, _ := dotnetString(raw)
+	return &bdEntry{key: name, kind: bdText, text: text, wire: appendNString(nil, string(compact))}
 }

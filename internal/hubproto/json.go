@@ -240,9 +240,9 @@ func parseJSONMessageLimited(b []byte, maxArgs int) (Message, error) {
 		if m.Type == TypeStreamInvocation && m.InvocationID == "" {
 			return Message{}, errors.New(`hubproto: StreamInvocation without "invocationId"`)
 		}
-		if jm.InvocationID != nil && m.InvocationID == "" {
-			return Message{}, errors.New(`hubproto: Invocation with an empty "invocationId": omit it or give a non-empty id`)
-		}
+		// An empty "invocationId" is a non-blocking Invocation (send()), as for ASP.NET Core's
+		// hub dispatcher and the Functions extension (string.IsNullOrEmpty, in
+		// SignalRInvocationMethodExecutor.cs), and as MessagePack already reads it.
 		if len(jm.Arguments) > 0 {
 			m.Arguments = make([]Value, len(jm.Arguments))
 			for i, a := range jm.Arguments {

@@ -167,6 +167,18 @@ func (t *Template) Params() []string {
 	return names
 }
 
+// OptionalParams lists, in order, the optional parameters without a default ({name?}): the
+// ones the Functions host reports as null when a request leaves them out.
+func (t *Template) OptionalParams() []string {
+	var names []string
+	for _, s := range t.segments {
+		if s.param != "" && s.optional && !s.hasDef {
+			names = append(names, s.param)
+		}
+	}
+	return names
+}
+
 // Match matches an unescaped path relative to the route prefix (no leading slash) and returns
 // the route values.
 func (t *Template) Match(path string) (map[string]string, bool) {
