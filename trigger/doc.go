@@ -17,9 +17,10 @@
 //
 // Handler signatures are checked once, at registration, which returns an
 // error for a bad signature or a duplicate; arguments are decoded from JSON
-// or MessagePack alike with encoding/json rules. Use adds middleware (logging, authorization filters); FromContext returns the
-// Invocation being served; Invocation.Reply sends back to the caller through
-// the REST API, the way to answer a send().
+// or MessagePack alike with encoding/json rules. Use adds middleware
+// (logging, authorization filters); FromContext returns the Invocation being
+// served; Invocation.Reply sends back to the caller through the REST API,
+// the way to answer a send().
 //
 // Parse is the lower-level entry point: it decodes and authenticates one
 // request into an Invocation, and Invocation.WriteResponse answers it as
