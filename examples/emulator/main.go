@@ -6,7 +6,9 @@
 //	go run ./examples/emulator -upstream http://localhost:7071/runtime/webhooks/signalr
 //	go run ./examples/emulator -ip 0.0.0.0 -port 8888 -config settings.json
 //
-// It prints the connection string to use and serves until SIGINT or SIGTERM.
+// It prints the connection string to use and the address of its live trace (a page showing
+// connections, groups, REST calls, messages and upstream calls as they happen) and serves
+// until SIGINT or SIGTERM.
 package main
 
 import (
@@ -144,6 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "SignalR Service emulator listening on %s\n", srv.URL)
 	fmt.Fprintln(stdout, "Use this connection string (e.g. AzureSignalRConnectionString in local.settings.json):")
 	fmt.Fprintf(stdout, "    %s\n", srv.ConnectionString())
+	fmt.Fprintf(stdout, "Live trace: %s/trace/\n", srv.URL)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
 	<-ctx.Done()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,6 +140,25 @@ func checkHealth(t *testing.T, cs string) {
 	require.NoError(t, err, "HEAD /api/health answers 2xx")
 }
 
+// checkTrace asserts the output names the live trace and that the page is served there.
+func checkTrace(t *testing.T, out string) {
+	t.Helper()
+	var traceURL string
+	for line := range strings.SplitSeq(out, "\n") {
+		if u, ok := strings.CutPrefix(line, "Live trace: "); ok {
+			traceURL = strings.TrimSpace(u)
+		}
+	}
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+/trace/$`, traceURL, "the trace address is printed")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, traceURL, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+}
+
 func TestRunServesUntilCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -153,6 +173,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	assert.Contains(t, cs, "AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;", "Microsoft's emulator key, so existing samples work")
 	assert.Contains(t, out.String(), "Upstream: hub=* category=* event=* -> http://127.0.0.1:9/up")
 	checkHealth(t, cs)
+	checkTrace(t, out.String())
 
 	cancel()
 	select {

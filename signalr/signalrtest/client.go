@@ -59,6 +59,7 @@ func clientHub(w http.ResponseWriter, r *http.Request) (string, bool) {
 func (s *Server) clientIdentity(w http.ResponseWriter, r *http.Request, hub string) (identity, bool) {
 	id, err := s.validateToken(r, bearerToken(r, true), clientAudOK(hub), false, true)
 	if err != nil {
+		s.trace.rejected(r, hub, err)
 		if errors.Is(err, errTokenTooLarge) {
 			http.Error(w, "the access token is longer than 4096 characters", http.StatusRequestEntityTooLarge)
 			return identity{}, false

@@ -479,6 +479,7 @@ func (c *conn) finish(errMsg string) {
 		_ = ws.CloseNow()
 	}
 	if wasOpen {
+		c.s.trace.disconnected(c, errMsg)
 		c.queueUpstream(upstreamJob{kind: jobDisconnected, errMsg: errMsg})
 	}
 }
@@ -589,6 +590,7 @@ func (c *conn) handshake(req hubproto.HandshakeRequest) hubproto.Protocol {
 	c.mu.Lock()
 	c.kickLocked()
 	c.mu.Unlock()
+	c.s.trace.connected(c)
 	c.queueUpstream(upstreamJob{kind: jobConnected})
 	return p
 }

@@ -43,6 +43,25 @@
 //	/api/hubs/{hub}/…, /api/v1/hubs/{hub}/…       REST API (any api-version, optional application)
 //	GET|HEAD /api/health, /api/v1/health          health, no token needed
 //	GET /api/v1/auth/accessKey, /api/auth/accessKey temporary access keys (Entra callers)
+//	GET /trace/                                   live trace page (Options.DisableTrace turns it off)
+//	GET /trace/events?hub=&user=&connection=&group=&kind=  the trace as Server-Sent Events
+//	GET /trace/state                              hubs, connections, groups and users as JSON
+//
+// # Live trace
+//
+// The trace shows what the server sees while you develop: open /trace/ in a browser. Each
+// event on /trace/events is one JSON object with seq, time, kind and hub, and the ids it
+// concerns (connectionId, userId, group). Kinds are connected, disconnected (with the close
+// reason), rest (method, path, status, durationMs, and reached: how many connections a send
+// reached), message (one per connection a REST send queued a message for, up to 50 per
+// send), invoke (a client's invocation), upstream (event, URL, status, durationMs, and the
+// Completion the client got, or why no upstream rule matched), result (a client's answer to
+// :invoke) and rejected (a refused token, with the reason). The last 1024 events are replayed
+// to each new subscriber (after Last-Event-ID when it reconnects); a subscriber that falls 256
+// events behind is dropped, so a stalled reader never slows the server. Keys and tokens never
+// appear, access_token is removed from queries and function keys from upstream URLs. The
+// trace answers only requests addressed to an IP address or localhost, and sends no CORS
+// headers.
 //
 // The package imports no test framework, so it can be used from programs such
 // as a standalone emulator as well as from tests.

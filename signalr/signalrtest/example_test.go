@@ -1,7 +1,9 @@
 package signalrtest_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
@@ -82,4 +84,47 @@ func ExampleServer_Handler() {
 	fmt.Println(rec.Code)
 	// Output:
 	// 200
+}
+
+// Tools read the live trace as Server-Sent Events; here only REST calls, one JSON object per
+// event. A browser shows the same at srv.URL + "/trace/".
+func Example_trace() {
+	srv := signalrtest.NewServer(nil)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/trace/events?kind=rest")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+
+	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := hub.SendToAll(context.Background(), signalr.Message{Target: "news", Arguments: []any{"hi"}}, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() {
+		data, ok := strings.CutPrefix(lines.Text(), "data: ")
+		if !ok {
+			continue // id:, retry: and blank lines
+		}
+		var ev struct {
+			Kind, Hub, Method, Path string
+			Status, Reached         int
+		}
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.Kind, ev.Hub, ev.Method, ev.Path, ev.Status, "reached", ev.Reached)
+		break
+	}
+	// Output:
+	// rest chat POST /api/hubs/chat/:send 202 reached 0
 }

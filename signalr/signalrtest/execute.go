@@ -447,5 +447,6 @@ func (s *Server) restExecute(q *restReq) {
 			}
 		}
 	}
+	s.trace.executed(q.r, q.hub, cmds, targets)
 	q.w.WriteHeader(http.StatusAccepted)
 }

@@ -124,12 +124,14 @@ func splitPath(escaped string) ([]string, error) {
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+	r = s.trace.restStart(r)
 	rec := &statusRecorder{ResponseWriter: w}
 	call := RESTCall{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 	defer func() {
 		call.Status = rec.status
 		call.ErrorCode = rec.Header().Get("x-ms-error-code")
 		s.recordREST(call)
+		s.trace.restDone(r, &call)
 	}()
 	w = rec
 
@@ -183,6 +185,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 
 	id, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false)
 	if err != nil {
+		s.trace.rejected(r, q.hub, err)
 		writeUnauthorized(w, err)
 		return
 	}
@@ -342,6 +345,7 @@ func (s *Server) restSend(q *restReq, kind, name string) {
 	for _, c := range targets {
 		c.sendOut(out)
 	}
+	s.trace.sent(q.r, q.hub, kind, name, out, targets)
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
@@ -359,6 +363,7 @@ func (s *Server) restClose(q *restReq, kind, name string) {
 	targets := s.targetsLocked(s.hubLocked(q.hub, false), kind, name, q.query["excluded"])
 	s.mu.Unlock()
 	reason := q.query.Get("reason")
+	s.trace.closed(q.r, targets)
 	for _, c := range targets {
 		c.closeWith(reason, true)
 	}
@@ -647,6 +652,7 @@ func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false); err != nil {
+		s.trace.rejected(r, "", err)
 		writeUnauthorized(w, err)
 		return
 	}
@@ -701,6 +707,7 @@ func (s *Server) restStream(q *restReq, cid, streamID string, complete bool) {
 			c.sendOut(o)
 		}
 	}
+	s.trace.sent(q.r, q.hub, "stream", cid, msgs[0], targets)
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
@@ -727,6 +734,7 @@ func (s *Server) restInvoke(q *restReq, cid string) {
 		return
 	}
 	res, err := targets[0].invokeClient(q.r.Context(), out.msg)
+	s.trace.clientResult(targets[0], out.msg, res, err)
 	if err != nil {
 		q.fail(http.StatusBadRequest, codeInvalidRequest, err.Error())
 		return

@@ -70,6 +70,10 @@ type Options struct {
 
 	// Logger receives diagnostics; nothing is logged when nil.
 	Logger *slog.Logger
+
+	// DisableTrace turns off the live trace served at /trace/. It is on by default, as
+	// the server is a development tool; its memory is bounded either way.
+	DisableTrace bool
 }
 
 // Server is an in-process Azure SignalR Service: the data-plane REST API, the
@@ -111,6 +115,8 @@ type Server struct {
 	upCalls   []UpstreamCall
 	closed    bool
 	started   bool
+
+	trace *tracer // nil when Options.DisableTrace
 }
 
 // NewServer starts a server on a random loopback port. Close it when done.
@@ -167,6 +173,7 @@ func NewUnstartedServer(opts *Options) *Server {
 		}}
 	}
 	s.rules.Store(&o.Upstream)
+	s.trace = newTracer(s)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
@@ -286,6 +293,9 @@ func (s *Server) now() time.Time {
 
 // serveHTTP routes a request to the REST API or the client endpoints.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveTrace(w, r) { // before CORS: no other origin may read the trace
+		return
+	}
 	if s.cors(w, r) {
 		return
 	}

@@ -53,6 +53,7 @@ func (j *upstreamJob) categoryEvent() (string, string) {
 func (c *conn) queueUpstream(j upstreamJob) {
 	cat, ev := j.categoryEvent()
 	if matchUpstream(c.s.upstreamRules(), c.hub, cat, ev) == nil {
+		c.s.trace.noUpstream(c, cat, ev, j.invocationID)
 		return
 	}
 	c.mu.Lock()
@@ -86,7 +87,9 @@ func (c *conn) runUpstream() {
 
 // forwardInvocation sends a client invocation upstream in the client's protocol.
 func (s *Server) forwardInvocation(c *conn, p hubproto.Protocol, m *hubproto.Message) {
+	s.trace.invoked(c, m)
 	if matchUpstream(s.upstreamRules(), c.hub, "messages", m.Target) == nil {
+		s.trace.noUpstream(c, "messages", m.Target, m.InvocationID)
 		s.log.Debug("signalrtest: no upstream rule matches; dropping the invocation", "hub", c.hub, "event", m.Target)
 		if m.InvocationID != "" && !s.opts.StrictAzure {
 			cm := completionMessage(m.InvocationID, noUpstreamError(m.Target, c.hub))
@@ -130,6 +133,7 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 		body, ct = disconnectedBody(j.errMsg), "application/json"
 	}
 	target := t.expand(c.hub, cat, ev)
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(s.ctx, s.opts.UpstreamTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
@@ -137,6 +141,7 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 	if err != nil {
 		call.Err = "invalid upstream URL"
 		s.recordUpstream(call)
+		s.trace.upstream(c, j, &call, time.Since(start), nil)
 		c.completeInvocation(j, "Invocation failed, error: the upstream URL is invalid.")
 		return
 	}
@@ -178,6 +183,7 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 		}
 		call.Err = err.Error()
 		s.recordUpstream(call)
+		s.trace.upstream(c, j, &call, time.Since(start), nil)
 		if s.ctx.Err() != nil {
 			return
 		}
@@ -193,6 +199,7 @@ func (s *Server) deliver(c *conn, j *upstreamJob) {
 	call.Status = resp.StatusCode
 	reply, rerr := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamReply+1))
 	s.recordUpstream(call)
+	s.trace.upstream(c, j, &call, time.Since(start), reply)
 	if j.kind != jobMessage || j.invocationID == "" {
 		return // connection events and send() replies are only logged
 	}

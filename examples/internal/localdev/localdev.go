@@ -255,12 +255,12 @@ func Start(cfg Config) (*Server, error) {
 			s.emulators = append(s.emulators, emu)
 			if i == 0 {
 				cs = emu.ConnectionString()
-				services = append(services, "SignalR Service emulator at "+emu.URL)
+				services = append(services, "SignalR Service emulator at "+emu.URL+", live trace at "+emu.URL+"/trace/")
 				continue
 			}
 			setting := EndpointSettingPrefix + strconv.Itoa(i+1)
 			endpointSettings[setting] = emu.ConnectionString()
-			services = append(services, "SignalR Service emulator at "+emu.URL+" ("+setting+")")
+			services = append(services, "SignalR Service emulator at "+emu.URL+" ("+setting+"), live trace at "+emu.URL+"/trace/")
 		}
 	}
 	settings := map[string]string{}

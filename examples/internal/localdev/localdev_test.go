@@ -80,7 +80,7 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 
 	assert.Contains(t, out.String(), "open "+s.URL)
 	assert.Contains(t, out.String(), "serving negotiate")
-	assert.Contains(t, out.String(), "emulator at "+s.Emulator().URL)
+	assert.Contains(t, out.String(), "emulator at "+s.Emulator().URL+", live trace at "+s.Emulator().URL+"/trace/")
 	assert.NotContains(t, out.String(), "AccessKey", "the access key stays out of the output")
 
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -136,7 +136,7 @@ func TestStartWithSeveralEndpoints(t *testing.T) {
 	assert.Equal(t, emus[0].ConnectionString(), built.ConnectionString)
 	assert.Equal(t, emus[1].ConnectionString(), built.Settings["Azure__SignalR__Endpoints__emulator2"])
 	assert.True(t, built.HasEndpointSettings())
-	assert.Contains(t, out.String(), "emulator at "+emus[1].URL+" (Azure__SignalR__Endpoints__emulator2)")
+	assert.Contains(t, out.String(), "emulator at "+emus[1].URL+" (Azure__SignalR__Endpoints__emulator2), live trace at "+emus[1].URL+"/trace/")
 	assert.NotContains(t, out.String(), "AccessKey", "the access keys stay out of the output")
 
 	urls := map[string]bool{}
