@@ -2,6 +2,7 @@ package signalr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,6 +97,16 @@ func payloadOf(m Message) payloadMessage {
 	return payloadMessage{Target: m.Target, Arguments: args}
 }
 
+// encodePayload encodes the REST body of m once, before any request, whatever the number of
+// endpoints it goes to.
+func encodePayload(m Message) ([]byte, error) {
+	b, err := json.Marshal(payloadOf(m))
+	if err != nil {
+		return nil, fmt.Errorf("signalr: the arguments of message %.100q cannot be encoded as JSON: %w", m.Target, err)
+	}
+	return b, nil
+}
+
 // checkRoute rejects a message whose routing fields would send it somewhere other than the method
 // it was passed to, so SendToAll never broadcasts a message meant for one user. Fields of lower
 // precedence than the method are ignored, exactly as Apply ignores them.
@@ -164,11 +175,15 @@ func sendToAllCall(m Message, options *SendToAllOptions) (call, error) {
 	if options != nil {
 		q = excludedQuery(nil, options.Excluded)
 	}
-	return sendCall(":send", q, m), nil
+	return sendCall(":send", q, m)
 }
 
-func sendCall(path string, q url.Values, m Message) call {
-	return call{method: http.MethodPost, path: path, query: q, body: payloadOf(m)}
+func sendCall(path string, q url.Values, m Message) (call, error) {
+	body, err := encodePayload(m)
+	if err != nil {
+		return call{}, err
+	}
+	return call{method: http.MethodPost, path: path, query: q, body: body}, nil
 }
 
 // SendToUser sends m to every connection of a user (POST /api/hubs/{hub}/users/{user}/:send)
@@ -190,7 +205,7 @@ func sendToUserCall(userID string, m Message) (call, error) {
 	if err := checkRoute(m, "SendToUser", "", userID, ""); err != nil {
 		return call{}, err
 	}
-	return sendCall("/users/"+url.PathEscape(userID)+"/:send", nil, m), nil
+	return sendCall("/users/"+url.PathEscape(userID)+"/:send", nil, m)
 }
 
 // SendToGroup sends m to every connection in a group (POST /api/hubs/{hub}/groups/{group}/:send)
@@ -216,7 +231,7 @@ func sendToGroupCall(group string, m Message, options *SendToGroupOptions) (call
 	if options != nil {
 		q = excludedQuery(nil, options.Excluded)
 	}
-	return sendCall("/groups/"+url.PathEscape(group)+"/:send", q, m), nil
+	return sendCall("/groups/"+url.PathEscape(group)+"/:send", q, m)
 }
 
 // SendToConnection sends m to one connection (POST /api/hubs/{hub}/connections/{id}/:send) on
@@ -239,7 +254,7 @@ func sendToConnectionCall(connectionID string, m Message) (call, error) {
 	if err := checkRoute(m, "SendToConnection", connectionID, "", ""); err != nil {
 		return call{}, err
 	}
-	return sendCall("/connections/"+url.PathEscape(connectionID)+"/:send", nil, m), nil
+	return sendCall("/connections/"+url.PathEscape(connectionID)+"/:send", nil, m)
 }
 
 // AddConnectionToGroup adds a connection to a group
@@ -564,7 +579,11 @@ func (h *HubClient) InvokeConnection(ctx context.Context, connectionID string, m
 	if err := checkRoute(m, "InvokeConnection", connectionID, "", ""); err != nil {
 		return InvokeConnectionResponse{}, err
 	}
-	c := call{method: http.MethodPost, path: "/connections/" + url.PathEscape(connectionID) + "/:invoke", body: payloadOf(m)}
+	body, err := encodePayload(m)
+	if err != nil {
+		return InvokeConnectionResponse{}, err
+	}
+	c := call{method: http.MethodPost, path: "/connections/" + url.PathEscape(connectionID) + "/:invoke", body: body}
 	var mu sync.Mutex
 	var out InvokeConnectionResponse
 	res, err := h.each(ctx, m.Endpoints, true, func(ctx context.Context, e *endpoint) error {

@@ -497,3 +497,31 @@ func splitEndpoints(v *any) ([]EndpointResult, bool) {
 	*v = cp.Interface()
 	return res, true
 }
+
+// Arguments that cannot be encoded are reported before any request, with the message named;
+// with several endpoints the body is encoded once and each endpoint receives the same bytes.
+func TestMessageEncodedOnceBeforeIO(t *testing.T) {
+	f := newMultiFixture(t, []string{"east", "west"}, nil)
+	h := f.hub(t)
+	bad := Message{Target: "tick", Arguments: []any{make(chan int)}}
+	for name, call := range map[string]func() error{
+		"SendToAll":        func() error { _, err := h.SendToAll(context.Background(), bad, nil); return err },
+		"SendToUser":       func() error { _, err := h.SendToUser(context.Background(), "u", bad, nil); return err },
+		"SendToGroup":      func() error { _, err := h.SendToGroup(context.Background(), "g", bad, nil); return err },
+		"SendToConnection": func() error { _, err := h.SendToConnection(context.Background(), "c", bad, nil); return err },
+		"InvokeConnection": func() error { _, err := h.InvokeConnection(context.Background(), "c", bad, nil); return err },
+		"Apply":            func() error { return h.Apply(context.Background(), bad) },
+	} {
+		err := call()
+		require.ErrorContains(t, err, `signalr: the arguments of message "tick" cannot be encoded as JSON`, name)
+		var ee *EndpointError
+		assert.False(t, errors.As(err, &ee), "%s: a bad message is not an endpoint's failure", name)
+	}
+	assert.Equal(t, map[string]int{"east": 0, "west": 0}, f.counts())
+
+	_, err := h.SendToAll(context.Background(), Message{Target: "tick", Arguments: []any{map[string]int{"n": 1}}}, nil)
+	require.NoError(t, err)
+	east, west := f.services["east"].last(t), f.services["west"].last(t)
+	assert.Equal(t, `{"target":"tick","arguments":[{"n":1}]}`, string(east.Body))
+	assert.Equal(t, east.Body, west.Body)
+}

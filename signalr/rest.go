@@ -3,7 +3,6 @@ package signalr
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -75,7 +74,7 @@ type call struct {
 	method string
 	path   string     // escaped, relative to /api/hubs/{hub}, starting with "/" or ":" or empty
 	query  url.Values // extra query parameters beyond api-version and application
-	body   any        // JSON-encoded when non-nil
+	body   []byte     // the JSON body, encoded once for every endpoint; nil for none
 	noApp  bool       // the operation takes no application parameter
 	// okCodes are the x-ms-error-codes of a 404 that still means success (the state asked for
 	// already holds), or for existence checks the codes that mean false.
@@ -116,11 +115,7 @@ func (h *HubClient) do(ctx context.Context, cl *conn, c call) (*http.Response, e
 		return nil, err
 	}
 	if c.body != nil {
-		b, err := json.Marshal(c.body)
-		if err != nil {
-			return nil, err
-		}
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(b)), "application/json"); err != nil {
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(c.body)), "application/json"); err != nil {
 			return nil, err
 		}
 	}
