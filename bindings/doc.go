@@ -40,9 +40,9 @@
 // # Several service endpoints
 //
 // When the app settings name several Azure SignalR Service instances
-// (Azure__SignalR__Endpoints__<name>[__primary|__secondary], see signalr.EndpointsSection), the
-// extension routes signalRConnectionInfo to one of them and fans signalR outputs out to all,
-// narrowed by each item's Endpoints. Two inputs let a function see them: SignalRNegotiation
+// (Azure__SignalR__Endpoints__<name>[__primary|__secondary], as signalr.NewClientFromEnvironment
+// reads them), the extension routes signalRConnectionInfo to one of them and fans signalR outputs
+// out to all, narrowed by each item's Endpoints. Two inputs let a function see them: SignalRNegotiation
 // declares signalRNegotiation, a connection info per endpoint so the function chooses
 // (Invocation.Negotiation), and SignalREndpoints declares signalREndpoints, the endpoints with
 // their health (Invocation.Endpoints). The extension hands the host a JSON object for the

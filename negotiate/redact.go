@@ -43,12 +43,11 @@ func (n *Negotiator) String() string {
 	if n == nil {
 		return "negotiate.Negotiator(nil)"
 	}
-	refs := n.Endpoints()
-	parts := make([]string, len(refs))
-	for i, r := range refs {
-		parts[i] = r.Endpoint
-		if r.Name != "" {
-			parts[i] = fmt.Sprintf("%q %s", r.Name, r.Endpoint)
+	parts := make([]string, len(n.eps))
+	for i, e := range n.eps {
+		parts[i] = e.URL
+		if e.Name != "" {
+			parts[i] = fmt.Sprintf("%q %s", e.Name, e.URL)
 		}
 	}
 	return "negotiate.Negotiator(" + strings.Join(parts, ", ") + ")"

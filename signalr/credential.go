@@ -26,8 +26,8 @@ func (c *AccessKeyCredential) Update(key string) {
 	c.mu.Unlock()
 }
 
-// Key returns the current key. Callers that sign tokens use it; it must never be logged.
-func (c *AccessKeyCredential) Key() string {
+// current returns the current key, for signing; it must never be logged.
+func (c *AccessKeyCredential) current() string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.key
@@ -51,7 +51,7 @@ func (c *AccessKeyCredential) validate() error {
 	if c == nil {
 		return errors.New("signalr: access key credential is nil")
 	}
-	if c.Key() == "" {
+	if c.current() == "" {
 		return errors.New("signalr: access key is empty; expected the AccessKey value of the connection string")
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/funcsignalr/funcsignalr/internal/redact"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // RouterOptions, ParseOptions and Router hold the service's access keys. Each prints a
@@ -22,10 +23,18 @@ func keysText(keys []string) string {
 	return strconv.Itoa(len(keys)) + " REDACTED"
 }
 
+// clientText names the client, whose String redacts its keys.
+func clientText(c *signalr.Client) string {
+	if c == nil {
+		return "none"
+	}
+	return c.String()
+}
+
 // String shows the options with the access keys counted, not shown.
 func (o RouterOptions) String() string {
-	return fmt.Sprintf("trigger.RouterOptions{AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d, Logger: %t}",
-		keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize, o.Logger != nil)
+	return fmt.Sprintf("trigger.RouterOptions{Client: %s, AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d, Logger: %t}",
+		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize, o.Logger != nil)
 }
 
 // GoString is String.
@@ -39,8 +48,8 @@ func (o RouterOptions) LogValue() slog.Value { return redact.Value(o.String()) }
 
 // String shows the options with the access keys counted, not shown.
 func (o ParseOptions) String() string {
-	return fmt.Sprintf("trigger.ParseOptions{AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d}",
-		keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize)
+	return fmt.Sprintf("trigger.ParseOptions{Client: %s, AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d}",
+		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize)
 }
 
 // GoString is String.

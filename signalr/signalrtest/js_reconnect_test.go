@@ -27,7 +27,7 @@ func TestJSClientAutomaticReconnectAfterServerClose(t *testing.T) {
 			ReconnectDelays:    []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond},
 			Targets:            []string{"hello"},
 		})
-		hub := e.client.Hub(hubName)
+		hub := hubOf(t, e.client, hubName)
 		oldID := c.ConnectionID()
 
 		_, err := hub.CloseConnection(ctx, oldID, &signalr.CloseConnectionOptions{Reason: "recycling"})
@@ -79,7 +79,7 @@ func TestJSClientStatefulReconnectLosesNothing(t *testing.T) {
 			require.Len(t, infos, 1)
 			assert.True(t, infos[0].Stateful, "the emulator negotiated stateful reconnect")
 
-			hub := e.client.Hub(hubName)
+			hub := hubOf(t, e.client, hubName)
 			const total = 90
 			sendRange := func(from, to int) {
 				for i := from; i < to; i++ {
