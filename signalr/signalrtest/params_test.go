@@ -123,7 +123,8 @@ func TestLongNamesCountUTF16CodeUnits(t *testing.T) {
 	t.Run("signalr client", func(t *testing.T) {
 		client, err := signalr.NewClientFromConnectionString(s.ConnectionString(), nil)
 		require.NoError(t, err)
-		hub := client.Hub("chat")
+		hub, err := client.Hub("chat")
+		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		group := strings.Repeat("組", 1024)
