@@ -42,9 +42,6 @@ func (n Negotiation) String() string {
 	return "negotiate.Negotiation{" + strings.Join(parts, ", ") + "}"
 }
 
-// GoString redacts the access tokens in %#v as well.
-func (n Negotiation) GoString() string { return n.String() }
-
 // MarshalJSON writes the signalRNegotiation shape; online is always written.
 func (n Negotiation) MarshalJSON() ([]byte, error) {
 	b := []byte(`{"endpoints":[`)

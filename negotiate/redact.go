@@ -23,9 +23,6 @@ func (e EndpointConnectionInfo) String() string {
 	return fmt.Sprintf("negotiate.EndpointConnectionInfo{%q %s %s, %s}", e.Name, e.EndpointType, e.Endpoint, e.ConnectionInfo.String())
 }
 
-// GoString is String.
-func (e EndpointConnectionInfo) GoString() string { return e.String() }
-
 // Format prints String for every verb.
 func (e EndpointConnectionInfo) Format(f fmt.State, verb rune) { redact.Format(f, verb, e.String()) }
 
@@ -52,9 +49,6 @@ func (n *Negotiator) String() string {
 	}
 	return "negotiate.Negotiator(" + strings.Join(parts, ", ") + ")"
 }
-
-// GoString is String.
-func (n *Negotiator) GoString() string { return n.String() }
 
 // Format prints String for every verb.
 func (n *Negotiator) Format(f fmt.State, verb rune) { redact.Format(f, verb, n.String()) }

@@ -164,7 +164,7 @@ func TestAccessKeyRotationUnderLoad(t *testing.T) {
 
 func TestAccessKeyCredentialRedacts(t *testing.T) {
 	key := NewAccessKeyCredential(secretKey)
-	for _, s := range []string{key.String(), key.GoString(), fmt.Sprint(key), fmt.Sprintf("%+v %#v", key, key)} {
+	for _, s := range []string{key.String(), fmt.Sprintf("%#v", key), fmt.Sprint(key), fmt.Sprintf("%+v %#v", key, key)} {
 		assert.NotContains(t, s, secretKey)
 		assert.Contains(t, s, "REDACTED")
 	}

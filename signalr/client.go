@@ -265,9 +265,6 @@ func (k temporaryAccessKey) String() string {
 	return "signalr.temporaryAccessKey(" + k.KeyID + ", REDACTED)"
 }
 
-// GoString redacts the key in %#v as well.
-func (k temporaryAccessKey) GoString() string { return k.String() }
-
 // getTemporaryAccessKey asks the service for a temporary access key (GET /api/v1/auth/accessKey).
 // It needs a Microsoft Entra identity with the SignalR Service Owner role.
 func (c *conn) getTemporaryAccessKey(ctx context.Context) (temporaryAccessKey, error) {

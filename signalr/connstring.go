@@ -296,6 +296,3 @@ func (cs ConnectionString) String() string {
 	add("ClientCert", cs.ClientCert)
 	return b.String()
 }
-
-// GoString keeps secrets out of %#v as well.
-func (cs ConnectionString) GoString() string { return "signalr.ConnectionString(" + cs.String() + ")" }

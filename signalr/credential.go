@@ -44,9 +44,6 @@ func (c *AccessKeyCredential) keyAndVersion() (string, uint64) {
 // String redacts the key.
 func (c *AccessKeyCredential) String() string { return "signalr.AccessKeyCredential(REDACTED)" }
 
-// GoString redacts the key in %#v as well.
-func (c *AccessKeyCredential) GoString() string { return c.String() }
-
 func (c *AccessKeyCredential) validate() error {
 	if c == nil {
 		return errors.New("signalr: access key credential is nil")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -473,7 +474,7 @@ func TestResponseBodyErrors(t *testing.T) {
 
 func TestGenerateClientTokenResponseRedacts(t *testing.T) {
 	r := GenerateClientTokenResponse{Token: "secret.jwt.value"}
-	for _, s := range []string{r.String(), r.GoString()} {
+	for _, s := range []string{r.String(), fmt.Sprintf("%#v", r)} {
 		assert.NotContains(t, s, "secret.jwt.value")
 		assert.Contains(t, s, "REDACTED")
 	}

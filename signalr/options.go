@@ -197,9 +197,6 @@ func (r GenerateClientTokenResponse) String() string {
 	return "signalr.GenerateClientTokenResponse(REDACTED)"
 }
 
-// GoString redacts the token in %#v as well.
-func (r GenerateClientTokenResponse) GoString() string { return r.String() }
-
 // InvokeConnectionOptions contains the optional parameters of HubClient.InvokeConnection.
 type InvokeConnectionOptions struct{}
 

@@ -18,7 +18,7 @@ import (
 // Format prints the redacted connection string for every verb.
 func (cs ConnectionString) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
-		redact.Format(f, verb, cs.GoString())
+		redact.Format(f, verb, "signalr.ConnectionString("+cs.String()+")")
 		return
 	}
 	redact.Format(f, verb, cs.String())
@@ -79,9 +79,6 @@ func (e *endpoint) String(named bool) string {
 	return b.String()
 }
 
-// GoString is String.
-func (c *Client) GoString() string { return c.String() }
-
 // Format prints String for every verb.
 func (c *Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String()) }
 
@@ -106,9 +103,6 @@ func (h HubClient) String() string {
 	return "signalr.HubClient(" + h.hub + " @ " + strings.Join(names, ", ") + ")"
 }
 
-// GoString is String.
-func (h HubClient) GoString() string { return h.String() }
-
 // Format prints String for every verb.
 func (h HubClient) Format(f fmt.State, verb rune) { redact.Format(f, verb, h.String()) }
 
@@ -127,9 +121,6 @@ func (e Endpoint) String() string {
 	}
 	return fmt.Sprintf("signalr.Endpoint(%q, %s, %s)", e.Name, typ, url)
 }
-
-// GoString is String.
-func (e Endpoint) GoString() string { return e.String() }
 
 // Format prints String for every verb.
 func (e Endpoint) Format(f fmt.State, verb rune) { redact.Format(f, verb, e.String()) }

@@ -37,9 +37,6 @@ func (o RouterOptions) String() string {
 		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize, o.Logger != nil)
 }
 
-// GoString is String.
-func (o RouterOptions) GoString() string { return o.String() }
-
 // Format prints String for every verb.
 func (o RouterOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
 
@@ -51,9 +48,6 @@ func (o ParseOptions) String() string {
 	return fmt.Sprintf("trigger.ParseOptions{Client: %s, AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d}",
 		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize)
 }
-
-// GoString is String.
-func (o ParseOptions) GoString() string { return o.String() }
 
 // Format prints String for every verb.
 func (o ParseOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
@@ -71,9 +65,6 @@ func (r *Router) String() string {
 	r.mu.RUnlock()
 	return fmt.Sprintf("trigger.Router{%d handlers, %s}", n, r.opts.String())
 }
-
-// GoString is String.
-func (r *Router) GoString() string { return r.String() }
 
 // Format prints String for every verb.
 func (r *Router) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
