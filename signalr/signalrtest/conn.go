@@ -92,6 +92,9 @@ type conn struct {
 
 	mu         sync.Mutex
 	state      connState
+	// opened says the handshake succeeded, so the connected event went upstream
+	// and a disconnected one must follow; a failed handshake closes without either.
+	opened bool
 	transport  transportKind
 	proto      hubproto.Protocol // set once, before the connection joins its hub
 	stateful   bool
@@ -447,7 +450,7 @@ func (c *conn) finish(errMsg string) {
 		c.mu.Unlock()
 		return
 	}
-	wasOpen := c.state == stateOpen || c.state == stateClosing
+	wasOpen := c.opened
 	c.state = stateClosed
 	close(c.done)
 	if c.timer != nil {
@@ -600,6 +603,7 @@ func (c *conn) handshake(req hubproto.HandshakeRequest) hubproto.Protocol {
 	c.stateful = c.wantState && c.transport == transportWebSockets && req.Version >= 2
 	c.pending = hubproto.AppendHandshakeResponse(c.pending, "")
 	c.state = stateOpen
+	c.opened = true
 	c.mu.Unlock()
 
 	// Register before the client can see the handshake response: a client whose start()
