@@ -54,10 +54,10 @@
 // # Several service endpoints
 //
 // When the app settings name several Azure SignalR Service instances
-// (Azure__SignalR__Endpoints__<name>[__primary|__secondary]), the extension routes
-// signalRConnectionInfo to one of them and fans signalR outputs out to all, narrowed by each
-// item's Endpoints. Two inputs let a function see them: SignalRNegotiation declares
-// signalRNegotiation, a connection info per endpoint so the function chooses
+// (Azure__SignalR__Endpoints__<name>[__primary|__secondary], as signalr.NewClientFromEnvironment
+// reads them), the extension routes signalRConnectionInfo to one of them and fans signalR outputs
+// out to all, narrowed by each item's Endpoints. Two inputs let a function see them: SignalRNegotiation
+// declares signalRNegotiation, a connection info per endpoint so the function chooses
 // (Invocation.Negotiation), and SignalREndpoints declares signalREndpoints, the endpoints with
 // their health (Invocation.Endpoints). The extension hands the host a JSON object for the
 // first and an array, which the host serializes into a string, for the second; both

@@ -99,8 +99,9 @@ func TestUseFailsLikeRouterMiddleware(t *testing.T) {
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
 	require.NoError(t, app.SignalRMessage("echo", "chat", "echo", nil, func(_ context.Context, _ *bindings.Invocation, s string) (string, error) { return s, nil }))
 	app.Use(deny)
-	router := trigger.NewRouter(trigger.RouterOptions{InsecureSkipSignature: true})
-	router.OnMessage("chat", "echo", func(_ context.Context, _ *trigger.Invocation, s string) (string, error) { return s, nil })
+	router, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{InsecureSkipSignature: true}})
+	require.NoError(t, err)
+	require.NoError(t, router.OnMessage("chat", "echo", func(_ context.Context, _ *trigger.Invocation, s string) (string, error) { return s, nil }))
 	router.Use(func(next trigger.Handler) trigger.Handler {
 		return func(ctx context.Context, inv *trigger.Invocation) (any, error) { return nil, errors.New("denied") }
 	})

@@ -28,8 +28,8 @@ type Message struct {
 	GroupName string `json:"groupName,omitempty"`
 	// ConnectionID sends to one connection.
 	ConnectionID string `json:"connectionId,omitempty"`
-	// Endpoints restricts the send to these service endpoints; empty means all.
-	// MultiEndpointHubClient reads it; a HubClient talks to one instance and does not.
+	// Endpoints restricts the send to these endpoints of the Client (by name, or by URL when
+	// Name is empty); empty means all.
 	Endpoints []EndpointRef `json:"endpoints,omitempty"`
 }
 
@@ -181,9 +181,9 @@ func unmarshalCaseInsensitive(data []byte, v any, what string) error {
 	return nil
 }
 
-// ParseAction decodes one output-binding item the way the extension does: an object with a
+// parseAction decodes one output-binding item the way the extension does: an object with a
 // target is a Message, an object with an action is a GroupAction, anything else is an error.
-func ParseAction(data []byte) (Action, error) {
+func parseAction(data []byte) (Action, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, fmt.Errorf("signalr: output item is not a JSON object (%w); expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}", err)

@@ -37,7 +37,7 @@ func TestOutputBindingGoldenFiles(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "output", tt.file))
 			require.NoError(t, err)
-			got, err := ParseAction(data)
+			got, err := parseAction(data)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 
@@ -104,14 +104,14 @@ func TestParseActionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := ParseAction([]byte(tt.in))
+			a, err := parseAction([]byte(tt.in))
 			require.Error(t, err)
 			assert.Nil(t, a)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
 	// An object with both keys is a message, as the extension tries the message shape first.
-	a, err := ParseAction([]byte(`{"Target":"t","action":"add"}`))
+	a, err := parseAction([]byte(`{"Target":"t","action":"add"}`))
 	require.NoError(t, err)
 	assert.IsType(t, Message{}, a)
 }
@@ -171,7 +171,7 @@ func FuzzParseAction(f *testing.F) {
 	f.Add([]byte(`{"Target":"t","action":"add"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := ParseAction(data)
+		a, err := parseAction(data)
 		if err != nil {
 			require.Nil(t, a)
 			return
@@ -179,7 +179,7 @@ func FuzzParseAction(f *testing.F) {
 		_ = a.Validate()
 		out, err := json.Marshal(a)
 		require.NoError(t, err)
-		again, err := ParseAction(out)
+		again, err := parseAction(out)
 		require.NoError(t, err)
 		outAgain, err := json.Marshal(again)
 		require.NoError(t, err)

@@ -86,9 +86,9 @@
 //
 // When settings (Options.Settings or the environment) hold Azure__SignalR__Endpoints__<name>
 // entries, the bindings reach every endpoint, the binding's own connection setting joining them
-// as the unnamed primary (signalr.NewMultiEndpointClientFromSettings): signalR outputs fan out
-// (narrowed by each item's endpoints), signalRConnectionInfo goes to the endpoint Options.Router
-// picks (negotiate.DefaultRouter by default; it sees the caller's request), signalRNegotiation
-// carries a connection info per endpoint and signalREndpoints lists them with their health,
-// which the host checks until Close.
+// as the unnamed primary (as signalr.NewClientFromEnvironment reads them): signalR outputs fan
+// out (narrowed by each item's endpoints), signalRConnectionInfo goes to the endpoint
+// Options.Router picks (the default routing of signalr.ClientOptions.Router when nil; it sees
+// the caller's request), signalRNegotiation carries a connection info per endpoint and
+// signalREndpoints lists them with their health, which the host checks until Close.
 package bindingstest

@@ -17,7 +17,8 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
-// regionRouter picks the endpoint named by the caller's X-Region header.
+// regionRouter picks the endpoint named by the caller's X-Region header, else the first online
+// primary one.
 type regionRouter struct{}
 
 func (regionRouter) Route(ctx context.Context, hub string, endpoints []signalr.EndpointRef) (signalr.EndpointRef, error) {
@@ -28,7 +29,12 @@ func (regionRouter) Route(ctx context.Context, hub string, endpoints []signalr.E
 			}
 		}
 	}
-	return negotiate.DefaultRouter{}.Route(ctx, hub, endpoints)
+	for _, e := range endpoints {
+		if e.Online && e.EndpointType == signalr.EndpointTypePrimary {
+			return e, nil
+		}
+	}
+	return signalr.EndpointRef{}, signalr.ErrNoEndpointOnline
 }
 
 // endpointsApp returns each input as the HTTP response, and broadcasts through a signalR output.

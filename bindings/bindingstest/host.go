@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/fakehost"
-	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // DefaultHostVersion is the host version the fake host reports.
@@ -27,7 +27,8 @@ type Options struct {
 	// or through SignalRConnectionString are read from the environment.
 	Settings map[string]string
 	// FunctionsDir, when set, is where host.json and the function.json files are read from, as
-	// the real host does. Without it the declarations are those passed to New.
+	// the real host does. Without it the declarations come from the *bindings.App passed to
+	// NewHost.
 	FunctionsDir string
 	// HostVersion is sent in X-Azure-Functions-HostVersion and User-Agent.
 	HostVersion string
@@ -63,9 +64,10 @@ type Options struct {
 	MasterKey    string
 	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
 	// several endpoints (Azure__SignalR__Endpoints__<name>, see
-	// signalr.NewMultiEndpointClientFromSettings); nil means negotiate.DefaultRouter. For an
-	// HTTP-triggered function it sees the caller's request (negotiate.RequestFromContext).
-	Router negotiate.Router
+	// signalr.NewClientFromEnvironment); nil means the default routing of
+	// signalr.ClientOptions.Router. For an HTTP-triggered function it sees the caller's request
+	// (negotiate.RequestFromContext).
+	Router signalr.Router
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP

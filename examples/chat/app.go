@@ -14,6 +14,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/trigger"
@@ -94,44 +95,33 @@ func newApp(env localdev.Env) (*bindings.App, error) {
 	)
 }
 
-// userNegotiator mints tokens for signed-in users on the service the bindings use. With one
-// service that is env.ConnectionString, or when empty the app setting the Functions host passes
-// as an environment variable (identity-based settings too). When the settings also name
-// endpoints (Azure__SignalR__Endpoints__<name>), it spans all of them as the bindings do, and
-// routes each client to an online endpoint, primary first; the endpoints' health is checked
-// until the app stops.
+// userNegotiator mints tokens for signed-in users on the service the bindings use: the same
+// settings, one endpoint or several (Azure__SignalR__Endpoints__<name>), each client routed to
+// an online endpoint, primary first. The client's health checks stop when the app stops.
 func userNegotiator(env localdev.Env) (*negotiate.Negotiator, error) {
-	if !env.HasEndpointSettings() {
-		client, err := serviceClient(env.ConnectionString)
-		if err != nil {
-			return nil, err
-		}
-		return negotiate.New(client, nil), nil
-	}
-	var multi *signalr.MultiEndpointClient
-	var err error
-	if env.Settings != nil {
-		multi, err = signalr.NewMultiEndpointClientFromSettings(signalr.DefaultConnectionSetting, env.Settings, nil)
-	} else {
-		multi, err = signalr.NewMultiEndpointClientFromEnvironment(signalr.DefaultConnectionSetting, nil)
-	}
+	client, err := serviceClient(env)
 	if err != nil {
 		return nil, err
 	}
-	if err := multi.StartHealthChecks(); err != nil {
-		return nil, err
-	}
 	if env.OnClose != nil {
-		env.OnClose(multi.Close)
+		env.OnClose(func() { _ = client.Close() })
 	}
-	return negotiate.NewWithEndpoints(multi, nil), nil
+	return negotiate.New(client, nil)
 }
 
-// serviceClient reaches one service: connectionString, or when empty the app setting the
-// Functions host passes as an environment variable.
-func serviceClient(connectionString string) (*signalr.Client, error) {
-	if connectionString != "" {
-		return signalr.NewClientFromConnectionString(connectionString, nil)
+// serviceClient reaches the service the bindings use: env.ConnectionString or, under the
+// Functions host, the app settings in the environment; the settings of a local run when they
+// name endpoints.
+func serviceClient(env localdev.Env) (*signalr.Client, error) {
+	switch {
+	case env.Settings != nil && env.HasEndpointSettings():
+		c, err := service.NewClientFromSettings(signalr.DefaultConnectionSetting, env.Settings, nil)
+		if err != nil {
+			return nil, err
+		}
+		return c.(*signalr.Client), nil
+	case env.ConnectionString != "" && !env.HasEndpointSettings():
+		return signalr.NewClientFromConnectionString(env.ConnectionString, nil)
 	}
 	return signalr.NewClientFromEnvironment(signalr.DefaultConnectionSetting, nil)
 }

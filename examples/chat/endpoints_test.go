@@ -92,8 +92,8 @@ func TestBroadcastReachesClientsOnEveryEndpoint(t *testing.T) {
 }
 
 // Under the Functions host the settings are the environment: with named endpoints there the
-// negotiator spans them (NewMultiEndpointClientFromEnvironment) and its health checks stop
-// with the app; with the connection setting alone it is the single service, as before.
+// negotiator spans them (NewClientFromEnvironment) and its health checks stop with the app;
+// with the connection setting alone it is the single service, as before.
 func TestUserNegotiatorFromEnvironment(t *testing.T) {
 	east := signalrtest.NewServer(nil)
 	t.Cleanup(east.Close)
@@ -103,7 +103,7 @@ func TestUserNegotiatorFromEnvironment(t *testing.T) {
 
 	single, err := userNegotiator(localdev.Env{})
 	require.NoError(t, err)
-	assert.Equal(t, []signalr.EndpointRef{{EndpointType: signalr.EndpointTypePrimary, Endpoint: east.URL, Online: true}}, single.Endpoints())
+	assert.Equal(t, []signalr.EndpointRef{{EndpointType: signalr.EndpointTypePrimary, Endpoint: east.URL, Online: true}}, endpointsOf(t, single))
 
 	t.Setenv("Azure__SignalR__Endpoints__west__secondary", west.ConnectionString())
 	var stops []func()
@@ -112,7 +112,7 @@ func TestUserNegotiatorFromEnvironment(t *testing.T) {
 	assert.Equal(t, []signalr.EndpointRef{
 		{EndpointType: signalr.EndpointTypePrimary, Endpoint: east.URL, Online: true},
 		{EndpointType: signalr.EndpointTypeSecondary, Name: "west", Endpoint: west.URL, Online: true},
-	}, multi.Endpoints())
+	}, endpointsOf(t, multi))
 	info, err := multi.Negotiate(t.Context(), hub, &negotiate.Options{UserID: "alice"})
 	require.NoError(t, err)
 	assert.Equal(t, east.URL+"/client/?hub=chat", info.URL, "the online primary is preferred")
@@ -123,4 +123,16 @@ func TestUserNegotiatorFromEnvironment(t *testing.T) {
 	_, err = userNegotiator(localdev.Env{})
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "west"), "the error names the endpoint: %v", err)
+}
+
+// endpointsOf returns the endpoints a negotiator mints for, with their health.
+func endpointsOf(t *testing.T, n *negotiate.Negotiator) []signalr.EndpointRef {
+	t.Helper()
+	neg, err := n.NegotiateAll(t.Context(), hub, nil)
+	require.NoError(t, err)
+	var refs []signalr.EndpointRef
+	for _, e := range neg.Endpoints {
+		refs = append(refs, e.EndpointRef)
+	}
+	return refs
 }

@@ -59,28 +59,34 @@ func subjects(t *testing.T) []subject {
 	csEntra, err := signalr.ParseConnectionString("Endpoint=https://" + endpointHost + ";AuthType=azure.app;ClientId=cid;TenantId=tid;ClientSecret=" + clientSecret + ";")
 	require.NoError(t, err)
 
-	client, err := signalr.NewClientFromParsedConnectionString(cs, nil)
+	client, err := signalr.NewClientFromConnectionString("Endpoint=https://"+endpointHost+";AccessKey="+accessKey+";Version=1.0;", nil)
 	require.NoError(t, err)
-	entraClient, err := signalr.NewClientFromParsedConnectionString(csEntra, nil)
+	entraClient, err := signalr.NewClientFromConnectionString("Endpoint=https://"+endpointHost+";AuthType=azure.app;ClientId=cid;TenantId=tid;ClientSecret="+clientSecret+";", nil)
 	require.NoError(t, err)
-	hub := client.Hub("chat")
-	entraHub := entraClient.Hub("chat")
+	hub, err := client.Hub("chat")
+	require.NoError(t, err)
+	entraHub, err := entraClient.Hub("chat")
+	require.NoError(t, err)
 	endpoint := signalr.Endpoint{Name: "east", Type: signalr.EndpointTypePrimary, Client: client}
 	multi, err := signalr.NewClientWithEndpoints([]signalr.Endpoint{endpoint, {Name: "west", Client: entraClient}}, nil)
 	require.NoError(t, err)
-	t.Cleanup(multi.Close)
-	multiHub := multi.Hub("chat")
-	tmp := signalr.TemporaryAccessKey{KeyID: "kid-1", AccessKey: tempKey}
+	t.Cleanup(func() { _ = multi.Close() })
+	multiHub, err := multi.Hub("chat")
+	require.NoError(t, err)
 	gen := signalr.GenerateClientTokenResponse{Token: bearer}
 
-	negotiator := negotiate.New(client, nil)
+	negotiator, err := negotiate.New(client, nil)
+	require.NoError(t, err)
 	info := negotiate.ConnectionInfo{URL: "https://" + endpointHost + "/client/?hub=chat", AccessToken: bearer}
-	eci := negotiate.EndpointConnectionInfo{EndpointRef: endpoint.Ref(), ConnectionInfo: info}
+	ref := signalr.EndpointRef{EndpointType: signalr.EndpointTypePrimary, Name: "east", Endpoint: "https://" + endpointHost, Online: true}
+	eci := negotiate.EndpointConnectionInfo{EndpointRef: ref, ConnectionInfo: info}
 	negotiation := negotiate.Negotiation{Endpoints: []negotiate.EndpointConnectionInfo{eci}}
 
-	routerOpts := trigger.RouterOptions{AccessKeys: []string{accessKey, secondaryKey}, MaxBodySize: 4096}
+	routerOpts := trigger.RouterOptions{ParseOptions: trigger.ParseOptions{Client: client, AccessKeys: []string{secondaryKey}, MaxBodySize: 4096}}
 	parseOpts := trigger.ParseOptions{AccessKeys: []string{accessKey, secondaryKey}}
-	router := trigger.NewRouter(routerOpts)
+	router, err := trigger.NewRouter(&routerOpts)
+	require.NoError(t, err)
+	key := signalr.NewAccessKeyCredential(accessKey)
 
 	emuOpts := signalrtest.Options{AccessKey: accessKey, SecondaryAccessKey: secondaryKey}
 	emu := signalrtest.NewServer(&emuOpts)
@@ -101,16 +107,15 @@ func subjects(t *testing.T) []subject {
 	return []subject{
 		{name: "signalr.ConnectionString", ptr: cs, useful: endpointHost},
 		{name: "signalr.ConnectionString (Entra)", ptr: csEntra, useful: endpointHost},
-		{name: "signalr.Client", ptr: client, useful: endpointHost},
-		{name: "signalr.Client (Entra)", ptr: entraClient, useful: endpointHost},
+		{name: "signalr.Client", ptr: client, pointerOnly: true, useful: endpointHost},
+		{name: "signalr.Client (Entra)", ptr: entraClient, pointerOnly: true, useful: endpointHost},
+		{name: "signalr.Client (several endpoints)", ptr: multi, pointerOnly: true, useful: endpointHost},
 		{name: "signalr.HubClient", ptr: hub, useful: "chat"},
 		{name: "signalr.HubClient (Entra)", ptr: entraHub, useful: "chat"},
-		{name: "signalr.AccessKeyCredential", ptr: client.AccessKey(), pointerOnly: true, useful: "AccessKeyCredential"},
-		{name: "signalr.TemporaryAccessKey", ptr: &tmp, useful: "kid-1"},
+		{name: "signalr.HubClient (several endpoints)", ptr: multiHub, useful: "chat"},
+		{name: "signalr.AccessKeyCredential", ptr: key, pointerOnly: true, useful: "AccessKeyCredential"},
 		{name: "signalr.GenerateClientTokenResponse", ptr: &gen, useful: "GenerateClientTokenResponse"},
 		{name: "signalr.Endpoint", ptr: &endpoint, useful: endpointHost},
-		{name: "signalr.MultiEndpointClient", ptr: multi, pointerOnly: true, useful: endpointHost},
-		{name: "signalr.MultiEndpointHubClient", ptr: multiHub, useful: "chat"},
 		{name: "negotiate.Negotiator", ptr: negotiator, pointerOnly: true, useful: endpointHost},
 		{name: "negotiate.ConnectionInfo", ptr: &info, useful: endpointHost},
 		{name: "negotiate.EndpointConnectionInfo", ptr: &eci, useful: endpointHost},

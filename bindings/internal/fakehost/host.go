@@ -19,6 +19,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/apphooks"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
@@ -78,9 +79,10 @@ type Options struct {
 	MasterKey    string
 	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
 	// several endpoints (Azure__SignalR__Endpoints__<name>, see
-	// signalr.NewMultiEndpointClientFromSettings); nil means negotiate.DefaultRouter. For an
-	// HTTP-triggered function it sees the caller's request (negotiate.RequestFromContext).
-	Router negotiate.Router
+	// signalr.NewClientFromEnvironment); nil means the default routing of
+	// signalr.ClientOptions.Router. For an HTTP-triggered function it sees the caller's request
+	// (negotiate.RequestFromContext).
+	Router signalr.Router
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP
@@ -121,22 +123,33 @@ type Invocation struct {
 }
 
 type service struct {
-	client     *signalr.Client              // nil when multi is set
-	multi      *signalr.MultiEndpointClient // several endpoints
+	client     *signalr.Client // one or several endpoints
 	negotiator *negotiate.Negotiator
-	keys       []string
 	// skipSignature mirrors the extension, which checks no upstream signature when any
 	// endpoint is identity-based.
 	skipSignature bool
 }
 
+func newService(client *signalr.Client) (*service, error) {
+	n, err := negotiate.New(client, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{client: client, negotiator: n}
+	for _, e := range svcint.Endpoints(client) {
+		s.skipSignature = s.skipSignature || e.AccessKey == nil
+	}
+	return s, nil
+}
+
 // apply sends output items to the service, fanning out over every endpoint named in them (all
 // when none is) when there are several.
 func (s *service) apply(ctx context.Context, hub string, actions ...signalr.Action) error {
-	if s.multi != nil {
-		return s.multi.Hub(hub).Apply(ctx, actions...)
+	h, err := s.client.Hub(hub)
+	if err != nil {
+		return err
 	}
-	return s.client.Hub(hub).Apply(ctx, actions...)
+	return h.Apply(ctx, actions...)
 }
 
 // New starts a host in front of handler. When handler is a *bindings.App its declarations
@@ -285,8 +298,8 @@ func (h *Host) Close() {
 	h.client.CloseIdleConnections()
 	h.mu.Lock()
 	for _, s := range h.services {
-		if s.multi != nil {
-			s.multi.Close()
+		if s.client != nil {
+			_ = s.client.Close()
 		}
 	}
 	h.mu.Unlock()
@@ -375,19 +388,14 @@ func (h *Host) service(b manifest.Binding) (*service, error) {
 	if s, ok := h.services[cs]; ok {
 		return s, nil
 	}
-	parsed, err := signalr.ParseConnectionString(cs)
+	client, err := signalr.NewClientFromConnectionString(cs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("app setting %q: %w", name, err)
 	}
-	client, err := signalr.NewClientFromParsedConnectionString(parsed, nil)
+	s, err := newService(client)
 	if err != nil {
-		return nil, fmt.Errorf("app setting %q: %w", name, err)
+		return nil, err
 	}
-	s := &service{client: client, negotiator: negotiate.New(client, nil)}
-	if parsed.AccessKey != "" {
-		s.keys = []string{parsed.AccessKey}
-	}
-	s.skipSignature = len(s.keys) == 0
 	h.services[cs] = s
 	return s, nil
 }
@@ -409,7 +417,7 @@ func (h *Host) endpointSettings(name string) (map[string]string, bool) {
 	h.mu.Unlock()
 	found := false
 	for k, v := range settings {
-		found = found || (signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "")
+		found = found || (svcint.IsEndpointSetting(k) && strings.TrimSpace(v) != "")
 	}
 	if !found {
 		return nil, false
@@ -433,20 +441,13 @@ func (h *Host) multiService(name string, settings map[string]string) (*service, 
 	if s, ok := h.services[key.String()]; ok {
 		return s, nil
 	}
-	multi, err := signalr.NewMultiEndpointClientFromSettings(name, settings, nil)
+	client, err := svcint.NewClientFromSettings(name, settings, &signalr.ClientOptions{Router: h.opts.Router})
 	if err != nil {
 		return nil, err
 	}
-	if err := multi.StartHealthChecks(); err != nil {
+	s, err := newService(client.(*signalr.Client))
+	if err != nil {
 		return nil, err
-	}
-	s := &service{multi: multi, negotiator: negotiate.NewWithEndpoints(multi, &negotiate.NegotiatorOptions{Router: h.opts.Router})}
-	for _, e := range multi.Endpoints() {
-		if k := e.Client.AccessKey(); k != nil {
-			s.keys = append(s.keys, k.Key())
-		} else {
-			s.skipSignature = true
-		}
 	}
 	h.services[key.String()] = s
 	return s, nil

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
-	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
@@ -176,7 +176,7 @@ func validateBinding(b Binding) error {
 			return fmt.Errorf("%s %q has no hubName", b.Type, b.Name)
 		}
 		if !strings.ContainsAny(b.HubName, "{%") {
-			if err := signalr.ValidateHubName(b.HubName); err != nil {
+			if err := service.ValidateHubName(b.HubName); err != nil {
 				return fmt.Errorf("%s %q: %v", b.Type, b.Name, err)
 			}
 		}

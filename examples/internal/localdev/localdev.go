@@ -24,6 +24,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
@@ -60,14 +61,14 @@ type Env struct {
 func (env Env) HasEndpointSettings() bool {
 	if env.Settings == nil {
 		for _, kv := range os.Environ() {
-			if k, v, _ := strings.Cut(kv, "="); signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+			if k, v, _ := strings.Cut(kv, "="); service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
 				return true
 			}
 		}
 		return false
 	}
 	for k, v := range env.Settings {
-		if signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+		if service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
 			return true
 		}
 	}
