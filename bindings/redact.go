@@ -74,16 +74,10 @@ func (r HTTPRequest) String() string {
 	return b.String()
 }
 
-// GoString is String, so %#v redacts too.
-func (r HTTPRequest) GoString() string { return r.String() }
-
 // String lists the Data and Metadata keys; values may hold tokens.
 func (r invokeRequest) String() string {
 	return "{Data: " + keyList(r.Data) + ", Metadata: " + keyList(r.Metadata) + "}"
 }
-
-// GoString is String.
-func (r invokeRequest) GoString() string { return r.String() }
 
 // String lists the outputs and counts the logs; output values may hold tokens.
 func (r invokeResponse) String() string {
@@ -95,17 +89,11 @@ func (r invokeResponse) String() string {
 		strconv.Itoa(len(r.Logs)) + ", ReturnValue: " + ret + "}"
 }
 
-// GoString is String.
-func (r invokeResponse) GoString() string { return r.String() }
-
 // String shows the status, header names and body size; a negotiate body holds a token.
 func (r httpResponse) String() string {
 	return "{StatusCode: " + strconv.Itoa(r.StatusCode) + ", Headers: [" +
 		strings.Join(sortedKeys(r.Headers), " ") + "], Body: " + strconv.Itoa(len(r.Body)) + " bytes}"
 }
-
-// GoString is String.
-func (r httpResponse) GoString() string { return r.String() }
 
 // Format prints String for every verb.
 func (r HTTPRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
@@ -142,9 +130,6 @@ func (inv Invocation) String() string {
 	}
 	return s + "}"
 }
-
-// GoString is String.
-func (inv Invocation) GoString() string { return inv.String() }
 
 // Format prints String for every verb.
 func (inv Invocation) Format(f fmt.State, verb rune) { redact.Format(f, verb, inv.String()) }
