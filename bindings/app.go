@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/negotiate"
 )
 
 // HandlerFunc handles one invocation. Returning an error fails the invocation: the host gets a
@@ -62,6 +63,9 @@ type App struct {
 	byName    map[string]*function
 	mws       []func(HandlerFunc) HandlerFunc
 	chain     atomic.Pointer[HandlerFunc]
+
+	settingsMu sync.Mutex
+	settings   func(setting string) map[string]string // nil: the process environment
 }
 
 type function struct {
@@ -163,11 +167,28 @@ type NegotiateOptions struct {
 	// ConnectionInfoOptions configure the signalRConnectionInfo input the host mints the token
 	// with: the user id expression, id token claims and connection setting.
 	ConnectionInfoOptions
+	// Mint, when set, makes the App mint the connection info itself, exactly as
+	// negotiate.Handler does with these options, instead of the host through a
+	// signalRConnectionInfo input. The zero value, &negotiate.HandlerOptions{}, gives the token
+	// the user App Service authentication signed in (its x-ms-client-principal headers) when
+	// there is one, and no user otherwise: what no userId binding expression can say, since an
+	// expression whose value is missing fails the invocation for anonymous callers. Mint.UserID
+	// and Mint.Claims replace that rule with the application's own.
+	//
+	// The function then declares no SignalR binding. The App reaches the service through the
+	// connection setting (ConnectionStringSetting, and Azure__SignalR__Endpoints__<name> for
+	// several endpoints) read from the app settings, which the Functions host passes to the
+	// custom handler as environment variables and bindingstest passes to an App the same way,
+	// so both hosts answer alike. The binding expressions UserID, IDToken and ClaimTypeList do
+	// not apply, nor does Mint.AllowedOrigins (the host answers CORS); setting them is an
+	// error, as is a hub taken from an app setting.
+	Mint *negotiate.HandlerOptions
 }
 
-// Negotiate registers a negotiate function for hub: the host mints the connection info
-// (signalRConnectionInfo input "connectionInfo") and the function returns it as JSON
-// {url, accessToken}, which SignalR clients follow to the service.
+// Negotiate registers a negotiate function for hub: by default the host mints the connection
+// info (signalRConnectionInfo input "connectionInfo") and the function returns it as JSON
+// {url, accessToken}, which SignalR clients follow to the service; with
+// NegotiateOptions.Mint the App mints it.
 func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
 	var o NegotiateOptions
 	if opts != nil {
@@ -175,6 +196,13 @@ func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
 	}
 	if len(o.Methods) == 0 {
 		o.Methods = []string{"post", "get"}
+	}
+	if o.Mint != nil {
+		m, err := newMinter(a, hub, &o)
+		if err != nil {
+			return fmt.Errorf("bindings: function %q: %w", name, err)
+		}
+		return a.HTTP(name, &o.HTTPOptions, m.serve)
 	}
 	return a.HTTP(name, &o.HTTPOptions,
 		func(ctx context.Context, inv *Invocation) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 	"github.com/funcsignalr/funcsignalr/trigger"
 	"github.com/golang-jwt/jwt/v5"
+	"net"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -441,7 +442,12 @@ func TestNewHostErrors(t *testing.T) {
 	dir := functionsDir(t, nil, "f", bindings.HTTPTrigger("req", nil))
 	_, err = bindingstest.NewHostForURL("not a url", &bindingstest.Options{FunctionsDir: dir})
 	require.ErrorContains(t, err, "not an absolute http URL")
-	_, err = bindingstest.NewHostForURL("http://127.0.0.1:1", &bindingstest.Options{FunctionsDir: dir, StartupTimeout: 100 * time.Millisecond})
+	// A port nothing listens on: bound, then released (a fixed port may be taken on the machine).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, err = bindingstest.NewHostForURL(closed, &bindingstest.Options{FunctionsDir: dir, StartupTimeout: 100 * time.Millisecond})
 	require.ErrorContains(t, err, "did not answer GET /")
 	_, err = bindingstest.NewHost(http.NotFoundHandler(), &bindingstest.Options{FunctionsDir: t.TempDir()})
 	require.ErrorContains(t, err, "host.json")

@@ -11,3 +11,9 @@ import (
 
 // Manifest returns the declarations of h when it is a *bindings.App.
 var Manifest func(h http.Handler) (*manifest.Manifest, bool)
+
+// SetSettings gives h, when it is a *bindings.App, the app settings it reads connection
+// settings from (negotiate functions that mint their own tokens): settings returns every app
+// setting, with the fake host's stand-ins for setting, as the host would resolve it. It
+// reports whether h took them.
+var SetSettings func(h http.Handler, settings func(setting string) map[string]string) bool

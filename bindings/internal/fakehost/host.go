@@ -171,6 +171,11 @@ func New(handler http.Handler, opts *Options) (*Host, error) {
 		}
 		h.manifest = m
 	}
+	if apphooks.SetSettings != nil {
+		// An App in this process reads its app settings from the host, as a custom handler
+		// reads them from the environment the real host gives its process.
+		apphooks.SetSettings(handler, h.appSettings)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bindingstest: listening for the handler: %w", err)
@@ -404,6 +409,19 @@ func (h *Host) service(b manifest.Binding) (*service, error) {
 // the environment, with SignalRConnectionString standing in for the binding's setting), and
 // whether any of them configures a named endpoint.
 func (h *Host) endpointSettings(name string) (map[string]string, bool) {
+	settings := h.appSettings(name)
+	for k, v := range settings {
+		if svcint.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+			return settings, true
+		}
+	}
+	return nil, false
+}
+
+// appSettings returns every app setting, as a handler's environment holds them under the real
+// host: the environment, then Settings (and SetSetting), with SignalRConnectionString standing
+// in for the connection setting name when Settings does not hold it, as for a binding.
+func (h *Host) appSettings(name string) map[string]string {
 	settings := map[string]string{}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -414,18 +432,12 @@ func (h *Host) endpointSettings(name string) (map[string]string, bool) {
 	for k, v := range h.settings {
 		settings[k] = v
 	}
+	_, explicit := h.settings[name]
 	h.mu.Unlock()
-	found := false
-	for k, v := range settings {
-		found = found || (svcint.IsEndpointSetting(k) && strings.TrimSpace(v) != "")
-	}
-	if !found {
-		return nil, false
-	}
-	if _, ok := settings[name]; !ok && h.opts.SignalRConnectionString != "" {
+	if !explicit && h.opts.SignalRConnectionString != "" {
 		settings[name] = h.opts.SignalRConnectionString
 	}
-	return settings, true
+	return settings
 }
 
 // multiService builds (once per setting and configuration) the fan-out service.
