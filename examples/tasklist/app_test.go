@@ -22,7 +22,7 @@ import (
 func startTasklist(t *testing.T) *localdev.Server {
 	t.Helper()
 	s, err := localdev.Start(localdev.Config{Name: "tasklist", Addr: "127.0.0.1:0",
-		Build: func(localdev.Env) (*bindings.App, error) { return newApp(newMemoryStore()) }})
+		Build: func() (*bindings.App, error) { return newApp(newMemoryStore()) }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s

@@ -6,6 +6,7 @@ package localdev
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,13 +19,15 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
-	"github.com/funcsignalr/funcsignalr/internal/service"
+	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
@@ -33,77 +36,6 @@ import (
 // uses, so URLs in tutorials work unchanged.
 const DefaultAddr = "localhost:7071"
 
-// EnvironmentSetting names the Functions environment; Core Tools (`func start`) sets it to
-// "Development", Azure to "Production".
-const EnvironmentSetting = "AZURE_FUNCTIONS_ENVIRONMENT"
-
-// Env is what an app learns about where it runs.
-type Env struct {
-	// ConnectionString is the SignalR Service the bindings use, "" when it comes from the app
-	// settings in the environment (under the Functions host, where identity-based settings may
-	// hold no connection string at all).
-	ConnectionString string
-	// Development is true when running locally (on its own, or under `func start`), where a
-	// page may name its user without App Service authentication.
-	Development bool
-	// Settings are the app settings of a local run: the environment, with
-	// AzureSignalRConnectionString and, when several emulators run, their
-	// Azure__SignalR__Endpoints__<name> entries. nil under the Functions host, where the
-	// settings are the environment.
-	Settings map[string]string
-	// OnClose registers a function to run when the app stops, such as closing a client's
-	// health checks; nil when nothing will stop the app (tests building it directly).
-	OnClose func(func())
-}
-
-// HasEndpointSettings reports whether the settings (the environment when env.Settings is nil)
-// configure named service endpoints, Azure__SignalR__Endpoints__<name>.
-func (env Env) HasEndpointSettings() bool {
-	if env.Settings == nil {
-		for _, kv := range os.Environ() {
-			if k, v, _ := strings.Cut(kv, "="); service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
-				return true
-			}
-		}
-		return false
-	}
-	for k, v := range env.Settings {
-		if service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// closers runs registered functions once, in reverse order; one registered after Close runs
-// at once.
-type closers struct {
-	mu     sync.Mutex
-	fns    []func()
-	closed bool
-}
-
-func (c *closers) add(fn func()) {
-	c.mu.Lock()
-	if !c.closed {
-		c.fns = append(c.fns, fn)
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
-	fn()
-}
-
-func (c *closers) close() {
-	c.mu.Lock()
-	fns := c.fns
-	c.fns, c.closed = nil, true
-	c.mu.Unlock()
-	for i := len(fns) - 1; i >= 0; i-- {
-		fns[i]()
-	}
-}
-
 // EndpointSettingPrefix starts the setting names of the second and further emulators, followed
 // by their number: Azure__SignalR__Endpoints__emulator2, …
 const EndpointSettingPrefix = "Azure__SignalR__Endpoints__emulator"
@@ -111,8 +43,8 @@ const EndpointSettingPrefix = "Azure__SignalR__Endpoints__emulator"
 // maxEndpoints bounds -endpoints: each endpoint is an emulator in this process.
 const maxEndpoints = 8
 
-// Builder declares an app for env.
-type Builder func(env Env) (*bindings.App, error)
+// Builder declares an app.
+type Builder func() (*bindings.App, error)
 
 // Config is one local run.
 type Config struct {
@@ -155,14 +87,12 @@ func underHost(args []string) bool {
 // what failed.
 func Command(name string, build Builder) {
 	if underHost(os.Args[1:]) {
-		var c closers
-		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development", OnClose: c.add})
+		app, err := build()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, name+":", err)
 			os.Exit(1)
 		}
 		app.Main() // exits with status 1 when it fails
-		c.close()
 		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -233,9 +163,9 @@ type Server struct {
 	URL string
 
 	stdout    io.Writer
+	front     *http.Server
 	host      *bindingstest.Host
 	emulators []*signalrtest.Server
-	closers   closers
 }
 
 // Start starts a local environment and prints what it started.
@@ -281,19 +211,8 @@ func Start(cfg Config) (*Server, error) {
 			services = append(services, "SignalR Service emulator at "+emu.URL+" ("+setting+"), live trace at "+emu.URL+"/trace/")
 		}
 	}
-	settings := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			settings[k] = v
-		}
-	}
-	settings[signalr.DefaultConnectionSetting] = cs
-	for k, v := range endpointSettings {
-		settings[k] = v
-	}
-	app, err := cfg.Build(Env{ConnectionString: cs, Development: true, Settings: settings, OnClose: s.closers.add})
+	app, err := cfg.Build()
 	if err != nil {
-		s.closers.close()
 		s.closeEmulators()
 		return nil, err
 	}
@@ -305,27 +224,35 @@ func Start(cfg Config) (*Server, error) {
 		fallback = mux
 	}
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{
-		Addr:                    addr,
 		SignalRConnectionString: cs,
 		Settings:                endpointSettings,
 		Fallback:                fallback,
 		Logger:                  cfg.Logger,
 	})
 	if err != nil {
-		s.closers.close()
 		s.closeEmulators()
-		return nil, fmt.Errorf("localdev: starting the Functions host on %s: %w (choose another address with -addr)", addr, err)
+		return nil, fmt.Errorf("localdev: starting the Functions host: %w", err)
 	}
 	s.host = host
-	s.URL = pageURL(addr, host.URL)
-	webhook := host.URL + bindingstest.WebhookPath
+	// In front of the host, as App Service authentication is in Azure.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		host.Close()
+		s.closeEmulators()
+		return nil, fmt.Errorf("localdev: listening on %s: %w (choose another address with -addr)", addr, err)
+	}
+	s.front = &http.Server{Handler: signIn(host), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.front.Serve(ln) }()
+	frontURL := "http://" + ln.Addr().String()
+	s.URL = pageURL(addr, frontURL)
+	webhook := frontURL + bindingstest.WebhookPath
 	for _, emu := range s.emulators {
 		// The emulator delivers client messages and connection events to the host's webhook,
 		// the upstream a deployed app configures in the portal.
 		emu.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
 	}
 
-	fmt.Fprintf(cfg.Stdout, "%s: Functions host at %s\n", cfg.Name, host.URL)
+	fmt.Fprintf(cfg.Stdout, "%s: Functions host at %s; ?user=<name> signs a user in, as App Service authentication would\n", cfg.Name, frontURL)
 	for _, service := range services {
 		fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
 	}
@@ -338,12 +265,67 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the host, letting requests in flight finish, what the app registered with
-// Env.OnClose, and the emulators.
+// Close stops the host, letting requests in flight finish, and the emulators.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.front.Shutdown(ctx)
 	s.host.Close()
-	s.closers.close()
 	s.closeEmulators()
+	return nil
+}
+
+// maxUserLength bounds the names signIn accepts.
+const maxUserLength = 64
+
+// signIn plays App Service authentication for local runs. It drops the x-ms-client-principal
+// headers a client sends, as the platform does, and signs in the user the page names with
+// ?user= (or an x-user header), unverified, by adding the headers the platform adds for a
+// signed-in user; negotiate.PrincipalFromRequest reads them, under the Functions host in Azure
+// as here. The service's upstream calls pass untouched.
+func signIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), bindingstest.WebhookPath) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		for k := range r.Header {
+			if strings.HasPrefix(strings.ToLower(k), "x-ms-client-principal") {
+				delete(r.Header, k)
+			}
+		}
+		user := r.URL.Query().Get("user")
+		if user == "" {
+			user = r.Header.Get("X-User")
+		}
+		if user != "" {
+			if err := checkUser(user); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+				return
+			}
+			r.Header.Set(negotiate.HeaderClientPrincipalID, user)
+			r.Header.Set(negotiate.HeaderClientPrincipalName, user)
+			r.Header.Set(negotiate.HeaderClientPrincipalIDP, "localdev")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkUser refuses a name too long, padded with spaces or not printable.
+func checkUser(user string) error {
+	switch {
+	case len(user) > maxUserLength:
+		return fmt.Errorf("user name is longer than %d bytes", maxUserLength)
+	case strings.TrimSpace(user) != user:
+		return errors.New("user name must not start or end with spaces")
+	}
+	for _, r := range user {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return errors.New("user name must be printable UTF-8 text")
+		}
+	}
 	return nil
 }
 
