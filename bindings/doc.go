@@ -11,6 +11,10 @@
 //	app.SignalRMessage("echo", "chat", "echo", nil, func(ctx context.Context, inv *bindings.Invocation, text string) (string, error) { … })
 //	app.Main()
 //
+// Negotiate answers SignalR clients' negotiation with the connection info the host mints, or,
+// with NegotiateOptions.Mint, with one the App mints for the user App Service authentication
+// signed in when there is one and for nobody otherwise.
+//
 // HTTP, Negotiate, SignalRTrigger and SignalRMessage declare the common shapes; Func takes any
 // bindings (HTTPTrigger, SignalRConnectionInfo, SignalROutput, GenericBinding for other
 // extensions…). Registration reports what the host would reject as an error. SignalRMessage
