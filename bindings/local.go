@@ -150,7 +150,7 @@ func (s *localServer) Close() {
 
 // startLocal starts everything a local run needs and prints what it started.
 func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err error) {
-	m := a.Manifest()
+	m := a.manifest()
 	file, err := localsettings.Load(env.dir)
 	if err != nil {
 		return nil, fmt.Errorf("bindings: %w", err)
@@ -232,7 +232,7 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 		}),
 	}
 	page := a.pagePath()
-	host, err := fakehost.NewWithHooks(a, m, &fakehost.Options{
+	host, err := fakehost.NewWithHooks(a, &fakehost.Options{
 		Addr:            addr,
 		Settings:        settings,
 		CORS:            file.Host.CORS,
@@ -281,7 +281,7 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			checkService(ctx, svc, env.stdout)
+			checkService(ctx, svc, s.isEmulator, env.stdout)
 		}()
 	}
 

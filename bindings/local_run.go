@@ -21,8 +21,8 @@ import (
 	"github.com/funcsignalr/funcsignalr/bindings/internal/timer"
 )
 
-// TypeTimerTrigger is the binding type of a timer trigger.
-const TypeTimerTrigger = timer.TriggerType
+// typeTimerTrigger is the binding type of a timer trigger.
+const typeTimerTrigger = timer.TriggerType
 
 // timerFunctions reads every timer trigger of m, resolving %AppSetting% references in
 // schedules with lookup; a schedule the host would refuse stops the start.
@@ -30,7 +30,7 @@ func timerFunctions(m *manifest.Manifest, lookup func(string) (string, bool)) ([
 	var out []timer.Function
 	for _, fn := range m.Functions {
 		b, ok := fn.Trigger()
-		if !ok || !b.Is(TypeTimerTrigger) {
+		if !ok || !b.Is(typeTimerTrigger) {
 			continue
 		}
 		raw, err := json.Marshal(b)
@@ -55,7 +55,7 @@ func adminLookup(m *manifest.Manifest) admin.Lookup {
 	fns := make([]admin.Function, 0, len(m.Functions))
 	for _, fn := range m.Functions {
 		b, _ := fn.Trigger()
-		fns = append(fns, admin.Function{Name: fn.Name, HTTPTriggered: b.Is(TypeHTTPTrigger)})
+		fns = append(fns, admin.Function{Name: fn.Name, HTTPTriggered: b.Is(manifest.TypeHTTPTrigger)})
 	}
 	return admin.Functions(fns...)
 }
@@ -79,12 +79,12 @@ func (s *localServer) runByAdmin(timerInfo func(string) (timer.TimerInfo, bool))
 		trig, _ := fn.Trigger()
 		value := fakehost.StringTrigger(input)
 		switch {
-		case trig.Is(TypeTimerTrigger) && timerInfo != nil:
+		case trig.Is(typeTimerTrigger) && timerInfo != nil:
 			info, ok := timerInfo(fn.Name)
 			if ok {
 				value, _ = info.MarshalJSON()
 			}
-		case trig.Is(TypeSignalRTrigger):
+		case trig.Is(manifest.TypeSignalRTrigger):
 			return &notRunError{fmt.Errorf("function %q is triggered by SignalR clients through the service's upstream: connect a client and call hub method %q (the admin endpoint cannot make a SignalR invocation context)", fn.Name, trig.Event)}
 		}
 		return s.host.Run(ctx, fn.Name, value, corelog.ReasonHostCall)
@@ -148,7 +148,7 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 		trig, _ := fn.Trigger()
 		fmt.Fprintf(&b, "\t%s: ", fn.Name)
 		switch {
-		case trig.Is(TypeHTTPTrigger):
+		case trig.Is(manifest.TypeHTTPTrigger):
 			if len(trig.Methods) > 0 {
 				fmt.Fprintf(&b, "[%s] ", strings.ToUpper(strings.Join(trig.Methods, ",")))
 			}
@@ -157,7 +157,7 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 				route = m.Host.RoutePrefix + "/" + route
 			}
 			b.WriteString(base + "/" + route)
-		case trig.Is(TypeTimerTrigger):
+		case trig.Is(typeTimerTrigger):
 			t := schedules[fn.Name]
 			fmt.Fprintf(&b, "timerTrigger, %s", t.Schedule)
 			if next := t.Schedule.Next(time.Now()); !next.IsZero() {
@@ -166,7 +166,7 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 			if t.RunOnStartup {
 				b.WriteString(", and once now (runOnStartup)")
 			}
-		case trig.Is(TypeSignalRTrigger):
+		case trig.Is(manifest.TypeSignalRTrigger):
 			hasTrigger = true
 			fmt.Fprintf(&b, "signalRTrigger, hub %s, %s %s", trig.HubName, trig.Category, trig.Event)
 		default:
@@ -185,11 +185,7 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 	for _, svc := range services {
 		for _, e := range svc.remote {
 			remote = true
-			name := svc.setting
-			if e.Name != "" {
-				name = "Azure__SignalR__Endpoints__" + e.Name
-			}
-			fmt.Fprintf(&b, "SignalR Service for %s: %s\n", name, e.Client.ServerURL())
+			fmt.Fprintf(&b, "SignalR Service for %s: %s\n", endpointSettingName(svc.setting, e.Name), e.Endpoint)
 		}
 	}
 	if hasTrigger {

@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
@@ -23,9 +24,9 @@ type localService struct {
 	// functions name the functions whose bindings read it.
 	functions []string
 	// remote are the endpoints that are not embedded emulators, checked at startup.
-	remote []signalr.Endpoint
-	// client reaches remote; nil when every endpoint is an emulator.
-	client *signalr.MultiEndpointClient
+	remote []signalr.EndpointRef
+	// client reaches remote, for the health check; nil when every endpoint is an emulator.
+	client *signalr.Client
 }
 
 // healthTimeout bounds the startup health check of a service.
@@ -49,8 +50,8 @@ func connectionSettings(m *manifest.Manifest) ([]string, map[string][]string) {
 	for _, fn := range m.Functions {
 		for _, b := range fn.Bindings {
 			switch {
-			case b.Is(TypeSignalRConnectionInfo), b.Is(TypeSignalRNegotiation), b.Is(TypeSignalREndpoints),
-				b.Is(TypeSignalR), b.Is(TypeSignalRTrigger):
+			case b.Is(manifest.TypeSignalRConnectionInfo), b.Is(manifest.TypeSignalRNegotiation), b.Is(manifest.TypeSignalREndpoints),
+				b.Is(manifest.TypeSignalR), b.Is(manifest.TypeSignalRTrigger):
 			default:
 				continue
 			}
@@ -99,7 +100,7 @@ func (s *localServer) resolveServices(m *manifest.Manifest, settings, publish ma
 	}
 	hasEndpoints := false
 	for _, k := range sortedKeys(settings) {
-		if !signalr.IsEndpointSetting(k) {
+		if !service.IsEndpointSetting(k) {
 			continue
 		}
 		if isEmulatorValue(settings[k]) {
@@ -118,20 +119,23 @@ func (s *localServer) resolveServices(m *manifest.Manifest, settings, publish ma
 			}
 		}
 		// Only the startup health check uses this client: one try says enough.
-		multi, err := signalr.NewMultiEndpointClientFromSettings(setting, settings, &signalr.MultiEndpointClientOptions{
-			ClientOptions: signalr.ClientOptions{ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}}},
+		c, err := service.NewClientFromSettings(setting, settings, &signalr.ClientOptions{
+			ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("bindings: the SignalR Service of %s (setting %s) is not configured right: %w; leave %s unset, or set it to %s, to use the local emulator",
 				strings.Join(svc.functions, ", "), setting, err, setting, EmulatorConnectionString)
 		}
-		for _, e := range multi.Endpoints() {
-			if !s.isEmulator(e.Client.ServerURL()) {
+		client := c.(*signalr.Client)
+		for _, e := range client.Endpoints() {
+			if !s.isEmulator(e.Endpoint) {
 				svc.remote = append(svc.remote, e)
 			}
 		}
 		if len(svc.remote) > 0 {
-			svc.client = multi
+			svc.client = client
+		} else {
+			_ = client.Close()
 		}
 		services = append(services, svc)
 	}
@@ -152,17 +156,33 @@ func (s *localServer) isEmulator(endpoint string) bool {
 // checkService asks each remote endpoint of svc whether it is healthy and warns about those
 // that do not answer: the start goes on, as the service may come up later, but the first
 // failing request then has an explanation.
-func checkService(ctx context.Context, svc localService, out io.Writer) {
+func checkService(ctx context.Context, svc localService, emulator func(string) bool, out io.Writer) {
+	defer svc.client.Close()
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	for _, e := range svc.remote {
-		if _, err := e.Client.Health(ctx, nil); err != nil && ctx.Err() != context.Canceled {
-			name := svc.setting
-			if e.Name != "" {
-				name = "Azure__SignalR__Endpoints__" + e.Name
-			}
-			fmt.Fprintf(out, "Warning: the SignalR Service at %s (%s) did not pass its health check: %v; functions using it fail until it does.\n",
-				e.Client.ServerURL(), name, err)
-		}
+	resp, err := svc.client.Health(ctx, nil)
+	if ctx.Err() == context.Canceled {
+		return // stopped before the answer
 	}
+	reported := false
+	for _, e := range resp.Endpoints {
+		if e.Err == nil || emulator(e.Endpoint.Endpoint) {
+			continue
+		}
+		reported = true
+		fmt.Fprintf(out, "Warning: the SignalR Service at %s (%s) did not pass its health check: %v; functions using it fail until it does.\n",
+			e.Endpoint.Endpoint, endpointSettingName(svc.setting, e.Endpoint.Name), e.Err)
+	}
+	if err != nil && !reported {
+		fmt.Fprintf(out, "Warning: the SignalR Service of setting %s did not pass its health check: %v; functions using it fail until it does.\n", svc.setting, err)
+	}
+}
+
+// endpointSettingName is the setting behind an endpoint: the connection setting for the
+// unnamed one, Azure__SignalR__Endpoints__<name> for the others.
+func endpointSettingName(setting, endpoint string) string {
+	if endpoint == "" {
+		return setting
+	}
+	return "Azure__SignalR__Endpoints__" + endpoint
 }

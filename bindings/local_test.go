@@ -24,6 +24,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 // lockedBuffer is an io.Writer that goroutines share, read while it is written.
@@ -98,7 +99,7 @@ func demoApp(t *testing.T) *App {
 	t.Helper()
 	app := NewApp(&AppOptions{Logger: quietLogger})
 	anyone := AuthLevelAnonymous
-	require.NoError(t, app.Negotiate("negotiate", "demo", &NegotiateOptions{AuthLevel: anyone}))
+	require.NoError(t, app.Negotiate("negotiate", "demo", &NegotiateOptions{HTTPOptions: HTTPOptions{AuthLevel: anyone}}))
 	require.NoError(t, app.HTTP("broadcast", &HTTPOptions{Methods: []string{"post"}, AuthLevel: anyone},
 		func(ctx context.Context, inv *Invocation) error {
 			req, err := inv.HTTPRequest()
@@ -114,7 +115,7 @@ func demoApp(t *testing.T) *App {
 			}
 			return inv.Respond(http.StatusAccepted, nil, nil)
 		}, SignalROutput("signalRMessages", "demo", nil)))
-	require.NoError(t, app.SignalRTrigger("echo", "demo", CategoryMessages, "echo", &SignalRTriggerOptions{ParameterNames: []string{"text"}},
+	require.NoError(t, app.SignalRTrigger("echo", "demo", trigger.CategoryMessages, "echo", &SignalRTriggerOptions{ParameterNames: []string{"text"}},
 		func(ctx context.Context, inv *Invocation) error {
 			var text string
 			if err := inv.Bind(&text); err != nil {
@@ -174,7 +175,7 @@ func TestStartLocalWithEmulator(t *testing.T) {
 	assert.Contains(t, out, "SignalR upstream: "+l.url+"runtime/webhooks/signalr")
 	assert.Contains(t, out, "Listening on "+l.url)
 	assert.NotContains(t, out, "AccessKey", "the emulator's key stays out of the output")
-	assert.Equal(t, emu.ConnectionString(), l.env(DefaultConnectionStringSetting))
+	assert.Equal(t, emu.ConnectionString(), l.env(signalr.DefaultConnectionSetting))
 	assert.Equal(t, "Development", l.env(environmentSetting))
 
 	status, body := get(t, l.url+"api/negotiate")
@@ -362,7 +363,7 @@ func TestStartLocalWithSeveralEmulatorEndpoints(t *testing.T) {
 	assert.Equal(t, "Azure__SignalR__Endpoints__east", east.setting)
 	assert.Equal(t, "Azure__SignalR__Endpoints__west", west.setting)
 	assert.Equal(t, east.server.ConnectionString(), l.env(east.setting))
-	assert.Empty(t, l.env(DefaultConnectionStringSetting), "with named endpoints an unset setting stays unset, as in Azure")
+	assert.Empty(t, l.env(signalr.DefaultConnectionSetting), "with named endpoints an unset setting stays unset, as in Azure")
 	assert.Contains(t, l.stdout.String(), "SignalR Service for Azure__SignalR__Endpoints__west: emulator at "+west.server.URL)
 
 	urls := map[string]bool{}
@@ -391,7 +392,7 @@ func TestStartLocalEmulatorForSettingAndEndpoint(t *testing.T) {
 	require.Len(t, l.emulators, 2)
 	settings := []string{l.emulators[0].setting, l.emulators[1].setting}
 	assert.ElementsMatch(t, []string{"AzureSignalRConnectionString", "Azure__SignalR__Endpoints__second"}, settings)
-	assert.NotEqual(t, "UseEmulator=true", l.env(DefaultConnectionStringSetting))
+	assert.NotEqual(t, "UseEmulator=true", l.env(signalr.DefaultConnectionSetting))
 }
 
 func TestIsEmulatorValue(t *testing.T) {

@@ -6,31 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
-// Run runs the App as a program with the given command-line arguments (without the program
-// name):
-//
-//	functionjson [-check] DIR   write host.json and the function.json files into DIR, or with
-//	                            -check fail when the files there differ from the declarations
-//	(nothing)                   serve the host with ListenAndServe
-//
-// so one binary is both the custom handler and the generator of its own configuration, e.g.
-// `go run . functionjson -check .` in CI. Main adds the local runner (start) and help.
-func (a *App) Run(args []string) error {
-	if len(args) == 0 {
-		return a.ListenAndServe()
-	}
-	if args[0] != "functionjson" {
-		return fmt.Errorf("bindings: unknown command %q; expected no arguments (serve) or functionjson [-check] DIR", args[0])
-	}
-	return a.functionJSON("", args[1:], io.Discard)
-}
+// Port environment variables, current and legacy, that the Functions host sets for a custom
+// handler.
+const (
+	portEnv       = "FUNCTIONS_CUSTOMHANDLER_PORT"
+	legacyPortEnv = "FUNCTIONS_HTTPWORKER_PORT"
+)
 
 // functionJSON is the functionjson command; prog names the program in messages.
 func (a *App) functionJSON(prog string, args []string, stdout io.Writer) error {
@@ -44,9 +35,10 @@ func (a *App) functionJSON(prog string, args []string, stdout io.Writer) error {
 		return errors.New("bindings: functionjson needs one directory; usage: functionjson [-check] DIR")
 	}
 	dir := fs.Arg(0)
-	files := "host.json and " + plural(len(a.Functions()), "function.json file")
+	m := a.manifest()
+	files := "host.json and " + plural(len(m.Functions), "function.json file")
 	if *check {
-		if err := a.CheckFunctionJSON(dir); err != nil {
+		if err := m.Check(dir); err != nil {
 			if prog == "" {
 				return err
 			}
@@ -55,12 +47,12 @@ func (a *App) functionJSON(prog string, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s in %s match the Go declarations.\n", files, dir)
 		return nil
 	}
-	if err := a.WriteFunctionJSON(dir); err != nil {
+	if err := m.Write(dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Wrote %s to %s:\n", files, dir)
 	fmt.Fprintf(stdout, "\t%s\n", filepath.Join(dir, "host.json"))
-	for _, fn := range a.Functions() {
+	for _, fn := range m.Functions {
 		fmt.Fprintf(stdout, "\t%s\n", filepath.Join(dir, fn.Name, "function.json"))
 	}
 	return nil
@@ -117,6 +109,18 @@ func (a *App) Main() {
 	}
 }
 
+// run is the command line of the export tests: functionjson, or with no argument the
+// custom handler.
+func (a *App) run(args []string) error {
+	if len(args) == 0 {
+		return a.listenAndServe()
+	}
+	if args[0] != "functionjson" {
+		return fmt.Errorf("bindings: unknown command %q; expected no arguments (serve) or functionjson [-check] DIR", args[0])
+	}
+	return a.functionJSON("", args[1:], io.Discard)
+}
+
 // usageError is a command line Main does not understand.
 type usageError struct{ msg string }
 
@@ -127,7 +131,7 @@ func (e *usageError) Error() string { return e.msg }
 func underHost(environ []string) bool {
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if (k == PortEnv || k == LegacyPortEnv) && v != "" {
+		if (k == portEnv || k == legacyPortEnv) && v != "" {
 			return true
 		}
 	}
@@ -143,7 +147,7 @@ func (a *App) main(ctx context.Context, prog string, args []string, env localEnv
 	switch cmd {
 	case "":
 		if underHost(env.environ) {
-			return a.ListenAndServe()
+			return a.listenAndServe()
 		}
 		return a.runLocal(ctx, localConfig{}, env)
 	case "start":
@@ -181,4 +185,49 @@ Commands:
                   -check, fail when the files there differ from the Go code
   help            print this help
 `, prog, LocalPortDefault)
+}
+
+// listenAndServe serves the App on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (or the legacy
+// FUNCTIONS_HTTPWORKER_PORT) until SIGTERM or SIGINT, then lets running invocations finish.
+func (a *App) listenAndServe() error {
+	port := os.Getenv(portEnv)
+	if port == "" {
+		port = os.Getenv(legacyPortEnv)
+	}
+	if port == "" {
+		return fmt.Errorf("bindings: %s is not set; the Functions host sets it (run under `func start`, or use bindingstest.NewHost for local development)", portEnv)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("bindings: listening on port %s: %w", port, err)
+	}
+	return a.serve(ctx, ln)
+}
+
+// serve serves the App on ln until ctx is done, then shuts down gracefully.
+func (a *App) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler: a,
+		// The host is the only client, on loopback; invocations may legitimately run as long as
+		// functionTimeout, so only header reads are bounded.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // also stops the shutdown goroutine when serve fails on its own
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
+		defer cancel()
+		done <- srv.Shutdown(sctx)
+	}()
+	err := srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return <-done
+	}
+	return err
 }

@@ -32,8 +32,8 @@ func FuzzSignalROutputRoundTrip(f *testing.F) {
 		if _, err := outputitem.Check(item); err != nil {
 			return
 		}
-		var r InvokeResponse
-		if err := r.SignalR("out", item); err != nil {
+		var r invokeResponse
+		if err := r.signalR("out", item); err != nil {
 			require.True(t, outputitem.SkippedByExtension(item), "only a removeAll for a connection is refused: %v", err)
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/funcsignalr/funcsignalr/internal/typed"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 // SignalRMessage registers a messages-category SignalR trigger with a typed handler:
@@ -35,5 +36,5 @@ func (a *App) SignalRMessage(name, hub, event string, opts *SignalRTriggerOption
 		}
 		return nil
 	}
-	return a.SignalRTrigger(name, hub, CategoryMessages, event, opts, h, extra...)
+	return a.SignalRTrigger(name, hub, trigger.CategoryMessages, event, opts, h, extra...)
 }

@@ -36,10 +36,11 @@ func TestTypedHandlersBindAlikeOnAppAndRouter(t *testing.T) {
 		func(_ context.Context, _ *bindings.Invocation, text string, o options) (string, error) {
 			return text + " " + o.To, nil
 		}))
-	router := trigger.NewRouter(trigger.RouterOptions{InsecureSkipSignature: true})
-	router.OnMessage("chat", "send", func(_ context.Context, _ *trigger.Invocation, text string, o options) (string, error) {
+	router, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{InsecureSkipSignature: true}})
+	require.NoError(t, err)
+	require.NoError(t, router.OnMessage("chat", "send", func(_ context.Context, _ *trigger.Invocation, text string, o options) (string, error) {
 		return text + " " + o.To, nil
-	})
+	}))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var args []json.RawMessage

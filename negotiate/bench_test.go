@@ -127,8 +127,8 @@ func BenchmarkJWTLibrary(b *testing.B) {
 	}
 }
 
-// BenchmarkNegotiateWithEndpoints is the hot path behind DefaultRouter over three endpoints: the
-// routing and health lookup come on top of BenchmarkNegotiateAccessKey.
+// BenchmarkNegotiateWithEndpoints is the hot path of a client of three endpoints under the
+// default routing: the routing and health lookup come on top of BenchmarkNegotiateAccessKey.
 func BenchmarkNegotiateWithEndpoints(b *testing.B) {
 	var endpoints []signalr.Endpoint
 	for _, name := range []string{"a", "b", "c"} {
@@ -142,7 +142,8 @@ func BenchmarkNegotiateWithEndpoints(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := NewWithEndpoints(multi, nil)
+	b.Cleanup(func() { _ = multi.Close() })
+	n := mustNew(b, multi, nil)
 	ctx := context.Background()
 	opts := benchCases[0].opts
 	b.ReportAllocs()

@@ -28,9 +28,6 @@ func (c ConnectionInfo) String() string {
 	return "negotiate.ConnectionInfo{URL: " + c.URL + ", AccessToken: REDACTED}"
 }
 
-// GoString redacts the access token in %#v as well.
-func (c ConnectionInfo) GoString() string { return c.String() }
-
 // MarshalJSON writes {"url":…,"accessToken":…[,"tokenLifetimeSeconds":n]}.
 func (c ConnectionInfo) MarshalJSON() ([]byte, error) {
 	return c.appendJSON(make([]byte, 0, len(c.URL)+len(c.AccessToken)+64)), nil

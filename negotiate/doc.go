@@ -2,23 +2,24 @@
 // serverless mode: the service URL and an access token for a hub, the ConnectionInfo a negotiate
 // endpoint returns.
 //
-// A Negotiator mints tokens for one service. With an access key it signs locally (HS256 over the
-// key's UTF-8 bytes) and does no I/O; with a Microsoft Entra identity it signs with a temporary
-// key fetched from the service, kept and refreshed in the background, and falls back to the
-// service's :generateToken operation when no key can be had:
+// A Negotiator mints tokens for the endpoints of a signalr.Client. With an access key it signs
+// locally (HS256 over the key's UTF-8 bytes) and does no I/O; with a Microsoft Entra identity it
+// signs with a temporary key fetched from the service, kept and refreshed in the background, and
+// falls back to the service's :generateToken operation when no key can be had:
 //
-//	client, _ := signalr.NewClientFromConnectionString(os.Getenv("AzureSignalRConnectionString"), nil)
-//	n := negotiate.New(client, nil)
+//	client, err := signalr.NewClientFromEnvironment("AzureSignalRConnectionString", nil)
+//	n, err := negotiate.New(client, nil)
 //	info, err := n.Negotiate(ctx, "chat", &negotiate.Options{UserID: "alice"})
 //
 // Handler serves <base>/negotiate, so the official JavaScript client, given withUrl("<base>"),
 // follows the redirect to the service. It takes the user from App Service authentication headers
-// (PrincipalFromRequest) unless told otherwise, and answers CORS preflights for listed origins
-// with credentials:
+// (PrincipalFromRequest) unless told otherwise, answers CORS preflights for listed origins with
+// credentials, and refuses a misconfiguration when it is built:
 //
-//	http.Handle("/api/negotiate", negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
+//	h, err := negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
 //		AllowedOrigins: []string{"https://app.example.com"},
-//	}))
+//	})
+//	http.Handle("/api/negotiate", h)
 //
 // # Whom to trust
 //
@@ -47,16 +48,11 @@
 //
 // # Several endpoints
 //
-// NewWithEndpoints spans a signalr.MultiEndpointClient. Negotiate asks a Router which endpoint
-// the client connects to: DefaultRouter picks at random among the online primary endpoints,
-// else the online secondary ones, else fails with ErrNoEndpointOnline (Handler answers 503). A
-// custom Router can choose by the request (RequestFromContext), such as a region header. Health
-// comes from the client's health checks, which must be started. For clients that choose
-// themselves, NegotiateAll returns a connection info per endpoint (the signalRNegotiation
-// shape) and Endpoints lists them with their health (signalREndpoints):
-//
-//	multi, _ := signalr.NewMultiEndpointClientFromEnvironment("", nil)
-//	_ = multi.StartHealthChecks()
-//	defer multi.Close()
-//	http.Handle("/api/negotiate", negotiate.Handler(negotiate.NewWithEndpoints(multi, nil), "chat", nil))
+// When the client spans several endpoints, Negotiate asks its signalr.Router
+// (signalr.ClientOptions.Router) which endpoint the client connects to, among those its health
+// checks find online; the default picks at random among the online primary endpoints, else the
+// online secondary ones, else fails with signalr.ErrNoEndpointOnline (Handler answers 503). A
+// Router can choose by the request (RequestFromContext), such as a region header. For clients
+// that choose themselves, NegotiateAll returns a connection info per endpoint (the
+// signalRNegotiation shape).
 package negotiate

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-
-	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 const (
@@ -29,7 +27,7 @@ const (
 // past maxAge callers wait for a fresh one. Concurrent callers share one in-flight request, and
 // after a failure no new request is made until retryAt.
 type keyCache struct {
-	client  *signalr.Client
+	fetch   func(ctx context.Context) (keyID, key string, err error)
 	now     func() time.Time
 	refresh time.Duration
 	maxAge  time.Duration
@@ -49,8 +47,8 @@ type keyFetch struct {
 	err  error
 }
 
-func newKeyCache(client *signalr.Client, o NegotiatorOptions, now func() time.Time) *keyCache {
-	c := &keyCache{client: client, now: now, refresh: o.KeyRefreshInterval, maxAge: o.KeyMaxAge, retry: o.KeyRetryInterval}
+func newKeyCache(fetch func(context.Context) (string, string, error), o NegotiatorOptions, now func() time.Time) *keyCache {
+	c := &keyCache{fetch: fetch, now: now, refresh: o.KeyRefreshInterval, maxAge: o.KeyMaxAge, retry: o.KeyRetryInterval}
 	if c.refresh <= 0 {
 		c.refresh = defaultKeyRefreshInterval
 	}
@@ -115,11 +113,11 @@ func (c *keyCache) startLocked(ctx context.Context) *keyFetch {
 	fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyFetchTimeout)
 	go func() {
 		defer cancel()
-		k, err := c.client.GetTemporaryAccessKey(fetchCtx)
+		kid, key, err := c.fetch(fetchCtx)
 		c.mu.Lock()
 		now := c.now()
 		if err == nil {
-			c.cur = newSigningKey(k.KeyID, k.AccessKey)
+			c.cur = newSigningKey(kid, key)
 			c.fetched = now
 			c.retryAt = time.Time{}
 			c.lastErr = nil

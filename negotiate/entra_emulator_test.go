@@ -61,7 +61,7 @@ func TestEntraKeyRotationAgainstEmulator(t *testing.T) {
 		Retry:                           policy.RetryOptions{MaxRetries: -1},
 	}})
 	require.NoError(t, err)
-	n := New(client, nil)
+	n := mustNew(t, client, nil)
 	n.now = clock
 
 	first, err := n.Negotiate(ctx, "chat", nil)
@@ -77,9 +77,9 @@ func TestEntraKeyRotationAgainstEmulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, kid1, kidOf(t, stale.AccessToken))
 	assert.False(t, emulatorAccepts(t, ctx, stale), "the service no longer knows the old key")
-	n.keys.mu.Lock()
-	f := n.keys.inflight
-	n.keys.mu.Unlock()
+	n.eps[0].keys.mu.Lock()
+	f := n.eps[0].keys.inflight
+	n.eps[0].keys.mu.Unlock()
 	if f != nil {
 		<-f.done
 	}

@@ -97,7 +97,7 @@ func entraNegotiator(t *testing.T, f *fakeService, app string) (*Negotiator, *at
 		},
 	})
 	require.NoError(t, err)
-	n := New(client, nil)
+	n := mustNew(t, client, nil)
 	var offset atomic.Int64
 	n.now = func() time.Time { return testNow.Add(time.Duration(offset.Load())) }
 	return n, &offset
@@ -328,7 +328,7 @@ func TestEntraBothPathsFail(t *testing.T) {
 	// The handler hides the service's answer from the browser and logs it for the operator.
 	var logs bytes.Buffer
 	rec := httptest.NewRecorder()
-	Handler(n, "chat", &HandlerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))}).
+	mustHandler(t, n, "chat", &HandlerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))}).
 		ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/negotiate", nil))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.JSONEq(t, `{"error":"negotiate: the app could not obtain a signing key from Azure SignalR Service; check its identity's SignalR Service Owner role"}`, rec.Body.String())
@@ -346,7 +346,7 @@ func TestEntraHandlerRequestEndsWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	rec := httptest.NewRecorder()
-	Handler(n, "chat", nil).ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/negotiate", nil))
+	mustHandler(t, n, "chat", nil).ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/negotiate", nil))
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.JSONEq(t, `{"error":"negotiate: the request ended before a token was issued"}`, rec.Body.String())
 }

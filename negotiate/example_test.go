@@ -24,7 +24,10 @@ func ExampleNegotiator_Negotiate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	n := negotiate.New(client, nil)
+	n, err := negotiate.New(client, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	info, err := n.Negotiate(context.Background(), "Chat", &negotiate.Options{
 		UserID: "alice",
 		Claims: []negotiate.Claim{{Type: "name", Value: "Alice"}},
@@ -52,13 +55,20 @@ func ExampleHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	n := negotiate.New(client, nil)
-	mux := http.NewServeMux()
-	// The JavaScript client is given withUrl("<app>/api") and POSTs to /api/negotiate.
-	mux.Handle("/api/negotiate", negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
+	n, err := negotiate.New(client, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
 		AllowedOrigins: []string{"http://localhost:8080"},
 		RequireUser:    true,
-	}))
+	})
+	if err != nil {
+		log.Fatal(err) // a wildcard origin or an invalid hub name is refused here
+	}
+	mux := http.NewServeMux()
+	// The JavaScript client is given withUrl("<app>/api") and POSTs to /api/negotiate.
+	mux.Handle("/api/negotiate", h)
 
 	// App Service authentication adds the signed-in user's headers.
 	req := httptest.NewRequest(http.MethodPost, "/api/negotiate?negotiateVersion=1", nil)

@@ -2,12 +2,15 @@ package negotiate
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
+	"github.com/funcsignalr/funcsignalr/internal/service"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // HandlerOptions configures Handler. A nil *HandlerOptions means defaults.
@@ -42,45 +45,46 @@ const (
 )
 
 type handler struct {
-	n         *Negotiator
-	hub       string
-	opts      HandlerOptions
-	origins   map[string]bool
-	configErr string
+	n       *Negotiator
+	hub     string
+	opts    HandlerOptions
+	origins map[string]bool
 }
 
 // Handler returns an http.Handler for <base>/negotiate: it answers POST and GET with the
 // application/json ConnectionInfo the SignalR clients follow as a redirect to the service, and
 // CORS preflight OPTIONS for AllowedOrigins. Failures are JSON {"error": "…"} with a status:
 // 401 for a missing or rejected user, 405 for other methods, 413 when claims make the token
-// too long, 503 when no endpoint is online (NewWithEndpoints), 500 when no token can be issued.
-// A configuration mistake answers 500 on every request with what to fix, since Handler itself
-// returns no error. With several endpoints the request is in the context the Router receives
-// (RequestFromContext).
-func Handler(n *Negotiator, hub string, opts *HandlerOptions) http.Handler {
+// too long, 503 when no endpoint is online, 500 when no token can be issued. With several
+// endpoints the request is in the context the client's Router receives (RequestFromContext).
+//
+// A configuration mistake (no Negotiator, an invalid hub name, a wildcard origin, a lifetime
+// out of range) is an error here, not a failure of every request.
+func Handler(n *Negotiator, hub string, opts *HandlerOptions) (http.Handler, error) {
+	if n == nil || n.client == nil {
+		return nil, errors.New("negotiate: Handler has no Negotiator; pass the one negotiate.New returns")
+	}
+	if err := service.ValidateHubName(hub); err != nil {
+		return nil, fmt.Errorf("negotiate: Handler: %w", err)
+	}
 	h := &handler{n: n, hub: hub, origins: map[string]bool{}}
 	if opts != nil {
 		h.opts = *opts
 	}
-	if n == nil {
-		h.configErr = "negotiate: Handler has no Negotiator; pass negotiate.New(client, nil)"
+	if _, err := checkLifetime(h.opts.Lifetime); err != nil {
+		return nil, fmt.Errorf("negotiate: HandlerOptions.Lifetime: %w", err)
 	}
 	for _, o := range h.opts.AllowedOrigins {
 		o = strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/"))
 		if o == "*" || o == "" {
-			h.configErr = "negotiate: HandlerOptions.AllowedOrigins contains \"*\" or an empty entry; list each origin, such as https://app.example.com, since the SignalR client sends credentials"
-			break
+			return nil, errors.New("negotiate: HandlerOptions.AllowedOrigins contains \"*\" or an empty entry; list each origin, such as https://app.example.com, since the SignalR client sends credentials")
 		}
 		h.origins[o] = true
 	}
-	return h
+	return h, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.configErr != "" {
-		writeError(w, http.StatusInternalServerError, h.configErr)
-		return
-	}
 	origin := r.Header.Get("Origin")
 	allowed := origin != "" && h.origins[strings.ToLower(origin)]
 	if origin != "" {
@@ -133,8 +137,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ctx := r.Context()
-	if h.n.multi != nil {
-		ctx = ContextWithRequest(ctx, r) // for the Router
+	if len(h.n.eps) > 1 {
+		ctx = service.ContextWithRequest(ctx, r) // for the Router
 	}
 	info, err := h.n.Negotiate(ctx, h.hub, &Options{UserID: userID, Claims: claims, Lifetime: h.opts.Lifetime})
 	if err != nil {
@@ -172,7 +176,7 @@ func (h *handler) writeNegotiateError(w http.ResponseWriter, r *http.Request, er
 	switch {
 	case errors.Is(err, ErrTokenTooLong):
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
-	case errors.Is(err, ErrNoEndpointOnline):
+	case errors.Is(err, signalr.ErrNoEndpointOnline):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	case r.Context().Err() != nil:
 		writeError(w, http.StatusServiceUnavailable, "negotiate: the request ended before a token was issued")

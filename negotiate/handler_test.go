@@ -17,7 +17,7 @@ import (
 const testAudience = "https://x.service.signalr.net/client/?hub=chat"
 
 func testHandler(t *testing.T, opts *HandlerOptions) http.Handler {
-	return Handler(newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey, nil), "chat", opts)
+	return mustHandler(t, newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey, nil), "chat", opts)
 }
 
 func serve(h http.Handler, method string, headers map[string]string) *httptest.ResponseRecorder {
@@ -116,12 +116,6 @@ func TestHandlerUserErrors(t *testing.T) {
 			status: http.StatusRequestEntityTooLarge,
 			body:   `{"error":"` + ErrTokenTooLong.Error() + `"}`,
 		},
-		{
-			name:   "bad lifetime configuration",
-			opts:   &HandlerOptions{Lifetime: time.Second},
-			status: http.StatusInternalServerError,
-			body:   `{"error":"negotiate: token lifetime 1s is out of range; expected zero (one hour) or from 1m0s to 24h0m0s"}`,
-		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,23 +197,31 @@ func TestHandlerCORS(t *testing.T) {
 	}
 }
 
+// Misconfiguration is an error when the handler is built, never a failure of every request.
 func TestHandlerConfigurationErrors(t *testing.T) {
+	n := newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey, nil)
 	cases := []struct {
 		name string
-		h    http.Handler
+		n    *Negotiator
+		hub  string
+		opts *HandlerOptions
 		msg  string
 	}{
-		{"wildcard origin", testHandler(t, &HandlerOptions{AllowedOrigins: []string{"*"}}), `AllowedOrigins contains \"*\"`},
-		{"empty origin", testHandler(t, &HandlerOptions{AllowedOrigins: []string{" "}}), "AllowedOrigins"},
-		{"nil negotiator", Handler(nil, "chat", nil), "no Negotiator"},
-		{"invalid hub", Handler(newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;AccessKey="+testKey, nil), "no/hub", nil), "hub name"},
+		{"wildcard origin", n, "chat", &HandlerOptions{AllowedOrigins: []string{"*"}}, `AllowedOrigins contains "*"`},
+		{"empty origin", n, "chat", &HandlerOptions{AllowedOrigins: []string{"https://a.example.com", " "}}, "AllowedOrigins"},
+		{"nil negotiator", nil, "chat", nil, "no Negotiator"},
+		{"zero negotiator", &Negotiator{}, "chat", nil, "no Negotiator"},
+		{"invalid hub", n, "no/hub", nil, `hub name "no/hub" is invalid`},
+		{"empty hub", n, "", nil, "hub name"},
+		{"lifetime too short", n, "chat", &HandlerOptions{Lifetime: time.Second}, "HandlerOptions.Lifetime: negotiate: token lifetime 1s is out of range"},
+		{"lifetime too long", n, "chat", &HandlerOptions{Lifetime: 48 * time.Hour}, "out of range"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := serve(tc.h, http.MethodPost, map[string]string{"Origin": "https://any.example.com"})
-			assert.Equal(t, http.StatusInternalServerError, rec.Code)
-			assert.Contains(t, rec.Body.String(), tc.msg)
-			assert.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
+			h, err := Handler(tc.n, tc.hub, tc.opts)
+			require.ErrorContains(t, err, tc.msg)
+			assert.True(t, strings.HasPrefix(err.Error(), "negotiate: "), err.Error())
+			assert.Nil(t, h)
 		})
 	}
 }

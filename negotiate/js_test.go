@@ -32,7 +32,11 @@ func newJSApp(t *testing.T, opts *negotiate.HandlerOptions) *jsApp {
 	client, err := signalr.NewClientFromConnectionString(service.ConnectionString(), nil)
 	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/api/negotiate", negotiate.Handler(negotiate.New(client, nil), "chat", opts))
+	n, err := negotiate.New(client, nil)
+	require.NoError(t, err)
+	h, err := negotiate.Handler(n, "chat", opts)
+	require.NoError(t, err)
+	mux.Handle("/api/negotiate", h)
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
 	return &jsApp{service: service, client: client, app: app}
@@ -63,7 +67,7 @@ func TestJSClientFollowsNegotiateRedirect(t *testing.T) {
 			})
 			require.NotEmpty(t, c.ConnectionID())
 
-			_, err := e.client.Hub("chat").SendToUser(ctx, user, signalr.Message{Target: "newMessage", Arguments: []any{"hello " + user}}, nil)
+			_, err := hubOf(t, e.client, "chat").SendToUser(ctx, user, signalr.Message{Target: "newMessage", Arguments: []any{"hello " + user}}, nil)
 			require.NoError(t, err)
 			ev, err := c.WaitFor(ctx, jsclient.IsMessage("newMessage"))
 			require.NoError(t, err)
@@ -135,8 +139,16 @@ func TestJSBrowserNegotiatesCrossOrigin(t *testing.T) {
 	require.NotEmpty(t, out.ID)
 	assert.NotEmpty(t, out.Refused, "a disallowed origin must not get a token")
 
-	_, err = allowed.client.Hub("chat").SendToUser(ctx, "browser-user", signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}, nil)
+	_, err = hubOf(t, allowed.client, "chat").SendToUser(ctx, "browser-user", signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}, nil)
 	require.NoError(t, err)
 	_, err = b.WaitFor(ctx, jsclient.IsConsole("got hi"))
 	require.NoError(t, err)
+}
+
+// hubOf returns c's client for hub, failing the test on an invalid name.
+func hubOf(t testing.TB, c *signalr.Client, hub string) *signalr.HubClient {
+	t.Helper()
+	h, err := c.Hub(hub)
+	require.NoError(t, err)
+	return h
 }

@@ -45,7 +45,7 @@ func mintEntraNegotiator(t *testing.T, kid, secret string) (*Negotiator, string)
 		Retry:                           policy.RetryOptions{MaxRetries: -1},
 	}})
 	require.NoError(t, err)
-	n := New(client, nil)
+	n := mustNew(t, client, nil)
 	n.now = func() time.Time { return testNow }
 	return n, "http://127.0.0.1/client/?hub=chat"
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -35,9 +36,6 @@ type NegotiatorOptions struct {
 	// KeyRetryInterval is how long to wait before asking for a key again after the service
 	// refused (401 or 403): usually a missing SignalR Service Owner role. Default 5 minutes.
 	KeyRetryInterval time.Duration
-	// Router chooses the endpoint of each negotiation for NewWithEndpoints; nil means
-	// DefaultRouter. New does not read it.
-	Router Router
 }
 
 // Options are the claims of one client token. A nil *Options means an anonymous client with a
@@ -74,20 +72,23 @@ var noOptions Options
 // nowFunc is the clock of new Negotiators.
 var nowFunc = time.Now
 
-var errNoClient = errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil) or negotiate.NewWithEndpoints")
-
-// Negotiator issues connection info for clients of one SignalR Service instance. It is safe for
-// concurrent use and meant to be shared: it caches per-hub URLs, signing state and, under
-// Microsoft Entra ID, the service's temporary signing key.
+// Negotiator issues connection info for clients of the endpoints of a signalr.Client. It is
+// safe for concurrent use and meant to be shared: it caches per-hub URLs, signing state and,
+// under Microsoft Entra ID, each endpoint's temporary signing key.
 type Negotiator struct {
-	client *signalr.Client
-	now    func() time.Time
-	keys   *keyCache // nil when the client has an access key
-	multi  *multi    // set by NewWithEndpoints; client is nil then
+	client  *signalr.Client
+	now     func() time.Time
+	eps     []*endpointMinter // parallel to client.Endpoints()
+	minters sync.Pool
+}
+
+// endpointMinter mints for one endpoint.
+type endpointMinter struct {
+	service.Endpoint
+	keys *keyCache // nil when the endpoint has an access key
 
 	hubs     sync.Map // hub as given -> *hubInfo
 	hubCount atomic.Int32
-	minters  sync.Pool
 }
 
 // hubInfo is what minting needs from a hub name, computed once per name.
@@ -112,57 +113,94 @@ func newHubInfo(hub, full, url, audience string) *hubInfo {
 // maxCachedHubs bounds the hub cache; names past it are computed on every call.
 const maxCachedHubs = 1024
 
-// New returns a Negotiator that mints tokens for client's service: with the client's access key,
-// or under Microsoft Entra ID with a temporary key fetched from the service (falling back to the
-// service's :generateToken operation when that key cannot be had).
-func New(client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
+// New returns a Negotiator that mints tokens for client's endpoints: with an endpoint's access
+// key, or under Microsoft Entra ID with a temporary key fetched from the service (falling back
+// to the service's :generateToken operation when that key cannot be had).
+func New(client *signalr.Client, opts *NegotiatorOptions) (*Negotiator, error) {
+	if client == nil {
+		return nil, errors.New("negotiate: the signalr.Client is nil; build one with signalr.NewClientFromEnvironment or NewClientFromConnectionString")
+	}
+	var o NegotiatorOptions
+	if opts != nil {
+		o = *opts
+	}
+	endpoints := service.Endpoints(client)
+	if len(endpoints) == 0 {
+		return nil, errors.New("negotiate: the signalr.Client has no endpoints; build it with a signalr constructor")
+	}
 	n := &Negotiator{client: client, now: nowFunc}
 	n.minters.New = func() any { return new(minter) }
-	if client != nil && client.AccessKey() == nil {
-		var o NegotiatorOptions
-		if opts != nil {
-			o = *opts
+	for _, e := range endpoints {
+		em := &endpointMinter{Endpoint: e}
+		if e.AccessKey == nil {
+			em.keys = newKeyCache(e.TemporaryAccessKey, o, func() time.Time { return n.now() })
 		}
-		n.keys = newKeyCache(client, o, func() time.Time { return n.now() })
+		n.eps = append(n.eps, em)
 	}
-	return n
+	return n, nil
 }
 
 // Negotiate returns the URL and access token a client uses to connect to hub. Hub names are
-// case-insensitive; the client's application name, if any, prefixes them.
+// case-insensitive; the endpoint's application name, if any, prefixes them.
+//
+// With several endpoints, the client's Router (signalr.ClientOptions.Router) chooses the one
+// the client connects to, among those its health checks find online; with every endpoint
+// offline it fails with signalr.ErrNoEndpointOnline under the default routing. ctx reaches the
+// Router: Handler puts the request in it (RequestFromContext).
 //
 // With an access key it does no I/O. Under Microsoft Entra ID it may fetch the temporary key
 // (GET /api/v1/auth/accessKey) or, if that fails, call POST /api/hubs/{hub}/:generateToken; a
 // service failure is then reported as a *KeyError wrapping the *azcore.ResponseError. A key
 // due for refresh keeps serving while one background request, bounded to 30 seconds, renews it;
 // callers that must wait for a key share one request and stop waiting when ctx ends.
-//
-// A Negotiator from NewWithEndpoints first asks its Router for the endpoint, then negotiates
-// with that endpoint as above; with every endpoint offline it fails (with ErrNoEndpointOnline
-// under DefaultRouter).
 func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (ConnectionInfo, error) {
 	if n == nil || n.client == nil {
-		if n != nil && n.multi != nil {
-			sub, err := n.route(ctx, hub)
-			if err != nil {
-				return ConnectionInfo{}, err
-			}
-			return sub.Negotiate(ctx, hub, opts)
-		}
 		return ConnectionInfo{}, errNoClient
 	}
 	if opts == nil {
 		opts = &noOptions
 	}
+	lifetime, err := n.check(hub, opts)
+	if err != nil {
+		return ConnectionInfo{}, err
+	}
+	e := n.eps[0]
+	if len(n.eps) > 1 {
+		i, err := service.Route(ctx, n.client, hub)
+		if err != nil {
+			return ConnectionInfo{}, fmt.Errorf("negotiate: choosing an endpoint: %w", err)
+		}
+		e = n.eps[i]
+	}
+	return n.negotiate(ctx, e, hub, opts, lifetime)
+}
+
+var errNoClient = errors.New("negotiate: the Negotiator has no service client; create it with negotiate.New(client, nil)")
+
+// check validates what does not depend on the endpoint, once per call. The hub name is
+// validated here only with several endpoints: with one, the hub cache validates it on a miss.
+func (n *Negotiator) check(hub string, opts *Options) (time.Duration, error) {
 	lifetime, err := checkLifetime(opts.Lifetime)
 	if err != nil {
-		return ConnectionInfo{}, err
+		return 0, err
 	}
-	h, err := n.hub(hub)
-	if err != nil {
-		return ConnectionInfo{}, err
+	if len(n.eps) > 1 {
+		if _, ok := n.eps[0].hubs.Load(hub); !ok {
+			if err := service.ValidateHubName(hub); err != nil {
+				return 0, fmt.Errorf("negotiate: %w", err)
+			}
+		}
 	}
 	if err := validateClaims(opts.UserID, opts.Claims, opts.Roles); err != nil {
+		return 0, err
+	}
+	return lifetime, nil
+}
+
+// negotiate mints for one endpoint.
+func (n *Negotiator) negotiate(ctx context.Context, e *endpointMinter, hub string, opts *Options, lifetime time.Duration) (ConnectionInfo, error) {
+	h, err := e.hub(hub)
+	if err != nil {
 		return ConnectionInfo{}, err
 	}
 	info := ConnectionInfo{URL: h.url}
@@ -171,15 +209,15 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 	}
 
 	header, secret := localKeyHeader, ""
-	if key := n.client.AccessKey(); key != nil {
-		secret = key.Key()
+	if e.AccessKey != nil {
+		secret = e.AccessKey()
 	} else {
-		k, kerr := n.keys.get(ctx)
+		k, kerr := e.keys.get(ctx)
 		if kerr != nil {
 			if ctx.Err() != nil {
 				return ConnectionInfo{}, fmt.Errorf("negotiate: waiting for the service's signing key: %w", ctx.Err())
 			}
-			info.AccessToken, err = n.generateToken(ctx, h, opts, lifetime, kerr)
+			info.AccessToken, err = e.generateToken(ctx, h, opts, lifetime, kerr)
 			if err != nil {
 				return ConnectionInfo{}, err
 			}
@@ -220,21 +258,18 @@ func (n *Negotiator) Negotiate(ctx context.Context, hub string, opts *Options) (
 // unavailable; the hub client applies the application prefix itself. :generateToken carries
 // only a user id and a lifetime, so a request needing more fails loudly rather than losing
 // claims.
-func (n *Negotiator) generateToken(ctx context.Context, h *hubInfo, opts *Options, lifetime time.Duration, keyErr error) (string, error) {
+func (e *endpointMinter) generateToken(ctx context.Context, h *hubInfo, opts *Options, lifetime time.Duration, keyErr error) (string, error) {
 	if missing := notCarriedByGenerateToken(opts); missing != "" {
 		return "", &KeyError{err: fmt.Errorf("the service's :generateToken fallback cannot carry %s: %w", missing, keyErr)}
 	}
-	resp, err := n.client.Hub(h.hub).GenerateClientToken(ctx, &signalr.GenerateClientTokenOptions{
-		UserID:   opts.UserID,
-		Lifetime: lifetime,
-	})
+	token, err := e.GenerateClientToken(ctx, h.hub, opts.UserID, lifetime)
 	if err != nil {
 		return "", &KeyError{err: errors.Join(keyErr, fmt.Errorf(":generateToken: %w", err))}
 	}
-	if resp.Token == "" {
+	if token == "" {
 		return "", &KeyError{err: errors.Join(keyErr, errors.New(":generateToken returned no token"))}
 	}
-	return resp.Token, nil
+	return token, nil
 }
 
 // notCarriedByGenerateToken names the options :generateToken has no parameter for.
@@ -279,23 +314,23 @@ func checkLifetime(d time.Duration) (time.Duration, error) {
 }
 
 // hub returns the cached URL and audience of a hub name.
-func (n *Negotiator) hub(name string) (*hubInfo, error) {
-	if v, ok := n.hubs.Load(name); ok {
+func (e *endpointMinter) hub(name string) (*hubInfo, error) {
+	if v, ok := e.hubs.Load(name); ok {
 		return v.(*hubInfo), nil
 	}
-	if err := signalr.ValidateHubName(name); err != nil {
+	if err := service.ValidateHubName(name); err != nil {
 		return nil, fmt.Errorf("negotiate: %w", err)
 	}
 	full := strings.ToLower(name)
-	if app := n.client.ApplicationName(); app != "" {
-		full = app + "_" + full
+	if e.Application != "" {
+		full = e.Application + "_" + full
 	}
 	// The service compares the audience with its own scheme://host/ (no port, never
 	// ClientEndpoint), while clients connect to ClientEndpoint or Endpoint with Port.
-	h := newHubInfo(strings.ToLower(name), full, n.client.ClientURL()+"/client/?hub="+full, n.client.AudienceBase()+"client/?hub="+full)
-	if n.hubCount.Load() < maxCachedHubs {
-		if _, loaded := n.hubs.LoadOrStore(name, h); !loaded {
-			n.hubCount.Add(1)
+	h := newHubInfo(strings.ToLower(name), full, e.ClientURL+"/client/?hub="+full, e.AudienceBase+"client/?hub="+full)
+	if e.hubCount.Load() < maxCachedHubs {
+		if _, loaded := e.hubs.LoadOrStore(name, h); !loaded {
+			e.hubCount.Add(1)
 		}
 	}
 	return h, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,25 @@ func newTestNegotiator(t testing.TB, cs string, opts *signalr.ClientOptions) *Ne
 	t.Helper()
 	client, err := signalr.NewClientFromConnectionString(cs, opts)
 	require.NoError(t, err)
-	n := New(client, nil)
+	n := mustNew(t, client, nil)
 	n.now = func() time.Time { return testNow }
 	return n
+}
+
+// mustNew is New for a client the test knows is valid.
+func mustNew(t testing.TB, client *signalr.Client, opts *NegotiatorOptions) *Negotiator {
+	t.Helper()
+	n, err := New(client, opts)
+	require.NoError(t, err)
+	return n
+}
+
+// mustHandler is Handler for a configuration the test knows is valid.
+func mustHandler(t testing.TB, n *Negotiator, hub string, opts *HandlerOptions) http.Handler {
+	t.Helper()
+	h, err := Handler(n, hub, opts)
+	require.NoError(t, err)
+	return h
 }
 
 // parseToken verifies an HS256 token with secret at testNow and returns its header and claims.
@@ -278,7 +295,13 @@ func TestNegotiateErrors(t *testing.T) {
 	var nilN *Negotiator
 	_, err := nilN.Negotiate(context.Background(), "chat", nil)
 	assert.ErrorContains(t, err, "no service client")
-	_, err = New(nil, nil).Negotiate(context.Background(), "chat", nil)
+	none, err := New(nil, nil)
+	assert.Nil(t, none)
+	assert.ErrorContains(t, err, "the signalr.Client is nil")
+	none, err = New(&signalr.Client{}, nil)
+	assert.Nil(t, none)
+	assert.ErrorContains(t, err, "the signalr.Client has no endpoints")
+	_, err = (&Negotiator{}).NegotiateAll(context.Background(), "chat", nil)
 	assert.ErrorContains(t, err, "no service client")
 }
 
@@ -286,7 +309,7 @@ func TestNegotiateKeyRotation(t *testing.T) {
 	key := signalr.NewAccessKeyCredential("first-key")
 	client, err := signalr.NewClientWithAccessKey("https://x.service.signalr.net", key, nil)
 	require.NoError(t, err)
-	n := New(client, nil)
+	n := mustNew(t, client, nil)
 	n.now = func() time.Time { return testNow }
 	aud := "https://x.service.signalr.net/client/?hub=chat"
 

@@ -23,9 +23,6 @@ func (e EndpointConnectionInfo) String() string {
 	return fmt.Sprintf("negotiate.EndpointConnectionInfo{%q %s %s, %s}", e.Name, e.EndpointType, e.Endpoint, e.ConnectionInfo.String())
 }
 
-// GoString is String.
-func (e EndpointConnectionInfo) GoString() string { return e.String() }
-
 // Format prints String for every verb.
 func (e EndpointConnectionInfo) Format(f fmt.State, verb rune) { redact.Format(f, verb, e.String()) }
 
@@ -43,19 +40,15 @@ func (n *Negotiator) String() string {
 	if n == nil {
 		return "negotiate.Negotiator(nil)"
 	}
-	refs := n.Endpoints()
-	parts := make([]string, len(refs))
-	for i, r := range refs {
-		parts[i] = r.Endpoint
-		if r.Name != "" {
-			parts[i] = fmt.Sprintf("%q %s", r.Name, r.Endpoint)
+	parts := make([]string, len(n.eps))
+	for i, e := range n.eps {
+		parts[i] = e.URL
+		if e.Name != "" {
+			parts[i] = fmt.Sprintf("%q %s", e.Name, e.URL)
 		}
 	}
 	return "negotiate.Negotiator(" + strings.Join(parts, ", ") + ")"
 }
-
-// GoString is String.
-func (n *Negotiator) GoString() string { return n.String() }
 
 // Format prints String for every verb.
 func (n *Negotiator) Format(f fmt.State, verb rune) { redact.Format(f, verb, n.String()) }

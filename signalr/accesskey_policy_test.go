@@ -128,7 +128,7 @@ func TestAccessKeyRotationUnderLoad(t *testing.T) {
 	key := NewAccessKeyCredential("key-0")
 	c, err := NewClientWithAccessKey(f.URL, key, testOptions())
 	require.NoError(t, err)
-	h := c.Hub("chat")
+	h := hubOf(t, c, "chat")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
@@ -164,11 +164,11 @@ func TestAccessKeyRotationUnderLoad(t *testing.T) {
 
 func TestAccessKeyCredentialRedacts(t *testing.T) {
 	key := NewAccessKeyCredential(secretKey)
-	for _, s := range []string{key.String(), key.GoString(), fmt.Sprint(key), fmt.Sprintf("%+v %#v", key, key)} {
+	for _, s := range []string{key.String(), fmt.Sprintf("%#v", key), fmt.Sprint(key), fmt.Sprintf("%+v %#v", key, key)} {
 		assert.NotContains(t, s, secretKey)
 		assert.Contains(t, s, "REDACTED")
 	}
-	assert.Equal(t, secretKey, key.Key())
+	assert.Equal(t, secretKey, key.current())
 }
 
 func TestSigningFailureIsNotRetried(t *testing.T) {
@@ -177,7 +177,7 @@ func TestSigningFailureIsNotRetried(t *testing.T) {
 	c, err := NewClientWithAccessKey(f.URL, key, testOptions())
 	require.NoError(t, err)
 	key.Update("") // an empty HMAC key cannot sign
-	_, err = c.Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+	_, err = hubOf(t, c, "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "signalr: signing the request with the access key failed")
 	assert.Empty(t, f.requests())

@@ -14,22 +14,35 @@ import (
 //     removeAll removes the connection or user from every group. (The C# extension silently
 //     ignores removeAll with a connection id; Apply carries it out.)
 //
-// Every item is validated before the first request, so a malformed item sends nothing. Apply
-// stops at the first failure; the error names the item's index and wraps the cause, which is an
+// Each item goes to the endpoints its Endpoints field names (all when empty), as the extension
+// does with several endpoints. Every item is validated, endpoints included, before the first
+// request, so a malformed item sends nothing. Apply stops at the first item that fails on any
+// endpoint; the error names the item's index and wraps the cause, which is an
 // *azcore.ResponseError when the service refused it.
 func (h *HubClient) Apply(ctx context.Context, items ...Action) error {
+	type planned struct {
+		c         call
+		endpoints []EndpointRef
+	}
+	plan := make([]planned, len(items))
 	for i, item := range items {
 		a, err := actionValue(item)
 		if err == nil {
 			err = a.Validate()
 		}
+		if err == nil {
+			plan[i].endpoints = actionEndpoints(a)
+			_, err = h.selectEndpoints(plan[i].endpoints)
+		}
+		if err == nil {
+			plan[i].c, err = actionCall(a)
+		}
 		if err != nil {
 			return fmt.Errorf("signalr: output item %d: %w", i, err)
 		}
 	}
-	for i, item := range items {
-		a, _ := actionValue(item)
-		if err := h.apply(ctx, a); err != nil {
+	for i, p := range plan {
+		if _, err := h.run(ctx, p.endpoints, p.c); err != nil {
 			return fmt.Errorf("signalr: output item %d (%d applied before it): %w", i, i, err)
 		}
 	}
@@ -56,45 +69,51 @@ func actionValue(item Action) (Action, error) {
 	return nil, errors.New("signalr: output item is nil; expected signalr.Message or signalr.GroupAction")
 }
 
-func (h *HubClient) apply(ctx context.Context, item Action) error {
+func actionEndpoints(a Action) []EndpointRef {
+	switch v := a.(type) {
+	case Message:
+		return v.Endpoints
+	case GroupAction:
+		return v.Endpoints
+	}
+	return nil
+}
+
+// actionCall returns the request that carries out a validated item.
+func actionCall(item Action) (call, error) {
 	switch a := item.(type) {
 	case Message:
-		var err error
 		switch {
 		case a.ConnectionID != "":
-			_, err = h.SendToConnection(ctx, a.ConnectionID, onlyRoute(a, a.ConnectionID, "", ""), nil)
+			return sendToConnectionCall(a.ConnectionID, onlyRoute(a, a.ConnectionID, "", ""))
 		case a.UserID != "":
-			_, err = h.SendToUser(ctx, a.UserID, onlyRoute(a, "", a.UserID, ""), nil)
+			return sendToUserCall(a.UserID, onlyRoute(a, "", a.UserID, ""))
 		case a.GroupName != "":
-			_, err = h.SendToGroup(ctx, a.GroupName, onlyRoute(a, "", "", a.GroupName), nil)
+			return sendToGroupCall(a.GroupName, onlyRoute(a, "", "", a.GroupName), nil)
 		default:
-			_, err = h.SendToAll(ctx, a, nil)
+			return sendToAllCall(a, nil)
 		}
-		return err
 	case GroupAction:
-		var err error
 		if a.ConnectionID != "" {
 			switch a.Action {
 			case GroupActionAdd:
-				_, err = h.AddConnectionToGroup(ctx, a.GroupName, a.ConnectionID, nil)
+				return addConnectionToGroupCall(a.GroupName, a.ConnectionID)
 			case GroupActionRemove:
-				_, err = h.RemoveConnectionFromGroup(ctx, a.GroupName, a.ConnectionID, nil)
+				return removeConnectionFromGroupCall(a.GroupName, a.ConnectionID)
 			case GroupActionRemoveAll:
-				_, err = h.RemoveConnectionFromAllGroups(ctx, a.ConnectionID, nil)
+				return removeConnectionFromAllGroupsCall(a.ConnectionID)
 			}
-			return err
 		}
 		switch a.Action {
 		case GroupActionAdd:
-			_, err = h.AddUserToGroup(ctx, a.GroupName, a.UserID, nil)
+			return addUserToGroupCall(a.GroupName, a.UserID, nil)
 		case GroupActionRemove:
-			_, err = h.RemoveUserFromGroup(ctx, a.GroupName, a.UserID, nil)
+			return removeUserFromGroupCall(a.GroupName, a.UserID)
 		case GroupActionRemoveAll:
-			_, err = h.RemoveUserFromAllGroups(ctx, a.UserID, nil)
+			return removeUserFromAllGroupsCall(a.UserID)
 		}
-		return err
 	}
-	return nil
+	return call{}, fmt.Errorf("signalr: output item %T cannot be applied", item)
 }
 
 // onlyRoute keeps the routing field that decided the destination and drops those of lower

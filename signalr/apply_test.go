@@ -51,7 +51,7 @@ func TestApplyRouting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeService(t, nil)
-			require.NoError(t, newTestClient(t, f, nil).Hub("chat").Apply(context.Background(), tt.item))
+			require.NoError(t, hubOf(t, newTestClient(t, f, nil), "chat").Apply(context.Background(), tt.item))
 			reqs := f.requests()
 			require.Len(t, reqs, 1)
 			assert.Equal(t, tt.want, hit{reqs[0].Method, reqs[0].Path, string(reqs[0].Body)})
@@ -63,7 +63,7 @@ func TestApplyRouting(t *testing.T) {
 
 func TestApplyKeepsOrder(t *testing.T) {
 	f := newFakeService(t, nil)
-	err := newTestClient(t, f, nil).Hub("chat").Apply(context.Background(),
+	err := hubOf(t, newTestClient(t, f, nil), "chat").Apply(context.Background(),
 		GroupAction{Action: GroupActionAdd, GroupName: "g", ConnectionID: "c"},
 		Message{Target: "joined", GroupName: "g"},
 		GroupAction{Action: GroupActionRemove, GroupName: "g", ConnectionID: "c"},
@@ -97,7 +97,7 @@ func TestApplyValidatesEverythingFirst(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeService(t, nil)
-			err := newTestClient(t, f, nil).Hub("chat").Apply(context.Background(), tt.items...)
+			err := hubOf(t, newTestClient(t, f, nil), "chat").Apply(context.Background(), tt.items...)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Empty(t, f.requests(), "nothing is sent when any item is invalid")
@@ -114,7 +114,7 @@ func TestApplyStopsAtFirstFailure(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
-	err := newTestClient(t, f, nil).Hub("chat").Apply(context.Background(),
+	err := hubOf(t, newTestClient(t, f, nil), "chat").Apply(context.Background(),
 		Message{Target: "a"},
 		GroupAction{Action: GroupActionAdd, GroupName: "g", ConnectionID: "gone"},
 		Message{Target: "b"},
@@ -129,6 +129,6 @@ func TestApplyStopsAtFirstFailure(t *testing.T) {
 
 func TestApplyNothing(t *testing.T) {
 	f := newFakeService(t, nil)
-	require.NoError(t, newTestClient(t, f, nil).Hub("chat").Apply(context.Background()))
+	require.NoError(t, hubOf(t, newTestClient(t, f, nil), "chat").Apply(context.Background()))
 	assert.Empty(t, f.requests())
 }

@@ -7,14 +7,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/funcsignalr/funcsignalr/internal"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 )
 
 // DefaultAPIVersion is the REST API version sent unless ClientOptions.APIVersion says otherwise.
@@ -29,26 +31,84 @@ const EntraScope = "https://signalr.azure.com/.default"
 // every request, Retry configures retries (message sends are never retried on a 500, whatever
 // it says), Transport replaces the HTTP client, Telemetry.ApplicationID prefixes the User-Agent,
 // and InsecureAllowCredentialWithHTTP lets a Microsoft Entra token travel over plain http.
+//
+// NewClientWithEndpoints reads only HealthCheck and Router: each Endpoint's Client keeps the
+// pipeline and ApplicationName it was built with.
 type ClientOptions struct {
 	azcore.ClientOptions
 
 	// ApplicationName prefixes every hub ("<app>_<hub>") so several apps can share one service.
 	ApplicationName string
+
+	// HealthCheck configures the health checks of a client with several endpoints.
+	HealthCheck HealthCheckOptions
+
+	// Router chooses the endpoint a negotiating client connects to when there are several; nil
+	// picks at random among the online primary endpoints, else among the online secondary ones,
+	// else fails with ErrNoEndpointOnline: the service SDK's default routing, without its
+	// capacity weighting.
+	Router Router
 }
 
-// Client talks to one Azure SignalR Service instance. It is immutable and safe for concurrent use;
-// Hub returns a cheap hub-scoped child sharing its pipeline.
+// HealthCheckOptions configures the health checks of a client with several endpoints: HEAD
+// /api/health on every endpoint, so negotiation routes clients to online endpoints. Zero values
+// are the service SDK's defaults.
+type HealthCheckOptions struct {
+	// Interval is the time between two rounds of checks; zero means two minutes.
+	Interval time.Duration
+	// Timeout bounds one HEAD /api/health request; zero means two seconds.
+	Timeout time.Duration
+	// Retries is how many times a failed check is repeated before the endpoint is marked
+	// offline; zero means two, negative means none.
+	Retries int
+	// RetryDelay is the wait before each repetition; zero means three seconds.
+	RetryDelay time.Duration
+}
+
+// Client talks to Azure SignalR Service over one or more service endpoints. Sends and group
+// changes go to every endpoint, existence checks ask them all, and negotiation routes each
+// client to one (see the package documentation). It is safe for concurrent use; Hub returns a
+// cheap hub-scoped child. Close stops the health checks of a client with several endpoints.
 type Client struct {
+	endpoints []*endpoint
+	all       []int // 0..len(endpoints)-1, the selection of every endpoint
+	router    Router
+	hc        HealthCheckOptions // defaults applied
+
+	// after is the clock of the health checks; tests replace it.
+	after func(time.Duration) <-chan time.Time
+	// roundDone, when set, is called after every round of health checks.
+	roundDone func()
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// errNoEndpoints is the error of a Client not built by a constructor.
+var errNoEndpoints = errors.New("signalr: the Client has no endpoints; build it with NewClientFromEnvironment, NewClientFromConnectionString, NewClient, NewClientWithAccessKey or NewClientWithEndpoints")
+
+// check refuses a nil or zero Client, which would otherwise send nothing and report success.
+func (c *Client) check() error {
+	if c == nil || len(c.endpoints) == 0 {
+		return errNoEndpoints
+	}
+	return nil
+}
+
+// conn reaches one service instance: its azcore pipeline, base URLs and credential.
+type conn struct {
 	internal  *azcore.Client
 	serverURL string
 	clientURL string
-	endpoint  string
-	audience  string
-	// endpointWithPort is Endpoint with Port applied, how endpoints are named in routing.
-	endpointWithPort string
-	application      string
-	accessKey        *AccessKeyCredential
-	credential       azcore.TokenCredential
+	// url is Endpoint with Port applied: how the endpoint is named in routing and results.
+	url         string
+	audience    string
+	application string
+	accessKey   *AccessKeyCredential
+	credential  azcore.TokenCredential
 }
 
 // NewClient returns a client that authenticates with Microsoft Entra ID. endpoint is the
@@ -84,14 +144,11 @@ func NewClientFromConnectionString(connectionString string, opts *ClientOptions)
 	if err != nil {
 		return nil, err
 	}
-	return NewClientFromParsedConnectionString(cs, opts)
+	return newClientFromParsed(cs, opts)
 }
 
-// NewClientFromParsedConnectionString is NewClientFromConnectionString for an already parsed value.
-func NewClientFromParsedConnectionString(cs *ConnectionString, opts *ClientOptions) (*Client, error) {
-	if cs == nil {
-		return nil, errors.New("signalr: connection string is nil")
-	}
+// newClientFromParsed is NewClientFromConnectionString for an already parsed value.
+func newClientFromParsed(cs *ConnectionString, opts *ClientOptions) (*Client, error) {
 	if cs.UsesEntraID() {
 		cred, err := cs.Credential()
 		if err != nil {
@@ -102,11 +159,20 @@ func NewClientFromParsedConnectionString(cs *ConnectionString, opts *ClientOptio
 	return newClient(cs, NewAccessKeyCredential(cs.AccessKey), nil, opts)
 }
 
+// newClient returns a one-endpoint client: the unnamed primary endpoint cs describes.
 func newClient(cs *ConnectionString, key *AccessKeyCredential, cred azcore.TokenCredential, opts *ClientOptions) (*Client, error) {
 	if opts == nil {
 		opts = &ClientOptions{}
 	}
-	if opts.ApplicationName != "" && !namePattern.MatchString(opts.ApplicationName) {
+	c, err := newConn(cs, key, cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newMulti([]*endpoint{{typ: EndpointTypePrimary, conn: c}}, opts), nil
+}
+
+func newConn(cs *ConnectionString, key *AccessKeyCredential, cred azcore.TokenCredential, opts *ClientOptions) (*conn, error) {
+	if opts.ApplicationName != "" && !service.ValidName(opts.ApplicationName) {
 		return nil, fmt.Errorf("signalr: application name %q is invalid; expected a letter then up to 127 letters, digits or _`,.[]", opts.ApplicationName)
 	}
 	var auth policy.Policy
@@ -127,129 +193,136 @@ func newClient(cs *ConnectionString, key *AccessKeyCredential, cred azcore.Token
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
-		internal:         azClient,
-		serverURL:        cs.ServerURL(),
-		clientURL:        cs.ClientURL(),
-		endpoint:         cs.Endpoint,
-		endpointWithPort: withPort(cs.Endpoint, cs.Port),
-		audience:         cs.AudienceBase(),
-		application:      strings.ToLower(opts.ApplicationName),
-		accessKey:        key,
-		credential:       cred,
+	return &conn{
+		internal:    azClient,
+		serverURL:   cs.serverURL(),
+		clientURL:   cs.clientURL(),
+		url:         withPort(cs.Endpoint, cs.Port),
+		audience:    cs.audienceBase(),
+		application: strings.ToLower(opts.ApplicationName),
+		accessKey:   key,
+		credential:  cred,
 	}, nil
 }
 
-// Endpoint is the service endpoint the client was built with, without Port applied.
-func (c *Client) Endpoint() string { return c.endpoint }
-
-// ServerURL is the base URL of REST calls (ServerEndpoint, else Endpoint with Port).
-func (c *Client) ServerURL() string { return c.serverURL }
-
-// ClientURL is the base URL handed to clients (ClientEndpoint, else Endpoint with Port).
-func (c *Client) ClientURL() string { return c.clientURL }
-
-// AudienceBase is scheme://host/ of the endpoint without port, the base of client token audiences.
-func (c *Client) AudienceBase() string { return c.audience }
-
-// ApplicationName is the lowercased application name prefix, or "".
-func (c *Client) ApplicationName() string { return c.application }
-
-// AccessKey is the access key credential, or nil when the client uses Microsoft Entra ID.
-func (c *Client) AccessKey() *AccessKeyCredential { return c.accessKey }
-
-// TokenCredential is the Microsoft Entra credential, or nil when the client uses an access key.
-func (c *Client) TokenCredential() azcore.TokenCredential { return c.credential }
-
-// namePattern is the service's rule for hub and application names.
-var namePattern = regexp.MustCompile("^[A-Za-z][A-Za-z0-9_`,.\\[\\]]{0,127}$")
-
-// HubClient sends to and manages the connections of one hub. It shares its Client's pipeline,
-// is immutable and safe for concurrent use.
+// HubClient sends to and manages the connections of one hub on the endpoints of its Client.
+// It shares the Client's pipelines, is immutable and safe for concurrent use.
+//
+// Every operation runs on each selected endpoint, concurrently when there are several, and its
+// response lists the outcome per endpoint in Endpoints. Selected means every endpoint of the
+// Client, narrowed by WithEndpoints and, for sends and Apply, by the Endpoints field of the
+// Message or GroupAction. A failure on any endpoint fails the call: with several endpoints the
+// error joins one *EndpointError per failed endpoint, naming it; with one endpoint it is the
+// endpoint's error itself. Either way errors.As finds the *azcore.ResponseError.
 type HubClient struct {
 	client  *Client
-	hub     string // lowercased
-	escaped string // hub as a path segment
-	err     error  // the name is invalid: every call returns it
+	hub     string        // lowercased
+	escaped string        // hub as a path segment
+	only    []EndpointRef // WithEndpoints; nil means every endpoint
 }
 
 // Hub returns a client for one hub. Hub names are case-insensitive and lowercased, as the
-// service's SDKs do. An invalid name makes every call of the returned client fail with the
-// validation error; use NewHubClient to get the error at once.
-func (c *Client) Hub(name string) *HubClient {
-	lower := strings.ToLower(name)
-	return &HubClient{client: c, hub: lower, escaped: url.PathEscape(lower), err: ValidateHubName(name)}
-}
-
-// NewHubClient is Hub with the name checked up front.
-func (c *Client) NewHubClient(name string) (*HubClient, error) {
-	if err := ValidateHubName(name); err != nil {
+// service's SDKs do; an invalid name is an error.
+func (c *Client) Hub(name string) (*HubClient, error) {
+	if err := c.check(); err != nil {
 		return nil, err
 	}
-	return c.Hub(name), nil
-}
-
-// ValidateHubName reports whether name is a valid hub name.
-func ValidateHubName(name string) error {
-	if !namePattern.MatchString(name) {
-		return fmt.Errorf("signalr: hub name %q is invalid; expected a letter then up to 127 letters, digits or _`,.[]", name)
+	if err := service.ValidateHubName(name); err != nil {
+		return nil, err
 	}
-	return nil
+	lower := strings.ToLower(name)
+	return &HubClient{client: c, hub: lower, escaped: url.PathEscape(lower)}, nil
 }
 
 // Name is the lowercased hub name.
 func (h *HubClient) Name() string { return h.hub }
 
-// Client is the service client the hub belongs to.
-func (h *HubClient) Client() *Client { return h.client }
+// WithEndpoints returns a client for the same hub that only reaches the named endpoints (names
+// or endpoint URLs, compared without case), like the service SDK's WithEndpoints. Naming an
+// endpoint the client does not have makes every call fail; naming none selects every endpoint.
+func (h *HubClient) WithEndpoints(names ...string) *HubClient {
+	c := *h
+	if len(names) == 0 {
+		c.only = nil // no names selects every endpoint, as an empty Message.Endpoints does
+		return &c
+	}
+	c.only = make([]EndpointRef, len(names))
+	for i, n := range names {
+		c.only[i] = EndpointRef{Name: n}
+	}
+	return &c
+}
 
-// TemporaryAccessKey is a signing key the service issues to Microsoft Entra identities, so they
+// temporaryAccessKey is a signing key the service issues to Microsoft Entra identities, so they
 // can mint client tokens locally. KeyID goes into the token's kid header.
-type TemporaryAccessKey struct {
+type temporaryAccessKey struct {
 	KeyID     string `json:"KeyId"`
 	AccessKey string `json:"AccessKey"`
 }
 
 // String redacts the key.
-func (k TemporaryAccessKey) String() string {
-	return "signalr.TemporaryAccessKey(" + k.KeyID + ", REDACTED)"
+func (k temporaryAccessKey) String() string {
+	return "signalr.temporaryAccessKey(" + k.KeyID + ", REDACTED)"
 }
 
-// GetTemporaryAccessKey asks the service for a temporary access key (GET /api/v1/auth/accessKey).
+// getTemporaryAccessKey asks the service for a temporary access key (GET /api/v1/auth/accessKey).
 // It needs a Microsoft Entra identity with the SignalR Service Owner role.
-func (c *Client) GetTemporaryAccessKey(ctx context.Context) (TemporaryAccessKey, error) {
+func (c *conn) getTemporaryAccessKey(ctx context.Context) (temporaryAccessKey, error) {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(c.serverURL, "/api/v1/auth/accessKey"))
 	if err != nil {
-		return TemporaryAccessKey{}, err
+		return temporaryAccessKey{}, err
 	}
 	resp, err := c.internal.Pipeline().Do(req)
 	if err != nil {
-		return TemporaryAccessKey{}, err
+		return temporaryAccessKey{}, err
 	}
 	if !runtime.HasStatusCode(resp, http.StatusOK) {
-		return TemporaryAccessKey{}, runtime.NewResponseError(resp)
+		return temporaryAccessKey{}, runtime.NewResponseError(resp)
 	}
-	var key TemporaryAccessKey
+	var key temporaryAccessKey
 	body, err := runtime.Payload(resp)
 	if err != nil {
-		return TemporaryAccessKey{}, err
+		return temporaryAccessKey{}, err
 	}
 	if err := json.Unmarshal(body, &key); err != nil || key.KeyID == "" || key.AccessKey == "" {
-		return TemporaryAccessKey{}, errors.New("signalr: the accessKey response is not {\"KeyId\":…,\"AccessKey\":…}")
+		return temporaryAccessKey{}, errors.New("signalr: the accessKey response is not {\"KeyId\":…,\"AccessKey\":…}")
 	}
 	return key, nil
 }
 
-// Health checks that the service is reachable and healthy (HEAD /api/health). Any 2xx is
-// healthy; otherwise it returns an *azcore.ResponseError (the SDKs treat 5xx as unhealthy).
-func (c *Client) Health(ctx context.Context, options *HealthOptions) (HealthResponse, error) {
+// health checks one endpoint (HEAD /api/health). Any 2xx is healthy; otherwise it returns an
+// *azcore.ResponseError (the SDKs treat 5xx as unhealthy).
+func (c *conn) health(ctx context.Context) error {
 	req, err := runtime.NewRequest(ctx, http.MethodHead, c.serverURL+"/api/health?api-version="+DefaultAPIVersion)
 	if err != nil {
-		return HealthResponse{}, err
+		return err
 	}
 	resp, err := c.send(req)
 	if err != nil {
+		return err
+	}
+	return expect(resp)
+}
+
+// Health checks every endpoint now (HEAD /api/health) and reports each outcome in
+// HealthResponse.Endpoints. Any 2xx is healthy. With one endpoint the check goes through the
+// client's pipeline and its retries, and a failure is the *azcore.ResponseError itself. With
+// several, each check follows ClientOptions.HealthCheck (timeout and retries), marks the
+// endpoint online or offline for routing as the background checks do, and the error joins one
+// *EndpointError per endpoint found offline.
+func (c *Client) Health(ctx context.Context, options *HealthOptions) (HealthResponse, error) {
+	if err := c.check(); err != nil {
 		return HealthResponse{}, err
 	}
-	return HealthResponse{}, expect(resp)
+	if len(c.endpoints) == 1 {
+		e := c.endpoints[0]
+		res := []EndpointResult{{Endpoint: e.ref(true)}}
+		err := e.conn.health(ctx)
+		if err != nil {
+			res[0].Err = &EndpointError{Name: e.name, Endpoint: e.conn.url, Err: err}
+		}
+		return HealthResponse{Endpoints: res}, err
+	}
+	res, err := c.checkHealth(ctx)
+	return HealthResponse{Endpoints: res}, err
 }

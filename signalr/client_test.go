@@ -41,12 +41,12 @@ func TestNewClientWithEntraCredential(t *testing.T) {
 	opts.InsecureAllowCredentialWithHTTP = true // the fake service is plain http
 	c, err := NewClient(f.URL+"/", cred, opts)
 	require.NoError(t, err)
-	assert.Equal(t, f.URL, c.Endpoint())
-	assert.Equal(t, f.URL, c.ServerURL())
-	assert.Nil(t, c.AccessKey())
-	assert.Same(t, cred, c.TokenCredential())
+	assert.Equal(t, f.URL, only(c).url)
+	assert.Equal(t, f.URL, only(c).serverURL)
+	assert.Nil(t, only(c).accessKey)
+	assert.Same(t, cred, only(c).credential)
 
-	_, err = c.Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+	_, err = hubOf(t, c, "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer entra-token", f.last(t).Header.Get("Authorization"))
 	assert.Equal(t, [][]string{{EntraScope}}, cred.scopes)
@@ -56,7 +56,7 @@ func TestEntraCredentialRefusesPlainHTTPByDefault(t *testing.T) {
 	f := newFakeService(t, nil)
 	c, err := NewClient(f.URL, &scopeCredential{}, testOptions())
 	require.NoError(t, err)
-	_, err = c.Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+	_, err = hubOf(t, c, "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.Error(t, err)
 	assert.Empty(t, f.requests(), "a bearer token is not sent over plain http unless allowed")
 }
@@ -67,7 +67,7 @@ func TestEntraCredentialFailure(t *testing.T) {
 	opts.InsecureAllowCredentialWithHTTP = true
 	c, err := NewClient(f.URL, &scopeCredential{err: errors.New("no identity available")}, opts)
 	require.NoError(t, err)
-	_, err = c.Hub("chat").UserExists(context.Background(), "u", nil)
+	_, err = hubOf(t, c, "chat").UserExists(context.Background(), "u", nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no identity available")
 	assert.Empty(t, f.requests())
@@ -89,7 +89,6 @@ func TestConstructorErrors(t *testing.T) {
 			return NewClientWithAccessKey("ftp://x.net", NewAccessKeyCredential("k"), nil)
 		}, "endpoint is not an absolute"},
 		{"bad connection string", func() (*Client, error) { return NewClientFromConnectionString("Endpoint=https://x.net", nil) }, "no AccessKey"},
-		{"nil parsed connection string", func() (*Client, error) { return NewClientFromParsedConnectionString(nil, nil) }, "connection string is nil"},
 		{"invalid application name", func() (*Client, error) {
 			return NewClientWithAccessKey("https://x.net", NewAccessKeyCredential("k"), &ClientOptions{ApplicationName: "my-app"})
 		}, `application name "my-app" is invalid`},
@@ -113,32 +112,32 @@ func TestNewClientFromConnectionString(t *testing.T) {
 	t.Run("Port overrides the endpoint port for requests, not for audiences of client tokens", func(t *testing.T) {
 		c, err := NewClientFromConnectionString("Endpoint=http://127.0.0.1;Port="+port+";AccessKey="+testKey+";Version=1.0;", testOptions())
 		require.NoError(t, err)
-		assert.Equal(t, "http://127.0.0.1", c.Endpoint())
-		assert.Equal(t, f.URL, c.ServerURL())
-		assert.Equal(t, f.URL, c.ClientURL())
-		assert.Equal(t, "http://127.0.0.1/", c.AudienceBase())
-		require.NotNil(t, c.AccessKey())
-		assert.Equal(t, testKey, c.AccessKey().Key())
-		assert.Nil(t, c.TokenCredential())
+		assert.Equal(t, f.URL, only(c).url)
+		assert.Equal(t, f.URL, only(c).serverURL)
+		assert.Equal(t, f.URL, only(c).clientURL)
+		assert.Equal(t, "http://127.0.0.1/", only(c).audience)
+		require.NotNil(t, only(c).accessKey)
+		assert.Equal(t, testKey, only(c).accessKey.current())
+		assert.Nil(t, only(c).credential)
 
-		_, err = c.Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+		_, err = hubOf(t, c, "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 		require.NoError(t, err)
 		verifyToken(t, f, f.last(t), testKey) // aud keeps the port of the request URL
 	})
 	t.Run("ServerEndpoint receives the requests", func(t *testing.T) {
 		c, err := NewClientFromConnectionString("Endpoint=https://x.service.signalr.net;ServerEndpoint="+f.URL+";ClientEndpoint=https://gw.net;AccessKey="+testKey, testOptions())
 		require.NoError(t, err)
-		assert.Equal(t, "https://gw.net", c.ClientURL())
-		assert.Equal(t, "https://x.service.signalr.net/", c.AudienceBase())
-		_, err = c.Hub("chat").SendToUser(context.Background(), "u", Message{Target: "t"}, nil)
+		assert.Equal(t, "https://gw.net", only(c).clientURL)
+		assert.Equal(t, "https://x.service.signalr.net/", only(c).audience)
+		_, err = hubOf(t, c, "chat").SendToUser(context.Background(), "u", Message{Target: "t"}, nil)
 		require.NoError(t, err)
 		verifyToken(t, f, f.last(t), testKey)
 	})
 	t.Run("AuthType selects an Entra credential", func(t *testing.T) {
 		c, err := NewClientFromConnectionString("Endpoint=https://x.service.signalr.net;AuthType=azure.msi;ClientId=c", nil)
 		require.NoError(t, err)
-		assert.NotNil(t, c.TokenCredential())
-		assert.Nil(t, c.AccessKey())
+		assert.NotNil(t, only(c).credential)
+		assert.Nil(t, only(c).accessKey)
 	})
 }
 
@@ -148,18 +147,15 @@ func TestHubNames(t *testing.T) {
 	c, err := NewClientWithAccessKey("https://x.net", NewAccessKeyCredential("k"), nil)
 	require.NoError(t, err)
 	for _, name := range valid {
-		require.NoError(t, ValidateHubName(name), name)
-		h, err := c.NewHubClient(name)
-		require.NoError(t, err)
+		h, err := c.Hub(name)
+		require.NoError(t, err, name)
 		assert.Equal(t, strings.ToLower(name), h.Name())
-		assert.Same(t, c, h.Client())
 	}
 	for _, name := range invalid {
-		err := ValidateHubName(name)
+		h, err := c.Hub(name)
 		require.Error(t, err, name)
+		assert.Nil(t, h)
 		assert.Contains(t, err.Error(), "expected a letter then up to 127 letters, digits or _`,.[]")
-		_, err = c.NewHubClient(name)
-		require.Error(t, err)
 	}
 }
 
@@ -200,13 +196,13 @@ func TestGetTemporaryAccessKey(t *testing.T) {
 		name    string
 		status  int
 		body    string
-		want    TemporaryAccessKey
+		want    temporaryAccessKey
 		wantErr string
 	}{
-		{"ok", 200, `{"KeyId":"kid-1","AccessKey":"temp-secret-value"}`, TemporaryAccessKey{KeyID: "kid-1", AccessKey: "temp-secret-value"}, ""},
-		{"any casing", 200, `{"keyId":"kid-1","accessKey":"temp-secret-value"}`, TemporaryAccessKey{KeyID: "kid-1", AccessKey: "temp-secret-value"}, ""},
-		{"missing key", 200, `{"KeyId":"kid-1"}`, TemporaryAccessKey{}, "accessKey response"},
-		{"forbidden", 403, ``, TemporaryAccessKey{}, "403"},
+		{"ok", 200, `{"KeyId":"kid-1","AccessKey":"temp-secret-value"}`, temporaryAccessKey{KeyID: "kid-1", AccessKey: "temp-secret-value"}, ""},
+		{"any casing", 200, `{"keyId":"kid-1","accessKey":"temp-secret-value"}`, temporaryAccessKey{KeyID: "kid-1", AccessKey: "temp-secret-value"}, ""},
+		{"missing key", 200, `{"KeyId":"kid-1"}`, temporaryAccessKey{}, "accessKey response"},
+		{"forbidden", 403, ``, temporaryAccessKey{}, "403"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +214,7 @@ func TestGetTemporaryAccessKey(t *testing.T) {
 			opts.InsecureAllowCredentialWithHTTP = true
 			c, err := NewClient(f.URL, &scopeCredential{}, opts)
 			require.NoError(t, err)
-			got, err := c.GetTemporaryAccessKey(context.Background())
+			got, err := only(c).getTemporaryAccessKey(context.Background())
 			r := f.last(t)
 			assert.Equal(t, http.MethodGet, r.Method)
 			assert.Equal(t, "/api/v1/auth/accessKey", r.Path)
@@ -232,6 +228,7 @@ func TestGetTemporaryAccessKey(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 			assert.NotContains(t, got.String(), "temp-secret-value")
 			assert.NotContains(t, fmt.Sprint(got), "temp-secret-value")
+			assert.NotContains(t, fmt.Sprintf("%#v", got), "temp-secret-value")
 		})
 	}
 }
@@ -240,7 +237,7 @@ func TestTelemetryApplicationID(t *testing.T) {
 	f := newFakeService(t, nil)
 	opts := testOptions()
 	opts.Telemetry.ApplicationID = "chat-app"
-	_, err := newTestClient(t, f, opts).Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+	_, err := hubOf(t, newTestClient(t, f, opts), "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.NoError(t, err)
 	ua := f.last(t).Header.Get("User-Agent")
 	assert.True(t, strings.HasPrefix(ua, "chat-app azsdk-go-funcsignalr/v0.1.0 "), ua)
@@ -250,7 +247,7 @@ func TestNilOptionsUseDefaults(t *testing.T) {
 	f := newFakeService(t, nil)
 	c, err := NewClientWithAccessKey(f.URL, NewAccessKeyCredential(testKey), nil)
 	require.NoError(t, err)
-	h := c.Hub("chat")
+	h := hubOf(t, c, "chat")
 	ctx := context.Background()
 	_, err = h.SendToAll(ctx, Message{Target: "t"}, nil)
 	require.NoError(t, err)
@@ -281,7 +278,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	f := newFakeService(t, failThenSucceed(503, 1))
 	c, err := NewClientFromConnectionString("Endpoint="+f.URL+";AccessKey="+secretKey+";Version=1.0", testOptions())
 	require.NoError(t, err)
-	_, err = c.Hub("chat").SendToUser(context.Background(), "alice", Message{Target: "t", Arguments: []any{"hello"}}, nil)
+	_, err = hubOf(t, c, "chat").SendToUser(context.Background(), "alice", Message{Target: "t", Arguments: []any{"hello"}}, nil)
 	require.NoError(t, err)
 
 	mu.Lock()

@@ -196,25 +196,25 @@ func withPort(base string, port int) string {
 	return strings.TrimRight(u.String(), "/")
 }
 
-// ServerURL is the base URL of REST calls: ServerEndpoint, else Endpoint with Port applied.
-func (cs *ConnectionString) ServerURL() string {
+// serverURL is the base URL of REST calls: ServerEndpoint, else Endpoint with Port applied.
+func (cs *ConnectionString) serverURL() string {
 	if cs.ServerEndpoint != "" {
 		return cs.ServerEndpoint
 	}
 	return withPort(cs.Endpoint, cs.Port)
 }
 
-// ClientURL is the base URL handed to clients: ClientEndpoint, else Endpoint with Port applied.
-func (cs *ConnectionString) ClientURL() string {
+// clientURL is the base URL handed to clients: ClientEndpoint, else Endpoint with Port applied.
+func (cs *ConnectionString) clientURL() string {
 	if cs.ClientEndpoint != "" {
 		return cs.ClientEndpoint
 	}
 	return withPort(cs.Endpoint, cs.Port)
 }
 
-// AudienceBase is scheme://host/ of Endpoint, without port: the base of client token audiences,
+// audienceBase is scheme://host/ of Endpoint, without port: the base of client token audiences,
 // which the service compares without the port.
-func (cs *ConnectionString) AudienceBase() string {
+func (cs *ConnectionString) audienceBase() string {
 	u, err := url.Parse(cs.Endpoint)
 	if err != nil {
 		return cs.Endpoint + "/"
@@ -296,6 +296,3 @@ func (cs ConnectionString) String() string {
 	add("ClientCert", cs.ClientCert)
 	return b.String()
 }
-
-// GoString keeps secrets out of %#v as well.
-func (cs ConnectionString) GoString() string { return "signalr.ConnectionString(" + cs.String() + ")" }

@@ -106,16 +106,16 @@ func TestParseConnectionString(t *testing.T) {
 			cs, err := ParseConnectionString(tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, *cs)
-			assert.Equal(t, tt.server, cs.ServerURL())
-			assert.Equal(t, tt.client, cs.ClientURL())
-			assert.Equal(t, tt.audience, cs.AudienceBase())
+			assert.Equal(t, tt.server, cs.serverURL())
+			assert.Equal(t, tt.client, cs.clientURL())
+			assert.Equal(t, tt.audience, cs.audienceBase())
 			assert.Equal(t, tt.entra, cs.UsesEntraID())
 
 			// String round-trips everything but the secrets.
 			again, err := ParseConnectionString(strings.ReplaceAll(cs.String(), "REDACTED", "x"))
 			require.NoError(t, err)
 			assert.Equal(t, cs.Endpoint, again.Endpoint)
-			assert.Equal(t, cs.ServerURL(), again.ServerURL())
+			assert.Equal(t, cs.serverURL(), again.serverURL())
 			assert.Equal(t, cs.AuthType, again.AuthType)
 		})
 	}
@@ -277,9 +277,9 @@ func FuzzParseConnectionString(f *testing.F) {
 			}
 		}
 		// Derived URLs never fail on a value that parsed.
-		require.NotEmpty(t, cs.ServerURL())
-		require.NotEmpty(t, cs.ClientURL())
-		require.True(t, strings.HasSuffix(cs.AudienceBase(), "/"))
+		require.NotEmpty(t, cs.serverURL())
+		require.NotEmpty(t, cs.clientURL())
+		require.True(t, strings.HasSuffix(cs.audienceBase(), "/"))
 	})
 }
 

@@ -26,8 +26,8 @@ func (c *AccessKeyCredential) Update(key string) {
 	c.mu.Unlock()
 }
 
-// Key returns the current key. Callers that sign tokens use it; it must never be logged.
-func (c *AccessKeyCredential) Key() string {
+// current returns the current key, for signing; it must never be logged.
+func (c *AccessKeyCredential) current() string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.key
@@ -44,14 +44,11 @@ func (c *AccessKeyCredential) keyAndVersion() (string, uint64) {
 // String redacts the key.
 func (c *AccessKeyCredential) String() string { return "signalr.AccessKeyCredential(REDACTED)" }
 
-// GoString redacts the key in %#v as well.
-func (c *AccessKeyCredential) GoString() string { return c.String() }
-
 func (c *AccessKeyCredential) validate() error {
 	if c == nil {
 		return errors.New("signalr: access key credential is nil")
 	}
-	if c.Key() == "" {
+	if c.current() == "" {
 		return errors.New("signalr: access key is empty; expected the AccessKey value of the connection string")
 	}
 	return nil

@@ -81,7 +81,7 @@ type idOperation struct {
 	name string
 	kind string // what the id is: "user id", "group name" or "connection id"
 	hub  func(ctx context.Context, h *signalr.HubClient, id string) error
-	fan  func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error
+	fan  func(ctx context.Context, h *signalr.HubClient, id string) error // on a client of two endpoints
 }
 
 func idOperations() []idOperation {
@@ -92,7 +92,7 @@ func idOperations() []idOperation {
 				_, err := h.SendToUser(ctx, id, msg, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.SendToUser(ctx, id, msg, nil)
 				return err
 			}},
@@ -101,7 +101,7 @@ func idOperations() []idOperation {
 				_, err := h.SendToGroup(ctx, id, msg, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.SendToGroup(ctx, id, msg, nil)
 				return err
 			}},
@@ -110,7 +110,7 @@ func idOperations() []idOperation {
 				_, err := h.SendToConnection(ctx, id, msg, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.SendToConnection(ctx, id, msg, nil)
 				return err
 			}},
@@ -124,7 +124,7 @@ func idOperations() []idOperation {
 				_, err := h.AddConnectionToGroup(ctx, id, "c1", nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.AddConnectionToGroup(ctx, id, "c1", nil)
 				return err
 			}},
@@ -133,7 +133,7 @@ func idOperations() []idOperation {
 				_, err := h.AddConnectionToGroup(ctx, "g1", id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.AddConnectionToGroup(ctx, "g1", id, nil)
 				return err
 			}},
@@ -142,7 +142,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveConnectionFromGroup(ctx, id, "c1", nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveConnectionFromGroup(ctx, id, "c1", nil)
 				return err
 			}},
@@ -151,7 +151,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveConnectionFromGroup(ctx, "g1", id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveConnectionFromGroup(ctx, "g1", id, nil)
 				return err
 			}},
@@ -160,7 +160,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveConnectionFromAllGroups(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveConnectionFromAllGroups(ctx, id, nil)
 				return err
 			}},
@@ -169,7 +169,7 @@ func idOperations() []idOperation {
 				_, err := h.AddUserToGroup(ctx, id, "u1", &signalr.AddUserToGroupOptions{TTL: time.Minute})
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.AddUserToGroup(ctx, id, "u1", nil)
 				return err
 			}},
@@ -178,7 +178,7 @@ func idOperations() []idOperation {
 				_, err := h.AddUserToGroup(ctx, "g1", id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.AddUserToGroup(ctx, "g1", id, nil)
 				return err
 			}},
@@ -187,7 +187,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveUserFromGroup(ctx, id, "u1", nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveUserFromGroup(ctx, id, "u1", nil)
 				return err
 			}},
@@ -196,7 +196,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveUserFromGroup(ctx, "g1", id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveUserFromGroup(ctx, "g1", id, nil)
 				return err
 			}},
@@ -205,7 +205,7 @@ func idOperations() []idOperation {
 				_, err := h.RemoveUserFromAllGroups(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.RemoveUserFromAllGroups(ctx, id, nil)
 				return err
 			}},
@@ -214,7 +214,7 @@ func idOperations() []idOperation {
 				_, err := h.UserInGroup(ctx, id, "u1", nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.UserInGroup(ctx, id, "u1", nil)
 				return err
 			}},
@@ -223,7 +223,7 @@ func idOperations() []idOperation {
 				_, err := h.UserInGroup(ctx, "g1", id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.UserInGroup(ctx, "g1", id, nil)
 				return err
 			}},
@@ -232,7 +232,7 @@ func idOperations() []idOperation {
 				_, err := h.ConnectionExists(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.ConnectionExists(ctx, id, nil)
 				return err
 			}},
@@ -241,7 +241,7 @@ func idOperations() []idOperation {
 				_, err := h.UserExists(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.UserExists(ctx, id, nil)
 				return err
 			}},
@@ -250,7 +250,7 @@ func idOperations() []idOperation {
 				_, err := h.GroupExists(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.GroupExists(ctx, id, nil)
 				return err
 			}},
@@ -259,7 +259,7 @@ func idOperations() []idOperation {
 				_, err := h.CloseConnection(ctx, id, &signalr.CloseConnectionOptions{Reason: "bye"})
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.CloseConnection(ctx, id, nil)
 				return err
 			}},
@@ -268,7 +268,7 @@ func idOperations() []idOperation {
 				_, err := h.CloseGroupConnections(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.CloseGroupConnections(ctx, id, nil)
 				return err
 			}},
@@ -277,7 +277,7 @@ func idOperations() []idOperation {
 				_, err := h.CloseUserConnections(ctx, id, nil)
 				return err
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				_, err := h.CloseUserConnections(ctx, id, nil)
 				return err
 			}},
@@ -290,35 +290,35 @@ func idOperations() []idOperation {
 			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", UserID: id})
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", UserID: id})
 			}},
 		{"Apply/message to group", "group name",
 			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", GroupName: id})
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", GroupName: id})
 			}},
 		{"Apply/message to connection", "connection id",
 			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", ConnectionID: id})
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.Message{Target: "m", ConnectionID: id})
 			}},
 		{"Apply/user removeAll", "user id",
 			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.GroupAction{UserID: id, Action: signalr.GroupActionRemoveAll})
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.GroupAction{UserID: id, Action: signalr.GroupActionRemoveAll})
 			}},
 		{"Apply/connection add", "group name",
 			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.GroupAction{ConnectionID: "c1", GroupName: id, Action: signalr.GroupActionAdd})
 			},
-			func(ctx context.Context, h *signalr.MultiEndpointHubClient, id string) error {
+			func(ctx context.Context, h *signalr.HubClient, id string) error {
 				return h.Apply(ctx, signalr.GroupAction{ConnectionID: "c1", GroupName: id, Action: signalr.GroupActionAdd})
 			}},
 	}
@@ -336,11 +336,11 @@ func TestIDsNeverChangeTheRESTPath(t *testing.T) {
 	key := signalr.NewAccessKeyCredential("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH")
 	client, err := signalr.NewClientWithAccessKey(rec.URL, key, nil)
 	require.NoError(t, err)
-	hub := client.Hub("chat")
+	hub := hubOf(t, client, "chat")
 	multi, err := signalr.NewClientWithEndpoints([]signalr.Endpoint{{Name: "a", Client: client}, {Name: "b", Client: client}}, nil)
 	require.NoError(t, err)
 	defer multi.Close()
-	fan := multi.Hub("chat")
+	fan := hubOf(t, multi, "chat")
 
 	dotIDs := []string{".", "..", "a/..", "../x", `..\x`, `x\.`, "./."}
 	// Dots that are not a whole segment are ordinary characters and must keep working.
@@ -355,7 +355,7 @@ func TestIDsNeverChangeTheRESTPath(t *testing.T) {
 				assert.Contains(t, err.Error(), "dot segment")
 				if op.fan != nil {
 					err := op.fan(ctx, fan, id)
-					require.Errorf(t, err, "MultiEndpointHubClient.%s(%q) was accepted", op.name, id)
+					require.Errorf(t, err, "HubClient of two endpoints: %s(%q) was accepted", op.name, id)
 					assert.Contains(t, err.Error(), "dot segment")
 				}
 				assert.Empty(t, rec.take(), "%s(%q) sent a request", op.name, id)
@@ -363,7 +363,7 @@ func TestIDsNeverChangeTheRESTPath(t *testing.T) {
 			for _, id := range plainIDs {
 				require.NoErrorf(t, op.hub(ctx, hub, id), "HubClient.%s(%q)", op.name, id)
 				if op.fan != nil {
-					require.NoErrorf(t, op.fan(ctx, fan, id), "MultiEndpointHubClient.%s(%q)", op.name, id)
+					require.NoErrorf(t, op.fan(ctx, fan, id), "HubClient of two endpoints: %s(%q)", op.name, id)
 				}
 				uris := rec.take()
 				require.NotEmpty(t, uris, "%s(%q) sent nothing", op.name, id)

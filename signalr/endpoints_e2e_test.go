@@ -51,12 +51,12 @@ func (s *switchableService) connectionString() string {
 	return fmt.Sprintf("Endpoint=http://%s;Port=%s;AccessKey=%s;Version=1.0;", h, port, s.emu.AccessKeys()[0])
 }
 
-// multiEndpointApp is n emulated services, a MultiEndpointClient over them and an app serving
-// the negotiate handler at /api/negotiate.
+// multiEndpointApp is n emulated services, a Client over them and an app serving the
+// negotiate handler at /api/negotiate.
 type multiEndpointApp struct {
 	services []*switchableService
 	clients  []*signalr.Client
-	multi    *signalr.MultiEndpointClient
+	multi    *signalr.Client
 	app      *httptest.Server
 	ticks    chan time.Time
 	rounds   chan struct{}
@@ -78,7 +78,7 @@ func newMultiEndpointApp(t *testing.T, n int) *multiEndpointApp {
 	}
 	multi, err := signalr.NewClientWithEndpoints(endpoints, nil)
 	require.NoError(t, err)
-	t.Cleanup(multi.Close)
+	t.Cleanup(func() { _ = multi.Close() })
 	signalr.SetHealthClock(multi, func(d time.Duration) <-chan time.Time {
 		if d == signalr.DefaultHealthCheckInterval {
 			return a.ticks
@@ -89,7 +89,7 @@ func newMultiEndpointApp(t *testing.T, n int) *multiEndpointApp {
 	}, func() { a.rounds <- struct{}{} })
 	a.multi = multi
 	mux := http.NewServeMux()
-	mux.Handle("/api/negotiate", negotiate.Handler(negotiate.NewWithEndpoints(multi, nil), "chat", nil))
+	mux.Handle("/api/negotiate", handler(t, negotiator(t, multi), "chat", nil))
 	a.app = httptest.NewServer(mux)
 	t.Cleanup(a.app.Close)
 	return a
@@ -111,7 +111,7 @@ func (a *multiEndpointApp) holder(t *testing.T, ctx context.Context, connectionI
 	t.Helper()
 	found := -1
 	for i, c := range a.clients {
-		ok, err := c.Hub("chat").ConnectionExists(ctx, connectionID, nil)
+		ok, err := hubOf(t, c, "chat").ConnectionExists(ctx, connectionID, nil)
 		require.NoError(t, err)
 		if ok {
 			require.Equal(t, -1, found, "the connection is on two endpoints")
@@ -138,7 +138,7 @@ func TestJSClientThroughMultiEndpointNegotiate(t *testing.T) {
 				clients = append(clients, c)
 				used[a.holder(t, ctx, c.ConnectionID())] = true
 			}
-			resp, err := a.multi.Hub("chat").SendToAll(ctx, signalr.Message{Target: "newMessage", Arguments: []any{"hello"}}, nil)
+			resp, err := hubOf(t, a.multi, "chat").SendToAll(ctx, signalr.Message{Target: "newMessage", Arguments: []any{"hello"}}, nil)
 			require.NoError(t, err)
 			require.Len(t, resp.Endpoints, n)
 			for _, c := range clients {
@@ -164,8 +164,8 @@ func TestNegotiateAvoidsOfflineEndpoint(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	a := newMultiEndpointApp(t, 2)
-	n := negotiate.NewWithEndpoints(a.multi, nil)
-	require.NoError(t, a.multi.StartHealthChecks())
+	n := negotiator(t, a.multi)
+	a.multi.Endpoints() // starts the health checks
 	<-a.rounds
 
 	chosen := func() map[int]int {
@@ -174,7 +174,7 @@ func TestNegotiateAvoidsOfflineEndpoint(t *testing.T) {
 			info, err := n.Negotiate(ctx, "chat", nil)
 			require.NoError(t, err)
 			for i, c := range a.clients {
-				if strings.HasPrefix(info.URL, c.ClientURL()+"/") {
+				if strings.HasPrefix(info.URL, c.Endpoints()[0].Endpoint+"/") {
 					counts[i]++
 				}
 			}
@@ -186,16 +186,16 @@ func TestNegotiateAvoidsOfflineEndpoint(t *testing.T) {
 	assert.Positive(t, both[1])
 
 	a.services[1].down.Store(true)
-	assert.True(t, a.multi.EndpointRefs()[1].Online, "nothing is marked before the interval passes")
+	assert.True(t, a.multi.Endpoints()[1].Online, "nothing is marked before the interval passes")
 	a.interval(t)
-	assert.False(t, a.multi.EndpointRefs()[1].Online)
+	assert.False(t, a.multi.Endpoints()[1].Online)
 	assert.Equal(t, map[int]int{0: 64}, chosen())
 
 	// Every endpoint down: negotiate fails loudly, with 503 from the handler.
 	a.services[0].down.Store(true)
 	a.interval(t)
 	_, err := n.Negotiate(ctx, "chat", nil)
-	require.ErrorIs(t, err, negotiate.ErrNoEndpointOnline)
+	require.ErrorIs(t, err, signalr.ErrNoEndpointOnline)
 	resp, err := http.Post(a.app.URL+"/api/negotiate", "text/plain", nil)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -259,9 +259,9 @@ func TestEntraRESTAgainstEmulator(t *testing.T) {
 	srv := entraEmulator(t)
 	cred := &scopeCredential{}
 	c := entraClient(t, srv, cred)
-	_, err := c.Hub("chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
+	_, err := hubOf(t, c, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
 	require.NoError(t, err)
-	ok, err := c.Hub("chat").UserExists(ctx, "nobody", nil)
+	ok, err := hubOf(t, c, "chat").UserExists(ctx, "nobody", nil)
 	require.NoError(t, err)
 	assert.False(t, ok)
 	cred.mu.Lock()
@@ -275,7 +275,7 @@ func TestEntraRESTAgainstEmulator(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, calls[0].Status)
 
 	denied := entraClient(t, srv, &scopeCredential{deny: true})
-	_, err = denied.Hub("chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
+	_, err = hubOf(t, denied, "chat").SendToAll(ctx, signalr.Message{Target: "t"}, nil)
 	var re *azcore.ResponseError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusUnauthorized, re.StatusCode)
@@ -291,7 +291,7 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 	defer cancel()
 	srv := entraEmulator(t)
 	c := entraClient(t, srv, &scopeCredential{})
-	n := negotiate.New(c, nil)
+	n := negotiator(t, c)
 	info, err := n.Negotiate(ctx, "chat", &negotiate.Options{UserID: "alice"})
 	require.NoError(t, err)
 	var sawKey bool
@@ -312,13 +312,13 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 	t.Run("JS client", func(t *testing.T) {
 		jsclient.Require(t)
 		mux := http.NewServeMux()
-		mux.Handle("/api/negotiate", negotiate.Handler(n, "chat", &negotiate.HandlerOptions{
+		mux.Handle("/api/negotiate", handler(t, n, "chat", &negotiate.HandlerOptions{
 			UserID: func(*http.Request) (string, error) { return "alice", nil },
 		}))
 		app := httptest.NewServer(mux)
 		t.Cleanup(app.Close)
 		js := jsclient.Start(t, jsclient.Config{URL: app.URL + "/api", Targets: []string{"newMessage"}})
-		_, err := c.Hub("chat").SendToUser(ctx, "alice", signalr.Message{Target: "newMessage", Arguments: []any{"hi alice"}}, nil)
+		_, err := hubOf(t, c, "chat").SendToUser(ctx, "alice", signalr.Message{Target: "newMessage", Arguments: []any{"hi alice"}}, nil)
 		require.NoError(t, err)
 		ev, err := js.WaitFor(ctx, jsclient.IsMessage("newMessage"))
 		require.NoError(t, err)
@@ -328,7 +328,7 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 	})
 
 	t.Run("unauthorized credential", func(t *testing.T) {
-		bad := negotiate.New(entraClient(t, srv, &scopeCredential{deny: true}), nil)
+		bad := negotiator(t, entraClient(t, srv, &scopeCredential{deny: true}))
 		_, err := bad.Negotiate(ctx, "chat", nil)
 		var ke *negotiate.KeyError
 		require.ErrorAs(t, err, &ke)
@@ -337,4 +337,26 @@ func TestEntraNegotiateAgainstEmulator(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, re.StatusCode)
 		require.NoError(t, ctx.Err(), "the refusal came back, not a timeout")
 	})
+}
+
+// hubOf returns c's client for a hub, failing the test on an invalid name.
+func hubOf(t testing.TB, c *signalr.Client, name string) *signalr.HubClient {
+	t.Helper()
+	h, err := c.Hub(name)
+	require.NoError(t, err)
+	return h
+}
+
+func negotiator(t testing.TB, c *signalr.Client) *negotiate.Negotiator {
+	t.Helper()
+	n, err := negotiate.New(c, nil)
+	require.NoError(t, err)
+	return n
+}
+
+func handler(t testing.TB, n *negotiate.Negotiator, hub string, opts *negotiate.HandlerOptions) http.Handler {
+	t.Helper()
+	h, err := negotiate.Handler(n, hub, opts)
+	require.NoError(t, err)
+	return h
 }

@@ -1,57 +1,34 @@
 package signalr
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
-)
 
-// EndpointsSection is the configuration section of named endpoints, as the Functions extension
-// reads it: Azure:SignalR:Endpoints:<name>[:primary|:secondary] = connection string, or the
-// identity-based keys Azure:SignalR:Endpoints:<name>:serviceUri, :type, :serverEndpoint,
-// :clientEndpoint and the credential keys. Environment variables write "__" for ':'.
-const EndpointsSection = "Azure:SignalR:Endpoints"
+	"github.com/funcsignalr/funcsignalr/internal/service"
+)
 
 // endpointIdentityKeys are the keys of an identity-based endpoint, lowercased.
 var endpointIdentityKeys = []string{"serviceuri", "type", "serverendpoint", "clientendpoint", "credential", "clientid", "tenantid", "clientsecret"}
 
-// IsEndpointSetting reports whether an app setting name belongs to EndpointsSection, in the ':'
-// or "__" form (without case).
-func IsEndpointSetting(name string) bool {
-	_, ok := endpointSettingRest(name)
-	return ok
-}
-
-// endpointSettingRest returns what follows the section in name, with ':' as the separator.
-func endpointSettingRest(name string) (string, bool) {
-	norm := strings.ReplaceAll(name, "__", ":")
-	prefix := EndpointsSection + ":"
-	if len(norm) <= len(prefix) || !strings.EqualFold(norm[:len(prefix)], prefix) {
-		return "", false
-	}
-	return norm[len(prefix):], true
-}
-
-// endpointSetting is one parsed setting name of EndpointsSection.
+// endpointSetting is one parsed setting name of service.EndpointsSection.
 type endpointSetting struct {
 	name string       // as written
 	typ  EndpointType // from a :primary or :secondary suffix
 	key  string       // lowercased identity key; "" for a connection string
 }
 
-// parseEndpointSetting splits a setting name of EndpointsSection. ok is false for names outside
-// the section.
+// parseEndpointSetting splits a setting name of service.EndpointsSection. ok is false for names
+// outside the section.
 func parseEndpointSetting(full string) (es endpointSetting, ok bool, err error) {
-	rest, ok := endpointSettingRest(full)
+	rest, ok := service.EndpointSettingRest(full)
 	if !ok {
 		return endpointSetting{}, false, nil
 	}
 	parts := strings.Split(rest, ":")
 	es.name = strings.TrimSpace(parts[0])
 	if es.name == "" {
-		return endpointSetting{}, true, fmt.Errorf("signalr: setting %s has no endpoint name; expected %s:<name>", full, EndpointsSection)
+		return endpointSetting{}, true, fmt.Errorf("signalr: setting %s has no endpoint name; expected %s:<name>", full, service.EndpointsSection)
 	}
 	switch len(parts) {
 	case 1:
@@ -70,44 +47,26 @@ func parseEndpointSetting(full string) (es endpointSetting, ok bool, err error) 
 		}
 		return es, true, nil
 	}
-	return endpointSetting{}, true, fmt.Errorf("signalr: setting %s is nested too deeply; expected %s:<name>[:primary|:secondary|:<identity key>]", full, EndpointsSection)
+	return endpointSetting{}, true, fmt.Errorf("signalr: setting %s is nested too deeply; expected %s:<name>[:primary|:secondary|:<identity key>]", full, service.EndpointsSection)
 }
 
-// NewMultiEndpointClientFromEnvironment builds a MultiEndpointClient from environment
-// variables; see NewMultiEndpointClientFromSettings.
-func NewMultiEndpointClientFromEnvironment(setting string, opts *MultiEndpointClientOptions) (*MultiEndpointClient, error) {
-	settings := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			settings[k] = v
-		}
-	}
-	return NewMultiEndpointClientFromSettings(setting, settings, opts)
-}
-
-// NewMultiEndpointClientFromSettings builds a MultiEndpointClient from app settings the way the
-// Functions extension reads multiple endpoints: the connection setting (see
-// NewClientFromEnvironment; "" means AzureSignalRConnectionString), when set, is an unnamed
-// primary endpoint, and every endpoint of EndpointsSection is added in name order. An endpoint
-// is either a connection string, whose :primary or :secondary suffix sets its type, or
-// identity-based settings whose :type key does. Names in EndpointsSection match without case
-// and in either separator form. It fails when nothing is configured, and names the setting at fault otherwise.
-func NewMultiEndpointClientFromSettings(setting string, settings map[string]string, opts *MultiEndpointClientOptions) (*MultiEndpointClient, error) {
+// newClientFromSettings builds a client from app settings; see NewClientFromEnvironment.
+func newClientFromSettings(setting string, settings map[string]string, opts *ClientOptions) (*Client, error) {
 	if opts == nil {
-		opts = &MultiEndpointClientOptions{}
+		opts = &ClientOptions{}
 	}
 	setting = strings.TrimSpace(setting)
 	if setting == "" {
 		setting = DefaultConnectionSetting
 	}
-	var endpoints []Endpoint
+	var endpoints []*endpoint
 	reader := settingsReader{lookup: func(k string) (string, bool) { v, ok := settings[k]; return v, ok }}
-	def, ok, err := clientFromSetting(setting, &reader, &opts.ClientOptions)
+	def, ok, err := clientFromSetting(setting, &reader, opts)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		endpoints = append(endpoints, Endpoint{Type: EndpointTypePrimary, Client: def})
+		endpoints = append(endpoints, &endpoint{typ: EndpointTypePrimary, conn: def.endpoints[0].conn})
 	}
 
 	type group struct {
@@ -146,7 +105,7 @@ func NewMultiEndpointClientFromSettings(setting string, settings map[string]stri
 			continue
 		}
 		g.identity = true
-		norm[lowerKeyPath(EndpointsSection+":"+lname+":"+es.key)] = settings[full]
+		norm[lowerKeyPath(service.EndpointsSection+":"+lname+":"+es.key)] = settings[full]
 	}
 	order := make([]string, 0, len(groups))
 	for k := range groups {
@@ -169,7 +128,7 @@ func NewMultiEndpointClientFromSettings(setting string, settings map[string]stri
 			if err != nil {
 				return nil, fmt.Errorf("signalr: setting %s: %w", g.conns[0], err)
 			}
-			client, err := NewClientFromParsedConnectionString(cs, &opts.ClientOptions)
+			client, err := newClientFromParsed(cs, opts)
 			if err != nil {
 				return nil, fmt.Errorf("signalr: setting %s: %w", g.conns[0], err)
 			}
@@ -177,10 +136,10 @@ func NewMultiEndpointClientFromSettings(setting string, settings map[string]stri
 			if typ == "" {
 				typ = EndpointTypePrimary
 			}
-			endpoints = append(endpoints, Endpoint{Name: g.name, Type: typ, Client: client})
+			endpoints = append(endpoints, &endpoint{name: g.name, typ: typ, conn: client.endpoints[0].conn})
 		default:
-			section := EndpointsSection + ":" + lname
-			client, ok, err := identityClient(section, &normReader, &opts.ClientOptions)
+			section := service.EndpointsSection + ":" + lname
+			client, ok, err := identityClient(section, &normReader, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -197,13 +156,14 @@ func NewMultiEndpointClientFromSettings(setting string, settings map[string]stri
 					return nil, fmt.Errorf("signalr: setting %s:type is %q; expected primary or secondary", section, v)
 				}
 			}
-			endpoints = append(endpoints, Endpoint{Name: g.name, Type: typ, Client: client})
+			endpoints = append(endpoints, &endpoint{name: g.name, typ: typ, conn: client.endpoints[0].conn})
 		}
 	}
 	if len(endpoints) == 0 {
-		return nil, errors.New("signalr: no Azure SignalR endpoint configured; set " + setting + " (or its identity-based keys) or " + EndpointsSection + ":<name> settings (Azure__SignalR__Endpoints__<name> in the environment)")
+		return nil, fmt.Errorf("signalr: no Azure SignalR connection configured; set one of %s, or %s:<name> settings (Azure__SignalR__Endpoints__<name> in the environment)",
+			strings.Join(reader.tried, ", "), service.EndpointsSection)
 	}
-	return NewClientWithEndpoints(endpoints, opts)
+	return newMulti(endpoints, opts), nil
 }
 
 // lowerKeyPath normalises a setting name to lowercase with ':' separators.

@@ -3,13 +3,16 @@ package signalr
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/funcsignalr/funcsignalr/internal/service"
 )
 
-func TestNewMultiEndpointClientFromSettings(t *testing.T) {
+func TestNewClientFromSettings(t *testing.T) {
 	conn := func(host string) string {
 		return "Endpoint=https://" + host + ".service.signalr.net;AccessKey=" + secretKey + ";Version=1.0;"
 	}
@@ -63,47 +66,51 @@ func TestNewMultiEndpointClientFromSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewMultiEndpointClientFromSettings("", tt.settings, nil)
+			c, err := newClientFromSettings("", tt.settings, nil)
 			require.NoError(t, err)
-			refs := c.EndpointRefs()
+			t.Cleanup(func() { _ = c.Close() })
+			refs := c.refs()
 			require.Len(t, refs, len(tt.want))
 			for i, w := range tt.want {
 				assert.Equal(t, w.name, refs[i].Name)
 				assert.Equal(t, w.typ, string(refs[i].EndpointType))
 				assert.Equal(t, w.endpoint, refs[i].Endpoint)
-				ep := c.Endpoints()[i]
-				assert.Equal(t, w.entra, ep.Client.TokenCredential() != nil)
+				assert.Equal(t, w.entra, c.endpoints[i].conn.credential != nil)
+				assert.Equal(t, !w.entra, c.endpoints[i].conn.accessKey != nil)
 			}
 		})
 	}
 
 	t.Run("identity details", func(t *testing.T) {
-		c, err := NewMultiEndpointClientFromSettings("Sig", map[string]string{
+		c, err := newClientFromSettings("Sig", map[string]string{
 			"Azure__SignalR__Endpoints__west__serviceUri":     "https://w.service.signalr.net",
 			"Azure__SignalR__Endpoints__west__serverEndpoint": "http://10.0.0.4:8080",
 			"Azure__SignalR__Endpoints__west__clientEndpoint": "https://gw.contoso.com/",
 			"Azure__SignalR__Endpoints__west__tenantId":       "tid",
 			"Azure__SignalR__Endpoints__west__clientId":       "cid",
 			"Azure__SignalR__Endpoints__west__clientSecret":   "Cl1entS3cret",
-		}, &MultiEndpointClientOptions{ClientOptions: ClientOptions{ApplicationName: "App"}})
+		}, &ClientOptions{ApplicationName: "App"})
 		require.NoError(t, err)
-		e, ok := c.Endpoint("west")
-		require.True(t, ok)
-		assert.Equal(t, "http://10.0.0.4:8080", e.Client.ServerURL())
-		assert.Equal(t, "https://gw.contoso.com", e.Client.ClientURL())
-		assert.Equal(t, "app", e.Client.ApplicationName())
-		assert.IsType(t, &azidentity.ClientSecretCredential{}, e.Client.TokenCredential())
+		require.Len(t, c.endpoints, 1, "a single endpoint makes a one-endpoint client")
+		e := c.endpoints[0]
+		assert.Equal(t, "west", e.name)
+		assert.Equal(t, "http://10.0.0.4:8080", e.conn.serverURL)
+		assert.Equal(t, "https://gw.contoso.com", e.conn.clientURL)
+		assert.Equal(t, "app", e.conn.application)
+		assert.IsType(t, &azidentity.ClientSecretCredential{}, e.conn.credential)
 	})
 }
 
-func TestNewMultiEndpointClientFromSettingsErrors(t *testing.T) {
+func TestNewClientFromSettingsErrors(t *testing.T) {
 	conn := "Endpoint=https://e.service.signalr.net;AccessKey=" + secretKey + ";Version=1.0;"
 	tests := []struct {
 		name     string
 		settings map[string]string
 		want     string
 	}{
-		{"nothing", map[string]string{"Other": "x"}, "no Azure SignalR endpoint configured; set AzureSignalRConnectionString"},
+		{"nothing", map[string]string{"Other": "x"}, "no Azure SignalR connection configured; set one of ConnectionStrings:AzureSignalRConnectionString, " +
+			"ConnectionStrings__AzureSignalRConnectionString, CUSTOMCONNSTR_AzureSignalRConnectionString, AzureSignalRConnectionString, " +
+			"AzureSignalRConnectionString:serviceUri, AzureSignalRConnectionString__serviceUri, or Azure:SignalR:Endpoints:<name> settings"},
 		{"unknown key", map[string]string{"Azure__SignalR__Endpoints__east__serviceUrl": "https://e.net"}, `"serviceUrl" is not an endpoint key`},
 		{"too deep", map[string]string{"Azure__SignalR__Endpoints__east__primary__x": conn}, "nested too deeply"},
 		{"no name", map[string]string{"Azure__SignalR__Endpoints____primary": conn}, "has no endpoint name"},
@@ -120,7 +127,7 @@ func TestNewMultiEndpointClientFromSettingsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewMultiEndpointClientFromSettings("", tt.settings, nil)
+			c, err := newClientFromSettings("", tt.settings, nil)
 			require.Error(t, err)
 			assert.Nil(t, c)
 			assert.Contains(t, err.Error(), tt.want)
@@ -129,35 +136,20 @@ func TestNewMultiEndpointClientFromSettingsErrors(t *testing.T) {
 	}
 }
 
-// NewClientFromEnvironment reaches one service, so endpoint settings make it fail loudly.
-func TestNewClientFromEnvironmentRefusesEndpoints(t *testing.T) {
+// NewClientFromEnvironment reads the connection setting and the endpoint settings alike: one
+// client spans both.
+func TestNewClientFromEnvironmentReadsEndpoints(t *testing.T) {
 	t.Setenv("FUNCSIGNALR_TEST_CONN", "Endpoint=http://127.0.0.1;Port=9999;AccessKey="+testKey+";Version=1.0;")
 	t.Setenv("Azure__SignalR__Endpoints__east", "Endpoint=http://127.0.0.1;Port=9998;AccessKey="+testKey+";Version=1.0;")
-	_, err := NewClientFromEnvironment("FUNCSIGNALR_TEST_CONN", nil)
-	require.ErrorContains(t, err, "use NewMultiEndpointClientFromEnvironment")
-
-	c, err := NewMultiEndpointClientFromEnvironment("FUNCSIGNALR_TEST_CONN", nil)
+	c, err := NewClientFromEnvironment("FUNCSIGNALR_TEST_CONN", &ClientOptions{HealthCheck: HealthCheckOptions{Interval: time.Hour}})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
 	var urls []string
-	for _, e := range c.Endpoints() {
-		urls = append(urls, e.Client.ServerURL())
+	for _, e := range c.endpoints {
+		urls = append(urls, e.conn.serverURL)
 	}
 	assert.Equal(t, []string{"http://127.0.0.1:9999", "http://127.0.0.1:9998"}, urls)
-}
-
-func TestIsEndpointSetting(t *testing.T) {
-	for name, want := range map[string]bool{
-		"Azure__SignalR__Endpoints__east":         true,
-		"Azure:SignalR:Endpoints:east:serviceUri": true,
-		"AZURE__SIGNALR__ENDPOINTS__x":            true,
-		"Azure__SignalR__Endpoints":               false,
-		"Azure__SignalR__Endpoints__":             false,
-		"Azure__SignalR__ConnectionString":        false,
-		"AzureSignalRConnectionString":            false,
-		"Azure__SignalR__EndpointsX__east":        false,
-	} {
-		assert.Equal(t, want, IsEndpointSetting(name), name)
-	}
+	assert.Equal(t, time.Hour, c.hc.Interval, "the options apply to the client spanning the endpoints")
 }
 
 // FuzzParseEndpointSetting: any setting name parses or fails with an error, never panics, and a
@@ -174,10 +166,10 @@ func FuzzParseEndpointSetting(f *testing.F) {
 		es, ok, err := parseEndpointSetting(name)
 		if !ok {
 			require.NoError(t, err)
-			require.False(t, IsEndpointSetting(name))
+			require.False(t, service.IsEndpointSetting(name))
 			return
 		}
-		require.True(t, IsEndpointSetting(name))
+		require.True(t, service.IsEndpointSetting(name))
 		if err != nil {
 			require.True(t, strings.HasPrefix(err.Error(), "signalr: setting "))
 			return
@@ -188,6 +180,8 @@ func FuzzParseEndpointSetting(f *testing.F) {
 			require.Empty(t, es.typ)
 		}
 		// Whatever the name, building from it never panics.
-		_, _ = NewMultiEndpointClientFromSettings("", map[string]string{name: "Endpoint=https://e.net;AccessKey=k"}, nil)
+		if c, err := newClientFromSettings("", map[string]string{name: "Endpoint=https://e.net;AccessKey=k"}, nil); err == nil {
+			_ = c.Close()
+		}
 	})
 }

@@ -14,50 +14,38 @@ import (
 // connectionStringSetting is not given.
 const DefaultConnectionSetting = "AzureSignalRConnectionString"
 
-// NewClientFromEnvironment builds a client from app settings the way the Functions host resolves
-// a binding's connectionStringSetting. For a setting name S it reads, in order:
+// NewClientFromEnvironment builds a client from app settings the way the Functions host and
+// its SignalR extension read them: one or several endpoints, from environment variables.
+//
+// For a connection setting name S ("" means DefaultConnectionSetting) it reads, in order:
 //
 //  1. a connection string in ConnectionStrings:S (also CUSTOMCONNSTR_S, App Service's form), then S;
 //  2. identity-based settings: S:serviceUri with the optional S:serverEndpoint, S:clientEndpoint
 //     and the credential keys S:credential ("managedidentity" or "workloadidentity"),
 //     S:clientId, S:tenantId and S:clientSecret.
 //
-// Environment variables cannot always hold ':', so every name is also tried with "__" in its
-// place (S__serviceUri), as the host does. The identity-based form uses a client secret credential
-// when tenantId, clientId and clientSecret are set, the user-assigned managed identity clientId
-// when only that is set, and azidentity's DefaultAzureCredential when no credential key is set. When nothing is set the
-// error lists every name it looked for.
+// The identity-based form uses a client secret credential when tenantId, clientId and
+// clientSecret are set, the user-assigned managed identity clientId when only that is set, and
+// azidentity's DefaultAzureCredential when no credential key is set.
 //
-// NewClientFromEnvironment talks to one service. When Azure__SignalR__Endpoints__* settings exist
-// it fails and names NewMultiEndpointClientFromEnvironment, rather than ignore them.
+// S, when set, is the unnamed primary endpoint. Every endpoint of the section
+// Azure:SignalR:Endpoints is added after it, in name order: Azure:SignalR:Endpoints:<name> is a
+// connection string whose :primary or :secondary suffix sets its type, or the same
+// identity-based keys under Azure:SignalR:Endpoints:<name> plus :type. A single endpoint makes
+// a one-endpoint client.
+//
+// Environment variables cannot always hold ':', so every name is also tried with "__" in its
+// place (S__serviceUri, Azure__SignalR__Endpoints__east), as the host does; names in the
+// endpoints section match without case. When nothing is set the error lists every name it
+// looked for, and otherwise it names the setting at fault.
 func NewClientFromEnvironment(setting string, opts *ClientOptions) (*Client, error) {
+	settings := map[string]string{}
 	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if IsEndpointSetting(name) {
-			return nil, fmt.Errorf("signalr: setting %s configures one of several endpoints, which a Client cannot reach; use NewMultiEndpointClientFromEnvironment", name)
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			settings[k] = v
 		}
 	}
-	return newClientFromLookup(setting, os.LookupEnv, opts)
-}
-
-// newClientFromLookup is NewClientFromEnvironment with the settings source injected.
-func newClientFromLookup(setting string, lookup func(string) (string, bool), opts *ClientOptions) (*Client, error) {
-	if opts == nil {
-		opts = &ClientOptions{}
-	}
-	setting = strings.TrimSpace(setting)
-	if setting == "" {
-		setting = DefaultConnectionSetting
-	}
-	s := settingsReader{lookup: lookup}
-	client, ok, err := clientFromSetting(setting, &s, opts)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("signalr: no Azure SignalR connection configured; set one of %s", strings.Join(s.tried, ", "))
-	}
-	return client, nil
+	return newClientFromSettings(setting, settings, opts)
 }
 
 // clientFromSetting builds the client a connection setting describes; ok is false when the
@@ -68,7 +56,7 @@ func clientFromSetting(setting string, s *settingsReader, opts *ClientOptions) (
 		if err != nil {
 			return nil, true, fmt.Errorf("signalr: setting %s: %w", s.found, err)
 		}
-		client, err := NewClientFromParsedConnectionString(parsed, opts)
+		client, err := newClientFromParsed(parsed, opts)
 		return client, true, err
 	}
 	return identityClient(setting, s, opts)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestNewClientFromLookup(t *testing.T) {
+func TestNewClientFromSettingsConnectionSetting(t *testing.T) {
 	const conn = "Endpoint=https://x.service.signalr.net;AccessKey=" + secretKey + ";Version=1.0;"
 	const other = "Endpoint=https://other.service.signalr.net;AccessKey=" + secretKey + ";Version=1.0;"
 	tests := []struct {
@@ -51,10 +51,12 @@ func TestNewClientFromLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lookup := func(name string) (string, bool) { v, ok := tt.env[name]; return v, ok }
-			c, err := newClientFromLookup(tt.setting, lookup, nil)
+			c, err := newClientFromSettings(tt.setting, tt.env, nil)
 			require.NoError(t, err)
-			assert.Equal(t, tt.endpoint, c.Endpoint())
+			require.Len(t, c.endpoints, 1)
+			assert.Equal(t, "", c.endpoints[0].name, "the connection setting is the unnamed endpoint")
+			assert.Equal(t, EndpointTypePrimary, c.endpoints[0].typ)
+			assert.Equal(t, tt.endpoint, only(c).url)
 			server, client := tt.server, tt.client
 			if server == "" {
 				server = tt.endpoint
@@ -62,21 +64,21 @@ func TestNewClientFromLookup(t *testing.T) {
 			if client == "" {
 				client = tt.endpoint
 			}
-			assert.Equal(t, server, c.ServerURL())
-			assert.Equal(t, client, c.ClientURL())
+			assert.Equal(t, server, only(c).serverURL)
+			assert.Equal(t, client, only(c).clientURL)
 			if tt.cred == nil {
-				require.NotNil(t, c.AccessKey())
-				assert.Equal(t, secretKey, c.AccessKey().Key())
-				assert.Nil(t, c.TokenCredential())
+				require.NotNil(t, only(c).accessKey)
+				assert.Equal(t, secretKey, only(c).accessKey.current())
+				assert.Nil(t, only(c).credential)
 				return
 			}
-			assert.Nil(t, c.AccessKey())
-			assert.IsType(t, tt.cred, c.TokenCredential())
+			assert.Nil(t, only(c).accessKey)
+			assert.IsType(t, tt.cred, only(c).credential)
 		})
 	}
 }
 
-func TestNewClientFromLookupErrors(t *testing.T) {
+func TestNewClientFromSettingsConnectionSettingErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		setting string
@@ -107,8 +109,7 @@ func TestNewClientFromLookupErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lookup := func(name string) (string, bool) { v, ok := tt.env[name]; return v, ok }
-			c, err := newClientFromLookup(tt.setting, lookup, nil)
+			c, err := newClientFromSettings(tt.setting, tt.env, nil)
 			require.Error(t, err)
 			assert.Nil(t, c)
 			for _, want := range tt.want {
@@ -123,7 +124,7 @@ func TestNewClientFromEnvironment(t *testing.T) {
 	t.Setenv("FUNCSIGNALR_TEST_CONN", "Endpoint=http://127.0.0.1;Port=9999;AccessKey="+testKey+";Version=1.0;")
 	c, err := NewClientFromEnvironment("FUNCSIGNALR_TEST_CONN", nil)
 	require.NoError(t, err)
-	assert.Equal(t, "http://127.0.0.1:9999", c.ServerURL())
+	assert.Equal(t, "http://127.0.0.1:9999", only(c).serverURL)
 
 	t.Run("workload identity", func(t *testing.T) {
 		tokenFile := filepath.Join(t.TempDir(), "token")
@@ -135,7 +136,7 @@ func TestNewClientFromEnvironment(t *testing.T) {
 		t.Setenv("FUNCSIGNALR_TEST_ID__tenantId", "tid")
 		c, err := NewClientFromEnvironment("FUNCSIGNALR_TEST_ID", nil)
 		require.NoError(t, err)
-		assert.IsType(t, &azidentity.WorkloadIdentityCredential{}, c.TokenCredential())
+		assert.IsType(t, &azidentity.WorkloadIdentityCredential{}, only(c).credential)
 	})
 
 	_, err = NewClientFromEnvironment("FUNCSIGNALR_TEST_MISSING", nil)

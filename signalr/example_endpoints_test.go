@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -39,14 +40,18 @@ func ExampleNewClientWithEndpoints() {
 		}
 		endpoints = append(endpoints, signalr.Endpoint{Name: name, Client: client})
 	}
-	multi, err := signalr.NewClientWithEndpoints(endpoints, nil)
+	client, err := signalr.NewClientWithEndpoints(endpoints, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer multi.Close()
+	defer client.Close()
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// One call, sent to both endpoints concurrently.
-	resp, err := multi.Hub("chat").SendToAll(context.Background(), signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}, nil)
+	resp, err := hub.SendToAll(context.Background(), signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,7 +59,7 @@ func ExampleNewClientWithEndpoints() {
 		fmt.Println(r.Endpoint.Name, r.Err)
 	}
 	// Only where the message says.
-	resp, err = multi.Hub("chat").SendToAll(context.Background(), signalr.Message{
+	resp, err = hub.SendToAll(context.Background(), signalr.Message{
 		Target: "newMessage", Endpoints: []signalr.EndpointRef{{Name: "northeurope"}},
 	}, nil)
 	fmt.Println(len(resp.Endpoints), resp.Endpoints[0].Endpoint.Name, err)
@@ -79,11 +84,16 @@ func ExampleEndpointError() {
 		}
 		endpoints = append(endpoints, signalr.Endpoint{Name: name, Client: client})
 	}
-	multi, err := signalr.NewClientWithEndpoints(endpoints, nil)
+	client, err := signalr.NewClientWithEndpoints(endpoints, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp, err := multi.Hub("chat").AddUserToGroup(context.Background(), "admins", "alice", nil)
+	defer client.Close()
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := hub.AddUserToGroup(context.Background(), "admins", "alice", nil)
 	var ee *signalr.EndpointError
 	var re *azcore.ResponseError
 	fmt.Println(errors.As(err, &ee), ee.Name, errors.As(err, &re), re.StatusCode)
@@ -93,21 +103,30 @@ func ExampleEndpointError() {
 	// 2
 }
 
-func ExampleNewMultiEndpointClientFromSettings() {
-	multi, err := signalr.NewMultiEndpointClientFromSettings("AzureSignalRConnectionString", map[string]string{
-		"AzureSignalRConnectionString":                 "Endpoint=https://main.service.signalr.net;AccessKey=a2V5;Version=1.0;",
-		"Azure__SignalR__Endpoints__backup__secondary": "Endpoint=https://backup.service.signalr.net;AccessKey=a2V5;Version=1.0;",
-		"Azure__SignalR__Endpoints__eu__serviceUri":    "https://eu.service.signalr.net",
-		"Azure__SignalR__Endpoints__eu__credential":    "managedidentity",
-	}, nil)
+// The same app settings the Functions extension reads: the connection setting is the unnamed
+// primary endpoint, and Azure__SignalR__Endpoints__<name>[__secondary] add named ones.
+func ExampleNewClientFromEnvironment() {
+	main, stopMain := quietService(false)
+	defer stopMain()
+	backup, stopBackup := quietService(false)
+	defer stopBackup()
+	for k, v := range map[string]string{
+		"AzureSignalRConnectionString":                 main,
+		"Azure__SignalR__Endpoints__backup__secondary": backup,
+	} {
+		os.Setenv(k, v)
+		defer os.Unsetenv(k)
+	}
+
+	client, err := signalr.NewClientFromEnvironment("AzureSignalRConnectionString", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, e := range multi.EndpointRefs() {
-		fmt.Printf("%q %s %s\n", e.Name, e.EndpointType, e.Endpoint)
+	defer client.Close() // stops the health checks Endpoints starts
+	for _, e := range client.Endpoints() {
+		fmt.Printf("%q %s\n", e.Name, e.EndpointType)
 	}
 	// Output:
-	// "" Primary https://main.service.signalr.net
-	// "backup" Secondary https://backup.service.signalr.net
-	// "eu" Primary https://eu.service.signalr.net
+	// "" Primary
+	// "backup" Secondary
 }

@@ -2,6 +2,7 @@ package signalr_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +41,8 @@ func ExampleParseConnectionString() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(cs.ServerURL())
-	fmt.Println(cs.ClientURL())
+	fmt.Println(cs.Endpoint)
+	fmt.Println(cs.ClientEndpoint)
 	fmt.Println(cs) // secrets are redacted
 	// Output:
 	// https://contoso.service.signalr.net
@@ -57,7 +58,10 @@ func ExampleNewClientFromConnectionString() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hub := client.Hub("Chat") // hub names are lowercased
+	hub, err := client.Hub("Chat") // hub names are lowercased; an invalid one is an error
+	if err != nil {
+		log.Fatal(err)
+	}
 	_, err = hub.SendToAll(context.Background(), signalr.Message{
 		Target:    "newMessage",
 		Arguments: []any{map[string]string{"sender": "alice", "text": "hello"}},
@@ -79,7 +83,7 @@ func ExampleNewClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(client.ServerURL())
+	fmt.Println(client.Endpoints()[0].Endpoint)
 	// Output:
 	// https://contoso.service.signalr.net
 }
@@ -94,9 +98,13 @@ func ExampleNewAccessKeyCredential() {
 	}
 	// After rotating keys in the portal, later requests are signed with the new key.
 	key.Update("secondary-key")
-	fmt.Println(client.ApplicationName(), key)
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(hub.Name(), key)
 	// Output:
-	// shop signalr.AccessKeyCredential(REDACTED)
+	// chat signalr.AccessKeyCredential(REDACTED)
 }
 
 func ExampleHubClient_AddUserToGroup() {
@@ -106,7 +114,10 @@ func ExampleHubClient_AddUserToGroup() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hub := client.Hub("chat")
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 	if _, err := hub.AddUserToGroup(ctx, "room 1", "alice", &signalr.AddUserToGroupOptions{TTL: time.Hour}); err != nil {
 		log.Fatal(err)
@@ -126,7 +137,11 @@ func ExampleHubClient_UserExists() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	online, err := client.Hub("chat").UserExists(context.Background(), "bob", nil)
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	online, err := hub.UserExists(context.Background(), "bob", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -143,20 +158,22 @@ func ExampleHubClient_Apply() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Items as a custom handler's signalR output binding would carry them.
-	var items []signalr.Action
-	for _, raw := range []string{
-		`{"action":"add","groupName":"room1","connectionId":"c1"}`,
-		`{"target":"joined","arguments":["c1"],"groupName":"room1"}`,
-		`{"Target":"welcome","UserId":"alice"}`,
-	} {
-		item, err := signalr.ParseAction([]byte(raw))
-		if err != nil {
-			log.Fatal(err)
-		}
-		items = append(items, item)
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
 	}
-	if err := client.Hub("chat").Apply(context.Background(), items...); err != nil {
+	// Items as a custom handler's signalR output binding carries them, routed as the binding
+	// routes them: by connection, else user, else group, else everyone.
+	var join signalr.GroupAction
+	if err := json.Unmarshal([]byte(`{"action":"add","groupName":"room1","connectionId":"c1"}`), &join); err != nil {
+		log.Fatal(err)
+	}
+	items := []signalr.Action{
+		join,
+		signalr.Message{Target: "joined", Arguments: []any{"c1"}, GroupName: "room1"},
+		&signalr.Message{Target: "welcome", UserID: "alice"},
+	}
+	if err := hub.Apply(context.Background(), items...); err != nil {
 		log.Fatal(err)
 	}
 	// Output:
@@ -175,7 +192,11 @@ func ExampleHubClient_SendToConnection_errors() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = client.Hub("chat").SendToConnection(context.Background(), "c1", signalr.Message{Target: "t"}, nil)
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = hub.SendToConnection(context.Background(), "c1", signalr.Message{Target: "t"}, nil)
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		fmt.Println(re.StatusCode, re.ErrorCode)

@@ -113,3 +113,19 @@ func verifyToken(t testing.TB, f *fakeService, r recordedRequest, key string) jw
 	require.Equal(t, time.Hour, claims.ExpiresAt.Sub(claims.IssuedAt.Time))
 	return claims
 }
+
+// hubOf returns c's client for hub, failing the test on an invalid name.
+func hubOf(t testing.TB, c *Client, hub string) *HubClient {
+	t.Helper()
+	h, err := c.Hub(hub)
+	require.NoError(t, err)
+	return h
+}
+
+// only returns the connection of a one-endpoint client.
+func only(c *Client) *conn {
+	if len(c.endpoints) != 1 {
+		panic("only: the client has several endpoints")
+	}
+	return c.endpoints[0].conn
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,9 +141,13 @@ func TestHubOperationsWire(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = w.Write([]byte(tt.body))
 			})
-			h := newTestClient(t, f, nil).Hub("Chat")
+			h := hubOf(t, newTestClient(t, f, nil), "Chat")
 			got, err := tt.call(context.Background(), h)
 			require.NoError(t, err)
+			if res, ok := splitEndpoints(&got); ok {
+				// Every response names the endpoint it reached, with one endpoint too.
+				assert.Equal(t, []EndpointResult{{Endpoint: EndpointRef{EndpointType: EndpointTypePrimary, Endpoint: f.URL, Online: true}}}, res)
+			}
 			assert.Equal(t, tt.want, got)
 
 			reqs := f.requests()
@@ -174,8 +180,8 @@ func TestApplicationNamePrefixesHub(t *testing.T) {
 	opts := testOptions()
 	opts.ApplicationName = "MyApp"
 	c := newTestClient(t, f, opts)
-	assert.Equal(t, "myapp", c.ApplicationName())
-	h := c.Hub("Chat")
+	assert.Equal(t, "myapp", only(c).application)
+	h := hubOf(t, c, "Chat")
 
 	_, err := h.SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.NoError(t, err)
@@ -196,7 +202,7 @@ func TestAPIVersionOption(t *testing.T) {
 	f := newFakeService(t, nil)
 	opts := testOptions()
 	opts.APIVersion = "2022-06-01"
-	h := newTestClient(t, f, opts).Hub("chat")
+	h := hubOf(t, newTestClient(t, f, opts), "chat")
 	_, err := h.SendToAll(context.Background(), Message{Target: "t"}, &SendToAllOptions{Excluded: []string{"a", "b"}})
 	require.NoError(t, err)
 	r := f.last(t)
@@ -240,7 +246,7 @@ func TestExistenceChecks(t *testing.T) {
 					}
 					w.WriteHeader(a.status)
 				})
-				got, err := c.call(context.Background(), newTestClient(t, f, nil).Hub("chat"))
+				got, err := c.call(context.Background(), hubOf(t, newTestClient(t, f, nil), "chat"))
 				assert.Equal(t, a.want, got)
 				if !a.wantErr {
 					require.NoError(t, err)
@@ -306,7 +312,7 @@ func TestNotFoundTolerance(t *testing.T) {
 				}
 				w.WriteHeader(http.StatusNotFound)
 			})
-			err := tt.call(context.Background(), newTestClient(t, f, nil).Hub("chat"))
+			err := tt.call(context.Background(), hubOf(t, newTestClient(t, f, nil), "chat"))
 			if !tt.wantErr {
 				require.NoError(t, err)
 				return
@@ -326,7 +332,7 @@ func TestFailuresAreResponseErrors(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"code":"Error.Request.Invalid","message":"bad target"}`))
 	})
-	_, err := newTestClient(t, f, nil).Hub("chat").SendToUser(context.Background(), "u", Message{Target: "t"}, nil)
+	_, err := hubOf(t, newTestClient(t, f, nil), "chat").SendToUser(context.Background(), "u", Message{Target: "t"}, nil)
 	var re *azcore.ResponseError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusBadRequest, re.StatusCode)
@@ -337,7 +343,7 @@ func TestFailuresAreResponseErrors(t *testing.T) {
 func TestInvalidArgumentsFailBeforeIO(t *testing.T) {
 	f := newFakeService(t, nil)
 	c := newTestClient(t, f, nil)
-	h := c.Hub("chat")
+	h := hubOf(t, c, "chat")
 	ctx := context.Background()
 	m := Message{Target: "t"}
 	longGroup := strings.Repeat("g", 1025)
@@ -346,8 +352,8 @@ func TestInvalidArgumentsFailBeforeIO(t *testing.T) {
 		call func() error
 		want string
 	}{
-		{"invalid hub", func() error { _, err := c.Hub("1chat").SendToAll(ctx, m, nil); return err }, "hub name"},
-		{"empty hub", func() error { _, err := c.Hub("").ConnectionExists(ctx, "c", nil); return err }, "hub name"},
+		{"invalid hub", func() error { _, err := c.Hub("1chat"); return err }, "hub name"},
+		{"empty hub", func() error { _, err := c.Hub(""); return err }, "hub name"},
 		{"no target", func() error { _, err := h.SendToAll(ctx, Message{}, nil); return err }, "no target"},
 		{"SendToUser empty user", func() error { _, err := h.SendToUser(ctx, "", m, nil); return err }, "user id is empty"},
 		{"SendToGroup empty group", func() error { _, err := h.SendToGroup(ctx, "", m, nil); return err }, "group name is empty"},
@@ -414,7 +420,7 @@ func TestInvalidArgumentsFailBeforeIO(t *testing.T) {
 // be passed straight through.
 func TestSendAcceptsAgreeingRoute(t *testing.T) {
 	f := newFakeService(t, nil)
-	h := newTestClient(t, f, nil).Hub("chat")
+	h := hubOf(t, newTestClient(t, f, nil), "chat")
 	ctx := context.Background()
 	_, err := h.SendToUser(ctx, "alice", Message{Target: "t", UserID: "alice", GroupName: "ignored"}, nil)
 	require.NoError(t, err)
@@ -459,7 +465,7 @@ func TestResponseBodyErrors(t *testing.T) {
 			f := newFakeService(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 				_, _ = w.Write([]byte(tt.body))
 			})
-			err := tt.call(newTestClient(t, f, nil).Hub("chat"))
+			err := tt.call(hubOf(t, newTestClient(t, f, nil), "chat"))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
@@ -468,8 +474,55 @@ func TestResponseBodyErrors(t *testing.T) {
 
 func TestGenerateClientTokenResponseRedacts(t *testing.T) {
 	r := GenerateClientTokenResponse{Token: "secret.jwt.value"}
-	for _, s := range []string{r.String(), r.GoString()} {
+	for _, s := range []string{r.String(), fmt.Sprintf("%#v", r)} {
 		assert.NotContains(t, s, "secret.jwt.value")
 		assert.Contains(t, s, "REDACTED")
 	}
+}
+
+// splitEndpoints takes the Endpoints field out of a response held in *v, leaving the rest to
+// compare; ok is false for values without the field (the existence checks' bool).
+func splitEndpoints(v *any) ([]EndpointResult, bool) {
+	rv := reflect.ValueOf(*v)
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	cp := reflect.New(rv.Type()).Elem()
+	cp.Set(rv)
+	f := cp.FieldByName("Endpoints")
+	if !f.IsValid() {
+		return nil, false
+	}
+	res := f.Interface().([]EndpointResult)
+	f.SetZero()
+	*v = cp.Interface()
+	return res, true
+}
+
+// Arguments that cannot be encoded are reported before any request, with the message named;
+// with several endpoints the body is encoded once and each endpoint receives the same bytes.
+func TestMessageEncodedOnceBeforeIO(t *testing.T) {
+	f := newMultiFixture(t, []string{"east", "west"}, nil)
+	h := f.hub(t)
+	bad := Message{Target: "tick", Arguments: []any{make(chan int)}}
+	for name, call := range map[string]func() error{
+		"SendToAll":        func() error { _, err := h.SendToAll(context.Background(), bad, nil); return err },
+		"SendToUser":       func() error { _, err := h.SendToUser(context.Background(), "u", bad, nil); return err },
+		"SendToGroup":      func() error { _, err := h.SendToGroup(context.Background(), "g", bad, nil); return err },
+		"SendToConnection": func() error { _, err := h.SendToConnection(context.Background(), "c", bad, nil); return err },
+		"InvokeConnection": func() error { _, err := h.InvokeConnection(context.Background(), "c", bad, nil); return err },
+		"Apply":            func() error { return h.Apply(context.Background(), bad) },
+	} {
+		err := call()
+		require.ErrorContains(t, err, `signalr: the arguments of message "tick" cannot be encoded as JSON`, name)
+		var ee *EndpointError
+		assert.False(t, errors.As(err, &ee), "%s: a bad message is not an endpoint's failure", name)
+	}
+	assert.Equal(t, map[string]int{"east": 0, "west": 0}, f.counts())
+
+	_, err := h.SendToAll(context.Background(), Message{Target: "tick", Arguments: []any{map[string]int{"n": 1}}}, nil)
+	require.NoError(t, err)
+	east, west := f.services["east"].last(t), f.services["west"].last(t)
+	assert.Equal(t, `{"target":"tick","arguments":[{"n":1}]}`, string(east.Body))
+	assert.Equal(t, east.Body, west.Body)
 }

@@ -48,7 +48,7 @@ func TestLongGroupNamesInAnyScript(t *testing.T) {
 	defer srv.Close()
 	client, err := signalr.NewClientWithAccessKey(srv.URL, signalr.NewAccessKeyCredential(key), nil)
 	require.NoError(t, err)
-	hub := client.Hub("chat")
+	hub := hubOf(t, client, "chat")
 	msg := signalr.Message{Target: "m"}
 
 	for _, tc := range []struct {

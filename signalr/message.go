@@ -28,8 +28,8 @@ type Message struct {
 	GroupName string `json:"groupName,omitempty"`
 	// ConnectionID sends to one connection.
 	ConnectionID string `json:"connectionId,omitempty"`
-	// Endpoints restricts the send to these service endpoints; empty means all.
-	// MultiEndpointHubClient reads it; a HubClient talks to one instance and does not.
+	// Endpoints restricts the send to these endpoints of the Client (by name, or by URL when
+	// Name is empty); empty means all.
 	Endpoints []EndpointRef `json:"endpoints,omitempty"`
 }
 
@@ -179,36 +179,4 @@ func unmarshalCaseInsensitive(data []byte, v any, what string) error {
 		return fmt.Errorf("signalr: decoding %s: %w", what, err)
 	}
 	return nil
-}
-
-// ParseAction decodes one output-binding item the way the extension does: an object with a
-// target is a Message, an object with an action is a GroupAction, anything else is an error.
-func ParseAction(data []byte) (Action, error) {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("signalr: output item is not a JSON object (%w); expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}", err)
-	}
-	has := func(name string) bool {
-		for k := range probe {
-			if strings.EqualFold(k, name) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has("target"):
-		var m Message
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, err
-		}
-		return m, nil
-	case has("action"):
-		var a GroupAction
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, err
-		}
-		return a, nil
-	}
-	return nil, errors.New("signalr: output item has neither target nor action; expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}")
 }

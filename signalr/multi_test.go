@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// multiFixture is several fake services behind one MultiEndpointClient.
+// multiFixture is several fake services behind one Client.
 type multiFixture struct {
 	services map[string]*fakeService
-	client   *MultiEndpointClient
+	client   *Client
 }
 
 // newMultiFixture starts one fake service per name; respond, when set, answers for every one.
@@ -43,10 +43,13 @@ func newMultiFixture(t *testing.T, names []string, respond func(name string, w h
 	}
 	c, err := NewClientWithEndpoints(endpoints, nil)
 	require.NoError(t, err)
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { _ = c.Close() })
 	f.client = c
 	return f
 }
+
+// hub returns the fixture's client for hub "chat".
+func (f *multiFixture) hub(t *testing.T) *HubClient { return hubOf(t, f.client, "chat") }
 
 func (f *multiFixture) counts() map[string]int {
 	out := map[string]int{}
@@ -61,50 +64,76 @@ func TestMultiEndpointSendsReachEveryEndpoint(t *testing.T) {
 	msg := Message{Target: "newMessage", Arguments: []any{"hi"}}
 	tests := []struct {
 		name string
-		call func(h *MultiEndpointHubClient) (FanOutResponse, error)
+		call func(h *HubClient) ([]EndpointResult, error)
 		path string
 	}{
-		{"SendToAll", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.SendToAll(ctx, msg, nil) }, "/api/hubs/chat/:send"},
-		{"SendToUser", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.SendToUser(ctx, "u", msg, nil) }, "/api/hubs/chat/users/u/:send"},
-		{"SendToGroup", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.SendToGroup(ctx, "g", msg, nil) }, "/api/hubs/chat/groups/g/:send"},
-		{"SendToConnection", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.SendToConnection(ctx, "c", msg, nil)
+		{"SendToAll", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.SendToAll(ctx, msg, nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/:send"},
+		{"SendToUser", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.SendToUser(ctx, "u", msg, nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/users/u/:send"},
+		{"SendToGroup", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.SendToGroup(ctx, "g", msg, nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/groups/g/:send"},
+		{"SendToConnection", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.SendToConnection(ctx, "c", msg, nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/connections/c/:send"},
-		{"AddUserToGroup", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.AddUserToGroup(ctx, "g", "u", nil) }, "/api/hubs/chat/users/u/groups/g"},
-		{"RemoveUserFromGroup", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.RemoveUserFromGroup(ctx, "g", "u", nil)
+		{"AddUserToGroup", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.AddUserToGroup(ctx, "g", "u", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/users/u/groups/g"},
-		{"RemoveUserFromAllGroups", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.RemoveUserFromAllGroups(ctx, "u", nil)
+		{"RemoveUserFromGroup", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.RemoveUserFromGroup(ctx, "g", "u", nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/users/u/groups/g"},
+		{"RemoveUserFromAllGroups", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.RemoveUserFromAllGroups(ctx, "u", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/users/u/groups"},
-		{"AddConnectionToGroup", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.AddConnectionToGroup(ctx, "g", "c", nil)
+		{"AddConnectionToGroup", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.AddConnectionToGroup(ctx, "g", "c", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/groups/g/connections/c"},
-		{"RemoveConnectionFromGroup", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.RemoveConnectionFromGroup(ctx, "g", "c", nil)
+		{"RemoveConnectionFromGroup", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.RemoveConnectionFromGroup(ctx, "g", "c", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/groups/g/connections/c"},
-		{"RemoveConnectionFromAllGroups", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.RemoveConnectionFromAllGroups(ctx, "c", nil)
+		{"RemoveConnectionFromAllGroups", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.RemoveConnectionFromAllGroups(ctx, "c", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/connections/c/groups"},
-		{"CloseConnection", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.CloseConnection(ctx, "c", nil) }, "/api/hubs/chat/connections/c"},
-		{"CloseAllConnections", func(h *MultiEndpointHubClient) (FanOutResponse, error) { return h.CloseAllConnections(ctx, nil) }, "/api/hubs/chat/:closeConnections"},
-		{"CloseGroupConnections", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.CloseGroupConnections(ctx, "g", nil)
+		{"CloseConnection", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.CloseConnection(ctx, "c", nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/connections/c"},
+		{"CloseAllConnections", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.CloseAllConnections(ctx, nil)
+			return r.Endpoints, err
+		}, "/api/hubs/chat/:closeConnections"},
+		{"CloseGroupConnections", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.CloseGroupConnections(ctx, "g", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/groups/g/:closeConnections"},
-		{"CloseUserConnections", func(h *MultiEndpointHubClient) (FanOutResponse, error) {
-			return h.CloseUserConnections(ctx, "u", nil)
+		{"CloseUserConnections", func(h *HubClient) ([]EndpointResult, error) {
+			r, err := h.CloseUserConnections(ctx, "u", nil)
+			return r.Endpoints, err
 		}, "/api/hubs/chat/users/u/:closeConnections"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newMultiFixture(t, []string{"east", "west", "north"}, nil)
-			resp, err := tt.call(f.client.Hub("Chat"))
+			res, err := tt.call(hubOf(t, f.client, "Chat"))
 			require.NoError(t, err)
-			require.Len(t, resp.Endpoints, 3)
+			require.Len(t, res, 3)
 			for i, name := range []string{"east", "west", "north"} {
-				assert.Equal(t, name, resp.Endpoints[i].Endpoint.Name)
-				assert.Equal(t, f.services[name].URL, resp.Endpoints[i].Endpoint.Endpoint)
-				assert.NoError(t, resp.Endpoints[i].Err)
+				assert.Equal(t, name, res[i].Endpoint.Name)
+				assert.Equal(t, f.services[name].URL, res[i].Endpoint.Endpoint)
+				assert.NoError(t, res[i].Err)
 				r := f.services[name].last(t)
 				assert.Equal(t, tt.path, r.Path)
 				verifyToken(t, f.services[name], r, testKey)
@@ -118,7 +147,7 @@ func TestMultiEndpointNarrowing(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		hub     func(h *MultiEndpointHubClient) *MultiEndpointHubClient
+		hub     func(h *HubClient) *HubClient
 		targets []EndpointRef
 		want    map[string]int
 		wantErr string
@@ -127,17 +156,17 @@ func TestMultiEndpointNarrowing(t *testing.T) {
 		{"message endpoints by name, any case", nil, []EndpointRef{{Name: "WEST"}}, map[string]int{"east": 0, "west": 1, "north": 0}, ""},
 		{"message endpoints by URL", nil, []EndpointRef{{Endpoint: "east-url"}}, map[string]int{"east": 1, "west": 0, "north": 0}, ""},
 		{"a repeated endpoint is sent to once", nil, []EndpointRef{{Name: "east"}, {Name: "east"}}, map[string]int{"east": 1, "west": 0, "north": 0}, ""},
-		{"WithEndpoints", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints("east", "north") }, nil,
+		{"WithEndpoints", func(h *HubClient) *HubClient { return h.WithEndpoints("east", "north") }, nil,
 			map[string]int{"east": 1, "west": 0, "north": 1}, ""},
-		{"WithEndpoints and message endpoints intersect", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints("east", "north") },
+		{"WithEndpoints and message endpoints intersect", func(h *HubClient) *HubClient { return h.WithEndpoints("east", "north") },
 			[]EndpointRef{{Name: "north"}}, map[string]int{"east": 0, "west": 0, "north": 1}, ""},
-		{"a message endpoint outside WithEndpoints fails", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints("east") },
+		{"a message endpoint outside WithEndpoints fails", func(h *HubClient) *HubClient { return h.WithEndpoints("east") },
 			[]EndpointRef{{Name: "west"}}, map[string]int{"east": 0, "west": 0, "north": 0}, `endpoint "west" is not one of the client's endpoints`},
 		{"an unknown endpoint fails before any send", nil, []EndpointRef{{Name: "east"}, {Name: "south"}}, map[string]int{"east": 0, "west": 0, "north": 0},
 			`endpoint "south" is not one of the client's endpoints`},
-		{"WithEndpoints without names is every endpoint", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints() }, nil,
+		{"WithEndpoints without names is every endpoint", func(h *HubClient) *HubClient { return h.WithEndpoints() }, nil,
 			map[string]int{"east": 1, "west": 1, "north": 1}, ""},
-		{"an unknown WithEndpoints name fails", func(h *MultiEndpointHubClient) *MultiEndpointHubClient { return h.WithEndpoints("mars") }, nil,
+		{"an unknown WithEndpoints name fails", func(h *HubClient) *HubClient { return h.WithEndpoints("mars") }, nil,
 			map[string]int{"east": 0, "west": 0, "north": 0}, `endpoint "mars"`},
 	}
 	for _, tt := range tests {
@@ -148,7 +177,7 @@ func TestMultiEndpointNarrowing(t *testing.T) {
 					tt.targets[i].Endpoint = f.services["east"].URL + "/"
 				}
 			}
-			h := f.client.Hub("chat")
+			h := f.hub(t)
 			if tt.hub != nil {
 				h = tt.hub(h)
 			}
@@ -174,7 +203,7 @@ func TestMultiEndpointFailureIsNamed(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
-	resp, err := f.client.Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+	resp, err := f.hub(t).SendToAll(context.Background(), Message{Target: "t"}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `endpoint "west" (`+f.services["west"].URL+`)`)
 	assert.NotContains(t, err.Error(), `"east"`)
@@ -212,7 +241,7 @@ func TestMultiEndpointExistence(t *testing.T) {
 				}
 				w.WriteHeader(tt.answers[name])
 			})
-			got, err := f.client.Hub("chat").UserExists(context.Background(), "u", nil)
+			got, err := f.hub(t).UserExists(context.Background(), "u", nil)
 			assert.Equal(t, tt.want, got)
 			if tt.wantErr {
 				require.ErrorContains(t, err, `endpoint "west"`)
@@ -236,7 +265,7 @@ func TestMultiEndpointAddConnectionToGroup(t *testing.T) {
 				w.Header().Set("x-ms-error-code", errorCodeConnectionNotExistedError)
 				w.WriteHeader(http.StatusNotFound)
 			})
-			h := f.client.Hub("chat")
+			h := f.hub(t)
 			resp, err := h.AddConnectionToGroup(context.Background(), "g", "c", nil)
 			applyErr := h.Apply(context.Background(), GroupAction{Action: GroupActionAdd, GroupName: "g", ConnectionID: "c"})
 			if holder == "" {
@@ -255,7 +284,7 @@ func TestMultiEndpointAddConnectionToGroup(t *testing.T) {
 
 func TestMultiEndpointApplyRoutesPerItem(t *testing.T) {
 	f := newMultiFixture(t, []string{"east", "west"}, nil)
-	h := f.client.Hub("chat")
+	h := f.hub(t)
 	err := h.Apply(context.Background(),
 		Message{Target: "a", Endpoints: []EndpointRef{{Name: "east"}}},
 		&GroupAction{Action: GroupActionAdd, UserID: "u", GroupName: "g", Endpoints: []EndpointRef{{Name: "west"}}},
@@ -280,7 +309,7 @@ func TestMultiEndpointApplyRoutesPerItem(t *testing.T) {
 func TestMultiEndpointInvalidArgumentsFailBeforeIO(t *testing.T) {
 	f := newMultiFixture(t, []string{"east", "west"}, nil)
 	ctx := context.Background()
-	h := f.client.Hub("chat")
+	h := f.hub(t)
 	calls := map[string]func() error{
 		"empty user":  func() error { _, err := h.SendToUser(ctx, "", Message{Target: "t"}, nil); return err },
 		"no target":   func() error { _, err := h.SendToAll(ctx, Message{}, nil); return err },
@@ -289,8 +318,12 @@ func TestMultiEndpointInvalidArgumentsFailBeforeIO(t *testing.T) {
 			_, err := h.AddUserToGroup(ctx, "g", "u", &AddUserToGroupOptions{TTL: -time.Second})
 			return err
 		},
-		"empty conn":     func() error { _, err := h.ConnectionExists(ctx, "", nil); return err },
-		"bad hub":        func() error { _, err := f.client.Hub("1bad").SendToAll(ctx, Message{Target: "t"}, nil); return err },
+		"empty conn": func() error { _, err := h.ConnectionExists(ctx, "", nil); return err },
+		"bad hub":    func() error { _, err := f.client.Hub("1bad"); return err },
+		"generate token for two endpoints": func() error {
+			_, err := h.GenerateClientToken(ctx, nil)
+			return err
+		},
 		"routed message": func() error { _, err := h.SendToAll(ctx, Message{Target: "t", UserID: "u"}, nil); return err },
 	}
 	for name, call := range calls {
@@ -307,6 +340,8 @@ func TestMultiEndpointInvalidArgumentsFailBeforeIO(t *testing.T) {
 func TestNewClientWithEndpointsErrors(t *testing.T) {
 	f := newFakeService(t, nil)
 	c := newTestClient(t, f, nil)
+	two, err := NewClientWithEndpoints([]Endpoint{{Name: "a", Client: c}, {Name: "b", Client: c}}, nil)
+	require.NoError(t, err)
 	tests := []struct {
 		name      string
 		endpoints []Endpoint
@@ -314,29 +349,27 @@ func TestNewClientWithEndpointsErrors(t *testing.T) {
 	}{
 		{"none", nil, "no endpoints"},
 		{"nil client", []Endpoint{{Name: "a"}}, `endpoint 0 ("a") has no Client`},
+		{"a client of several endpoints", []Endpoint{{Name: "a", Client: two}}, `endpoint 0 ("a") has a Client of 2 endpoints; expected a Client of one endpoint`},
 		{"duplicate name", []Endpoint{{Name: "a", Client: c}, {Name: "A", Client: c}}, `endpoint name "A" is used twice`},
 		{"two unnamed", []Endpoint{{Client: c}, {Client: c}}, `endpoint name "" is used twice`},
-		{"bad type", []Endpoint{{Name: "a", Type: "Tertiary", Client: c}}, `type "Tertiary"; expected Primary or Secondary`},
+		{"bad type", []Endpoint{{Name: "a", Type: "Tertiary", Client: c}}, `endpoint "a" has type "Tertiary"; expected Primary or Secondary`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewClientWithEndpoints(tt.endpoints, nil)
+			c, err := NewClientWithEndpoints(tt.endpoints, nil)
 			require.ErrorContains(t, err, tt.want)
+			assert.Nil(t, c)
 		})
 	}
-	_, err := NewEndpointFromConnectionString("bad", "", "Endpoint=https://x.net;AccessKey="+secretKey+";Port=0", nil)
-	require.ErrorContains(t, err, `endpoint "bad"`)
-	assert.NotContains(t, err.Error(), secretKey)
-	b, err := NewEndpointFromConnectionString("b", "", "Endpoint="+f.URL+";AccessKey="+testKey, nil)
+	b, err := NewClientFromConnectionString("Endpoint="+f.URL+";AccessKey="+testKey, nil)
 	require.NoError(t, err)
-	mc, err := NewClientWithEndpoints([]Endpoint{{Name: "a", Type: "secondary", Client: c}, b}, nil)
+	mc, err := NewClientWithEndpoints([]Endpoint{{Name: "a", Type: "secondary", Client: c}, {Name: "b", Client: b}}, nil)
 	require.NoError(t, err)
-	refs := mc.EndpointRefs()
+	refs := mc.refs()
 	assert.Equal(t, EndpointTypeSecondary, refs[0].EndpointType)
 	assert.Equal(t, EndpointTypePrimary, refs[1].EndpointType)
-	e, ok := mc.Endpoint("B")
-	require.True(t, ok)
-	assert.Equal(t, "b", e.Name)
+	assert.Equal(t, "b", refs[1].Name)
+	assert.Same(t, only(b), mc.endpoints[1].conn, "an endpoint keeps its client's pipeline")
 }
 
 // fakeTicker replaces the health-check clock: interval waits block until Tick, retry delays
@@ -347,7 +380,7 @@ type fakeTicker struct {
 	rounds   chan struct{}
 }
 
-func installFakeTicker(c *MultiEndpointClient) *fakeTicker {
+func installFakeTicker(c *Client) *fakeTicker {
 	ft := &fakeTicker{interval: c.hc.Interval, ticks: make(chan time.Time), rounds: make(chan struct{}, 16)}
 	c.after = func(d time.Duration) <-chan time.Time {
 		if d == ft.interval {
@@ -388,14 +421,19 @@ func TestHealthChecks(t *testing.T) {
 	ft := installFakeTicker(f.client)
 	online := func() map[string]bool {
 		out := map[string]bool{}
-		for _, r := range f.client.EndpointRefs() {
+		for _, r := range f.client.refs() {
 			out[r.Name] = r.Online
 		}
 		return out
 	}
 
-	require.NoError(t, f.client.StartHealthChecks())
-	require.NoError(t, f.client.StartHealthChecks(), "a second start does nothing")
+	// Operations do not start the checks; the first Endpoints does, once.
+	_, err := f.hub(t).SendToAll(context.Background(), Message{Target: "t"}, nil)
+	require.NoError(t, err)
+	assert.NotContains(t, goroutines(), "signalr.(*Client).healthLoop")
+	assert.Zero(t, westHealth.Load())
+	f.client.Endpoints()
+	f.client.Endpoints()
 	<-ft.rounds // the first round runs at once
 	assert.Equal(t, map[string]bool{"east": true, "west": true}, online())
 	assert.Equal(t, int32(1), westHealth.Load())
@@ -405,16 +443,18 @@ func TestHealthChecks(t *testing.T) {
 	westDown.Store(true)
 	ft.round(t)
 	assert.Equal(t, map[string]bool{"east": true, "west": false}, online())
-	assert.Equal(t, int32(1+1+DefaultHealthCheckRetries), westHealth.Load(), "a failing check is retried twice, without azcore's retries")
+	assert.Equal(t, int32(1+1+defaultHealthCheckRetries), westHealth.Load(), "a failing check is retried twice, without azcore's retries")
 
 	westDown.Store(false)
 	ft.round(t)
 	assert.Equal(t, map[string]bool{"east": true, "west": true}, online())
 
-	assert.Contains(t, goroutines(), "signalr.(*MultiEndpointClient).loop")
-	f.client.Close()
-	assert.NotContains(t, goroutines(), "signalr.(*MultiEndpointClient).loop", "Close returns after the checker ended")
-	require.ErrorContains(t, f.client.StartHealthChecks(), "after Close")
+	assert.Contains(t, goroutines(), "signalr.(*Client).healthLoop")
+	require.NoError(t, f.client.Close())
+	assert.NotContains(t, goroutines(), "signalr.(*Client).healthLoop", "Close returns after the checker ended")
+	f.client.Endpoints()
+	assert.NotContains(t, goroutines(), "signalr.(*Client).healthLoop", "nothing restarts after Close")
+	require.NoError(t, f.client.Close(), "Close twice is fine")
 }
 
 // goroutines returns the stacks of every goroutine.
@@ -423,7 +463,8 @@ func goroutines() string {
 	return string(buf[:runtime.Stack(buf, true)])
 }
 
-func TestHealthCheckReportsOfflineEndpoints(t *testing.T) {
+// Health with several endpoints checks each now, marks it, and reports every outcome.
+func TestHealthReportsEveryEndpoint(t *testing.T) {
 	f := newMultiFixture(t, []string{"east", "west"}, func(name string, w http.ResponseWriter, _ *http.Request) {
 		if name == "east" {
 			w.WriteHeader(http.StatusBadGateway)
@@ -432,16 +473,27 @@ func TestHealthCheckReportsOfflineEndpoints(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	installFakeTicker(f.client)
-	err := f.client.CheckHealth(context.Background())
+	resp, err := f.client.Health(context.Background(), nil)
 	var ee *EndpointError
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, "east", ee.Name)
-	refs := f.client.EndpointRefs()
+	var re *azcore.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, http.StatusBadGateway, re.StatusCode)
+	require.Len(t, resp.Endpoints, 2)
+	assert.Equal(t, "east", resp.Endpoints[0].Endpoint.Name)
+	assert.False(t, resp.Endpoints[0].Endpoint.Online)
+	assert.Error(t, resp.Endpoints[0].Err)
+	assert.True(t, resp.Endpoints[1].Endpoint.Online)
+	assert.NoError(t, resp.Endpoints[1].Err)
+	refs := f.client.refs()
 	assert.False(t, refs[0].Online)
 	assert.True(t, refs[1].Online)
+	assert.Equal(t, 1+defaultHealthCheckRetries, len(f.services["east"].requests()))
 }
 
-// A lone endpoint is never filtered out and never checked.
+// A lone endpoint is never filtered out and never checked in the background; Health checks it
+// through the pipeline and returns its own error.
 func TestHealthSingleEndpointAlwaysOnline(t *testing.T) {
 	var checks atomic.Int32
 	f := newMultiFixture(t, []string{"only"}, func(_ string, w http.ResponseWriter, _ *http.Request) {
@@ -449,11 +501,19 @@ func TestHealthSingleEndpointAlwaysOnline(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	installFakeTicker(f.client)
-	require.NoError(t, f.client.StartHealthChecks())
-	assert.Error(t, f.client.CheckHealth(context.Background()))
-	assert.True(t, f.client.EndpointRefs()[0].Online)
-	f.client.Close()
-	assert.Equal(t, int32(1+DefaultHealthCheckRetries), checks.Load(), "only the explicit CheckHealth ran")
+	refs := f.client.Endpoints()
+	assert.NotContains(t, goroutines(), "signalr.(*Client).healthLoop")
+	resp, err := f.client.Health(context.Background(), nil)
+	var re *azcore.ResponseError
+	require.ErrorAs(t, err, &re)
+	var ee *EndpointError
+	assert.False(t, errors.As(err, &ee), "one endpoint: the error is its own")
+	require.Len(t, resp.Endpoints, 1)
+	assert.True(t, resp.Endpoints[0].Endpoint.Online)
+	assert.Error(t, resp.Endpoints[0].Err)
+	assert.True(t, refs[0].Online)
+	assert.True(t, f.client.Endpoints()[0].Online)
+	assert.Equal(t, int32(4), checks.Load(), "only the explicit Health ran, with the pipeline's three retries")
 }
 
 func TestEndpointErrorUnwraps(t *testing.T) {

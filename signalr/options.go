@@ -12,13 +12,19 @@ type SendToAllOptions struct {
 }
 
 // SendToAllResponse is the result of HubClient.SendToAll.
-type SendToAllResponse struct{}
+type SendToAllResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // SendToUserOptions contains the optional parameters of HubClient.SendToUser.
 type SendToUserOptions struct{}
 
 // SendToUserResponse is the result of HubClient.SendToUser.
-type SendToUserResponse struct{}
+type SendToUserResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // SendToGroupOptions contains the optional parameters of HubClient.SendToGroup.
 type SendToGroupOptions struct {
@@ -27,33 +33,48 @@ type SendToGroupOptions struct {
 }
 
 // SendToGroupResponse is the result of HubClient.SendToGroup.
-type SendToGroupResponse struct{}
+type SendToGroupResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // SendToConnectionOptions contains the optional parameters of HubClient.SendToConnection.
 type SendToConnectionOptions struct{}
 
 // SendToConnectionResponse is the result of HubClient.SendToConnection.
-type SendToConnectionResponse struct{}
+type SendToConnectionResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // AddConnectionToGroupOptions contains the optional parameters of HubClient.AddConnectionToGroup.
 type AddConnectionToGroupOptions struct{}
 
 // AddConnectionToGroupResponse is the result of HubClient.AddConnectionToGroup.
-type AddConnectionToGroupResponse struct{}
+type AddConnectionToGroupResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // RemoveConnectionFromGroupOptions contains the optional parameters of
 // HubClient.RemoveConnectionFromGroup.
 type RemoveConnectionFromGroupOptions struct{}
 
 // RemoveConnectionFromGroupResponse is the result of HubClient.RemoveConnectionFromGroup.
-type RemoveConnectionFromGroupResponse struct{}
+type RemoveConnectionFromGroupResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // RemoveConnectionFromAllGroupsOptions contains the optional parameters of
 // HubClient.RemoveConnectionFromAllGroups.
 type RemoveConnectionFromAllGroupsOptions struct{}
 
 // RemoveConnectionFromAllGroupsResponse is the result of HubClient.RemoveConnectionFromAllGroups.
-type RemoveConnectionFromAllGroupsResponse struct{}
+type RemoveConnectionFromAllGroupsResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // AddUserToGroupOptions contains the optional parameters of HubClient.AddUserToGroup.
 type AddUserToGroupOptions struct {
@@ -64,20 +85,29 @@ type AddUserToGroupOptions struct {
 }
 
 // AddUserToGroupResponse is the result of HubClient.AddUserToGroup.
-type AddUserToGroupResponse struct{}
+type AddUserToGroupResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // RemoveUserFromGroupOptions contains the optional parameters of HubClient.RemoveUserFromGroup.
 type RemoveUserFromGroupOptions struct{}
 
 // RemoveUserFromGroupResponse is the result of HubClient.RemoveUserFromGroup.
-type RemoveUserFromGroupResponse struct{}
+type RemoveUserFromGroupResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // RemoveUserFromAllGroupsOptions contains the optional parameters of
 // HubClient.RemoveUserFromAllGroups.
 type RemoveUserFromAllGroupsOptions struct{}
 
 // RemoveUserFromAllGroupsResponse is the result of HubClient.RemoveUserFromAllGroups.
-type RemoveUserFromAllGroupsResponse struct{}
+type RemoveUserFromAllGroupsResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // UserInGroupOptions contains the optional parameters of HubClient.UserInGroup.
 type UserInGroupOptions struct{}
@@ -98,7 +128,10 @@ type CloseConnectionOptions struct {
 }
 
 // CloseConnectionResponse is the result of HubClient.CloseConnection.
-type CloseConnectionResponse struct{}
+type CloseConnectionResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // CloseAllConnectionsOptions contains the optional parameters of HubClient.CloseAllConnections.
 type CloseAllConnectionsOptions struct {
@@ -109,7 +142,10 @@ type CloseAllConnectionsOptions struct {
 }
 
 // CloseAllConnectionsResponse is the result of HubClient.CloseAllConnections.
-type CloseAllConnectionsResponse struct{}
+type CloseAllConnectionsResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // CloseGroupConnectionsOptions contains the optional parameters of HubClient.CloseGroupConnections.
 type CloseGroupConnectionsOptions struct {
@@ -120,7 +156,10 @@ type CloseGroupConnectionsOptions struct {
 }
 
 // CloseGroupConnectionsResponse is the result of HubClient.CloseGroupConnections.
-type CloseGroupConnectionsResponse struct{}
+type CloseGroupConnectionsResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // CloseUserConnectionsOptions contains the optional parameters of HubClient.CloseUserConnections.
 type CloseUserConnectionsOptions struct {
@@ -131,7 +170,10 @@ type CloseUserConnectionsOptions struct {
 }
 
 // CloseUserConnectionsResponse is the result of HubClient.CloseUserConnections.
-type CloseUserConnectionsResponse struct{}
+type CloseUserConnectionsResponse struct {
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult
+}
 
 // GenerateClientTokenOptions contains the optional parameters of HubClient.GenerateClientToken.
 type GenerateClientTokenOptions struct {
@@ -146,15 +188,14 @@ type GenerateClientTokenOptions struct {
 type GenerateClientTokenResponse struct {
 	// Token is the client access token; treat it as a secret.
 	Token string `json:"token"`
+	// Endpoints is the endpoint that minted the token.
+	Endpoints []EndpointResult `json:"-"`
 }
 
 // String redacts the token.
 func (r GenerateClientTokenResponse) String() string {
 	return "signalr.GenerateClientTokenResponse(REDACTED)"
 }
-
-// GoString redacts the token in %#v as well.
-func (r GenerateClientTokenResponse) GoString() string { return r.String() }
 
 // InvokeConnectionOptions contains the optional parameters of HubClient.InvokeConnection.
 type InvokeConnectionOptions struct{}
@@ -165,6 +206,8 @@ type InvokeConnectionResponse struct {
 	Result json.RawMessage `json:"result"`
 	// Protocol is the hub protocol of the client when the service reports it.
 	Protocol string `json:"protocol,omitempty"`
+	// Endpoints is the outcome on every endpoint the operation reached.
+	Endpoints []EndpointResult `json:"-"`
 }
 
 // ListGroupConnectionsOptions contains the optional parameters of
@@ -193,10 +236,15 @@ type GroupMemberPage struct {
 // HubClient.NewListGroupConnectionsPager.
 type ListGroupConnectionsResponse struct {
 	GroupMemberPage
+	// Endpoints is the endpoint the page comes from.
+	Endpoints []EndpointResult `json:"-"`
 }
 
 // HealthOptions contains the optional parameters of Client.Health.
 type HealthOptions struct{}
 
 // HealthResponse is the result of Client.Health.
-type HealthResponse struct{}
+type HealthResponse struct {
+	// Endpoints is the health of every endpoint.
+	Endpoints []EndpointResult
+}

@@ -26,7 +26,7 @@ func TestListGroupConnectionsPager(t *testing.T) {
 			fmt.Fprint(w, `{"value":[]}`)
 		}
 	})
-	pager := newTestClient(t, f, nil).Hub("chat").NewListGroupConnectionsPager("g 1", &ListGroupConnectionsOptions{MaxPageSize: 2, Top: 10})
+	pager := hubOf(t, newTestClient(t, f, nil), "chat").NewListGroupConnectionsPager("g 1", &ListGroupConnectionsOptions{MaxPageSize: 2, Top: 10})
 	var members []GroupMember
 	pages := 0
 	for pager.More() {
@@ -55,7 +55,7 @@ func TestListGroupConnectionsPagerErrors(t *testing.T) {
 		f := newFakeService(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 			fmt.Fprint(w, `{"value":[{"connectionId":"c1"}],"nextLink":"https://attacker.example/api/hubs/chat/groups/g/connections?continuationToken=x"}`)
 		})
-		pager := newTestClient(t, f, nil).Hub("chat").NewListGroupConnectionsPager("g", nil)
+		pager := hubOf(t, newTestClient(t, f, nil), "chat").NewListGroupConnectionsPager("g", nil)
 		_, err := pager.NextPage(context.Background())
 		require.NoError(t, err)
 		require.True(t, pager.More())
@@ -69,14 +69,14 @@ func TestListGroupConnectionsPagerErrors(t *testing.T) {
 			w.Header().Set("x-ms-error-code", "Warning.Group.NotExisted")
 			w.WriteHeader(http.StatusNotFound)
 		})
-		_, err := newTestClient(t, f, nil).Hub("chat").NewListGroupConnectionsPager("g", nil).NextPage(context.Background())
+		_, err := hubOf(t, newTestClient(t, f, nil), "chat").NewListGroupConnectionsPager("g", nil).NextPage(context.Background())
 		var re *azcore.ResponseError
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "Warning.Group.NotExisted", re.ErrorCode)
 	})
 	t.Run("creating a pager does no I/O", func(t *testing.T) {
 		f := newFakeService(t, nil)
-		_ = newTestClient(t, f, nil).Hub("chat").NewListGroupConnectionsPager("g", nil)
+		_ = hubOf(t, newTestClient(t, f, nil), "chat").NewListGroupConnectionsPager("g", nil)
 		assert.Empty(t, f.requests())
 	})
 }

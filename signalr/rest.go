@@ -3,7 +3,6 @@ package signalr
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -75,16 +74,18 @@ type call struct {
 	method string
 	path   string     // escaped, relative to /api/hubs/{hub}, starting with "/" or ":" or empty
 	query  url.Values // extra query parameters beyond api-version and application
-	body   any        // JSON-encoded when non-nil
+	body   []byte     // the JSON body, encoded once for every endpoint; nil for none
 	noApp  bool       // the operation takes no application parameter
+	// okCodes are the x-ms-error-codes of a 404 that still means success (the state asked for
+	// already holds), or for existence checks the codes that mean false.
+	okCodes []string
+	// onConnection marks an operation on one connection, which lives on one endpoint.
+	onConnection bool
 }
 
-// do sends c for hub h and returns the response with any status; the caller decides success.
-func (h *HubClient) do(ctx context.Context, c call) (*http.Response, error) {
-	if h.err != nil {
-		return nil, h.err
-	}
-	cl := h.client
+// do sends c for hub h to one endpoint and returns the response with any status; the caller
+// decides success.
+func (h *HubClient) do(ctx context.Context, cl *conn, c call) (*http.Response, error) {
 	var u strings.Builder
 	u.Grow(len(cl.serverURL) + len(h.escaped) + len(c.path) + 64)
 	u.WriteString(cl.serverURL)
@@ -114,19 +115,27 @@ func (h *HubClient) do(ctx context.Context, c call) (*http.Response, error) {
 		return nil, err
 	}
 	if c.body != nil {
-		b, err := json.Marshal(c.body)
-		if err != nil {
-			return nil, err
-		}
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(b)), "application/json"); err != nil {
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(c.body)), "application/json"); err != nil {
 			return nil, err
 		}
 	}
 	return cl.send(req)
 }
 
+// simple sends c to one endpoint and accepts any 2xx, or a 404 carrying one of c.okCodes.
+func (h *HubClient) simple(ctx context.Context, cl *conn, c call) error {
+	resp, err := h.do(ctx, cl, c)
+	if err != nil {
+		return err
+	}
+	if len(c.okCodes) > 0 && notFoundCode(resp, c.okCodes...) {
+		return nil
+	}
+	return expect(resp)
+}
+
 // send runs req through the pipeline, turning a 500 that ended a message send back into a response.
-func (c *Client) send(req *policy.Request) (*http.Response, error) {
+func (c *conn) send(req *policy.Request) (*http.Response, error) {
 	resp, err := c.internal.Pipeline().Do(req)
 	if err != nil {
 		var du *deliveryUnknownError

@@ -70,7 +70,7 @@ func TestRetryByStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeService(t, failThenSucceed(tt.status, tt.failures))
-			err := tt.call(context.Background(), newTestClient(t, f, nil).Hub("chat"))
+			err := tt.call(context.Background(), hubOf(t, newTestClient(t, f, nil), "chat"))
 			reqs := f.requests()
 			assert.Len(t, reqs, tt.wantAttempts)
 			for _, r := range reqs {
@@ -89,7 +89,7 @@ func TestRetryByStatus(t *testing.T) {
 
 func TestRetryResendsTheSameBody(t *testing.T) {
 	f := newFakeService(t, failThenSucceed(503, 2))
-	h := newTestClient(t, f, nil).Hub("chat")
+	h := hubOf(t, newTestClient(t, f, nil), "chat")
 	_, err := h.SendToAll(context.Background(), Message{Target: "t", Arguments: []any{"x"}}, nil)
 	require.NoError(t, err)
 	reqs := f.requests()
@@ -103,7 +103,7 @@ func TestRetryResendsTheSameBody(t *testing.T) {
 // still ends it: the message may have been delivered.
 func TestSend500NotRetriedEvenWithPerCallOptions(t *testing.T) {
 	f := newFakeService(t, failThenSucceed(500, 2))
-	h := newTestClient(t, f, nil).Hub("chat")
+	h := hubOf(t, newTestClient(t, f, nil), "chat")
 	ctx := policy.WithRetryOptions(context.Background(), policy.RetryOptions{
 		RetryDelay: time.Millisecond, StatusCodes: []int{500, 503},
 	})
@@ -123,7 +123,7 @@ func TestRetryAfter(t *testing.T) {
 		f := newFakeService(t, failThenSucceed(503, 1, "Retry-After", "1"))
 		opts := testOptions()
 		opts.Retry.MaxRetryDelay = 5 * time.Second
-		_, err := newTestClient(t, f, opts).Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+		_, err := hubOf(t, newTestClient(t, f, opts), "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 		require.NoError(t, err)
 		reqs := f.requests()
 		require.Len(t, reqs, 2)
@@ -132,7 +132,7 @@ func TestRetryAfter(t *testing.T) {
 	})
 	t.Run("Retry-After beyond MaxRetryDelay stops retrying", func(t *testing.T) {
 		f := newFakeService(t, failThenSucceed(429, 1, "Retry-After", "120"))
-		_, err := newTestClient(t, f, nil).Hub("chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
+		_, err := hubOf(t, newTestClient(t, f, nil), "chat").SendToAll(context.Background(), Message{Target: "t"}, nil)
 		var re *azcore.ResponseError
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, 429, re.StatusCode)
@@ -171,7 +171,7 @@ func TestTransportErrors(t *testing.T) {
 			opts.Transport = tr
 			c, err := NewClientWithAccessKey("https://example.service.signalr.net", NewAccessKeyCredential(testKey), opts)
 			require.NoError(t, err)
-			h := c.Hub("chat")
+			h := hubOf(t, c, "chat")
 			if tt.message {
 				_, err = h.SendToAll(context.Background(), Message{Target: "t"}, nil)
 			} else {
@@ -197,11 +197,11 @@ func TestContextCancellationStopsRetries(t *testing.T) {
 	opts := testOptions()
 	opts.Retry.RetryDelay = time.Hour
 	opts.Retry.MaxRetryDelay = time.Hour
-	_, err := newTestClient(t, f, opts).Hub("chat").SendToAll(ctx, Message{Target: "t"}, nil)
+	_, err := hubOf(t, newTestClient(t, f, opts), "chat").SendToAll(ctx, Message{Target: "t"}, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Len(t, f.requests(), 1)
 
-	_, err = newTestClient(t, f, opts).Hub("chat").SendToAll(ctx, Message{Target: "t"}, nil)
+	_, err = hubOf(t, newTestClient(t, f, opts), "chat").SendToAll(ctx, Message{Target: "t"}, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Len(t, f.requests(), 1, "a cancelled context sends nothing")
 }
@@ -249,7 +249,7 @@ func TestMessageRetryStatusSet(t *testing.T) {
 					}
 					w.WriteHeader(http.StatusAccepted)
 				})
-				err := op(context.Background(), newTestClient(t, f, nil).Hub("chat"))
+				err := op(context.Background(), hubOf(t, newTestClient(t, f, nil), "chat"))
 				if n := len(f.requests()); n > 1 {
 					got = append(got, status)
 					require.NoError(t, err, "status %d was retried, and the retry succeeded", status)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // The floor is what any upstream decoder must do at least: decode the JSON
@@ -72,8 +74,8 @@ func (w *discardWriter) WriteHeader(int)             {}
 // difference to BenchmarkParseBind is the router's overhead per call.
 func BenchmarkRouterSend(b *testing.B) {
 	r, rd := benchRequest(b, benchBody)
-	rt := NewRouter(RouterOptions{AccessKeys: []string{primaryKey}})
-	rt.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user, text string) error { return nil })
+	rt := mustRouter(b, &RouterOptions{ParseOptions: ParseOptions{AccessKeys: []string{primaryKey}}})
+	require.NoError(b, rt.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user, text string) error { return nil }))
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -86,9 +88,9 @@ func BenchmarkRouterSend(b *testing.B) {
 // goes through reflect.
 func BenchmarkRouterInvokeReflect(b *testing.B) {
 	r, rd := benchRequest(b, `{"type":1,"invocationId":"0","target":"broadcast","arguments":["alice",{"x":1}]}`)
-	rt := NewRouter(RouterOptions{AccessKeys: []string{primaryKey}})
+	rt := mustRouter(b, &RouterOptions{ParseOptions: ParseOptions{AccessKeys: []string{primaryKey}}})
 	type point struct{ X int }
-	rt.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user string, p point) (int, error) { return p.X, nil })
+	require.NoError(b, rt.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user string, p point) (int, error) { return p.X, nil }))
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,18 +8,19 @@
 // event, and answers exactly as the extension does, including the Completion
 // message an invoke() caller waits for:
 //
-//	r := trigger.NewRouter(trigger.RouterOptions{AccessKeys: keys})
-//	r.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error { return nil })
-//	r.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
+//	r, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{Client: client}})
+//	err = r.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error { return nil })
+//	err = r.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
 //		return text, nil
 //	})
 //	http.Handle("/runtime/webhooks/signalr", r)
 //
-// Handler signatures are checked once, at registration; arguments are
-// decoded from JSON or MessagePack alike with encoding/json rules. Use adds
-// middleware (logging, authorization filters); FromContext returns the
-// Invocation being served; Invocation.Reply sends back to the caller through
-// the REST API, the way to answer a send().
+// Handler signatures are checked once, at registration, which returns an
+// error for a bad signature or a duplicate; arguments are decoded from JSON
+// or MessagePack alike with encoding/json rules. Use adds middleware
+// (logging, authorization filters); FromContext returns the Invocation being
+// served; Invocation.Reply sends back to the caller through the REST API,
+// the way to answer a send().
 //
 // Parse is the lower-level entry point: it decodes and authenticates one
 // request into an Invocation, and Invocation.WriteResponse answers it as
@@ -48,11 +49,12 @@
 // decisions that matter, check the user on the REST side or in your own
 // session state. Verification is on by default, also when the application
 // reaches the service with Microsoft Entra ID (where the C# extension turns
-// it off silently); turning it off takes InsecureSkipSignature.
-// NewRouterForEndpoints collects the keys of a set of service endpoints and
-// refuses to build a Router that could verify nothing: identity-based
-// endpoints bring no key, so either give the service's keys in AccessKeys or
-// set InsecureSkipSignature explicitly for a webhook authenticated otherwise.
+// it off silently); turning it off takes InsecureSkipSignature. The keys
+// are those of ParseOptions.Client, every endpoint's that has one, plus
+// AccessKeys; identity-based endpoints bring no key, so NewRouter refuses to
+// build a Router that could verify nothing: give the service's keys in
+// AccessKeys, or set InsecureSkipSignature explicitly for a webhook
+// authenticated otherwise.
 //
 // # Functions host
 //

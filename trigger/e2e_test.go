@@ -67,34 +67,35 @@ func TestJSClientThroughEmulator(t *testing.T) {
 
 	var client *signalr.Client
 	ev := &events{ch: make(chan struct{}, 1)}
-	router := trigger.NewRouter(trigger.RouterOptions{AccessKeys: []string{signalrtest.DefaultAccessKey, secondary}})
-	router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+	router, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{AccessKeys: []string{signalrtest.DefaultAccessKey, secondary}}})
+	require.NoError(t, err)
+	require.NoError(t, router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
 		// The service passes claims with ASP.NET's long claim types.
 		ev.add("connected " + inv.ConnectionID + " " + inv.UserID + " " + inv.Claims["http://schemas.microsoft.com/ws/2008/06/identity/claims/role"])
 		return nil
-	})
-	router.OnDisconnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+	}))
+	require.NoError(t, router.OnDisconnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
 		ev.add("disconnected " + inv.ConnectionID)
 		return nil
-	})
-	router.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
+	}))
+	require.NoError(t, router.OnMessage("chat", "echo", func(ctx context.Context, inv *trigger.Invocation, text string) (string, error) {
 		return "echo: " + text + " from " + inv.UserID, nil
-	})
+	}))
 	type point struct {
 		X int `json:"x"`
 		Y int `json:"y"`
 	}
-	router.OnMessage("chat", "Move", func(ctx context.Context, inv *trigger.Invocation, p point, by int) (point, error) {
+	require.NoError(t, router.OnMessage("chat", "Move", func(ctx context.Context, inv *trigger.Invocation, p point, by int) (point, error) {
 		return point{p.X + by, p.Y + by}, nil
-	})
-	router.OnMessage("chat", "fail", func(ctx context.Context, inv *trigger.Invocation) error {
+	}))
+	require.NoError(t, router.OnMessage("chat", "fail", func(ctx context.Context, inv *trigger.Invocation) error {
 		return errors.New("the hub method failed on purpose")
-	})
-	router.OnMessage("chat", "broadcast", func(ctx context.Context, inv *trigger.Invocation, text string) error {
+	}))
+	require.NoError(t, router.OnMessage("chat", "broadcast", func(ctx context.Context, inv *trigger.Invocation, text string) error {
 		ev.add("broadcast " + inv.ConnectionID + " " + text + " " + inv.Protocol)
 		// A send() has no return path: answer through the REST API.
 		return inv.Reply(ctx, client, "newMessage", "got "+text)
-	})
+	}))
 	app := httptest.NewServer(router)
 	t.Cleanup(app.Close)
 
@@ -103,10 +104,10 @@ func TestJSClientThroughEmulator(t *testing.T) {
 		Upstream:           []signalrtest.UpstreamTemplate{{UrlTemplate: app.URL + "/runtime/webhooks/signalr"}},
 	})
 	t.Cleanup(srv.Close)
-	var err error
 	client, err = signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
 	require.NoError(t, err)
-	neg := negotiate.New(client, nil)
+	neg, err := negotiate.New(client, nil)
+	require.NoError(t, err)
 
 	for _, combo := range jsclient.Combinations() {
 		t.Run(combo.Name(), func(t *testing.T) {
@@ -169,11 +170,12 @@ func TestClaimsThroughEmulator(t *testing.T) {
 	jsclient.Require(t)
 	const roleType = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
 	claims := make(chan map[string]string, 1)
-	router := trigger.NewRouter(trigger.RouterOptions{AccessKeys: []string{signalrtest.DefaultAccessKey}})
-	router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+	router, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{AccessKeys: []string{signalrtest.DefaultAccessKey}}})
+	require.NoError(t, err)
+	require.NoError(t, router.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
 		claims <- inv.Claims
 		return nil
-	})
+	}))
 	app := httptest.NewServer(router)
 	t.Cleanup(app.Close)
 	srv := signalrtest.NewServer(&signalrtest.Options{
@@ -182,7 +184,8 @@ func TestClaimsThroughEmulator(t *testing.T) {
 	t.Cleanup(srv.Close)
 	client, err := signalr.NewClientFromConnectionString(srv.ConnectionString(), nil)
 	require.NoError(t, err)
-	neg := negotiate.New(client, nil)
+	neg, err := negotiate.New(client, nil)
+	require.NoError(t, err)
 	ctx := t.Context()
 
 	_, err = neg.Negotiate(ctx, "chat", &negotiate.Options{UserID: "bob", Roles: []string{"user"},

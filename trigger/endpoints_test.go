@@ -19,10 +19,14 @@ func (staticCredential) GetToken(context.Context, policy.TokenRequestOptions) (a
 	return azcore.AccessToken{Token: "t"}, nil
 }
 
-func TestNewRouterForEndpoints(t *testing.T) {
+// A Router verifies upstream signatures with the access keys of its client's endpoints and any
+// configured AccessKeys, and refuses to be built when it could verify nothing.
+func TestNewRouterSignatureKeys(t *testing.T) {
 	keyed, err := signalr.NewClientFromConnectionString("Endpoint=https://a.service.signalr.net;AccessKey="+primaryKey+";Version=1.0;", nil)
 	require.NoError(t, err)
 	identity, err := signalr.NewClient("https://b.service.signalr.net", staticCredential{}, nil)
+	require.NoError(t, err)
+	both, err := signalr.NewClientWithEndpoints([]signalr.Endpoint{{Name: "a", Client: keyed}, {Name: "b", Client: identity}}, nil)
 	require.NoError(t, err)
 	signed := func(key string) func(http.Header) {
 		return func(h http.Header) { h.Set(HeaderSignature, Signature(key, "c1")) }
@@ -30,35 +34,39 @@ func TestNewRouterForEndpoints(t *testing.T) {
 	unsigned := func(h http.Header) { h.Del(HeaderSignature) }
 
 	tests := []struct {
-		name      string
-		opts      RouterOptions
-		endpoints []signalr.Endpoint
-		wantErr   string
-		requests  map[string]func(http.Header) // name -> request mutation
-		want      map[string]int
+		name     string
+		opts     *RouterOptions
+		wantErr  string
+		requests map[string]func(http.Header) // name -> request mutation
+		want     map[string]int
 	}{
-		{"keys of key-based endpoints verify", RouterOptions{}, []signalr.Endpoint{{Name: "a", Client: keyed}, {Name: "b", Client: identity}}, "",
+		{"keys of key-based endpoints verify", &RouterOptions{ParseOptions: ParseOptions{Client: both}}, "",
 			map[string]func(http.Header){"primary": signed(primaryKey), "forged": signed(secondaryKey), "unsigned": unsigned},
 			map[string]int{"primary": 200, "forged": 401, "unsigned": 401}},
-		{"identity only without keys refuses to start", RouterOptions{}, []signalr.Endpoint{{Client: identity}}, "no access key to verify upstream signatures", nil, nil},
-		{"no endpoints, no keys refuses to start", RouterOptions{}, nil, "InsecureSkipSignature", nil, nil},
-		{"identity with configured keys stays verified", RouterOptions{AccessKeys: []string{secondaryKey}}, []signalr.Endpoint{{Client: identity}}, "",
+		{"identity only without keys refuses to start", &RouterOptions{ParseOptions: ParseOptions{Client: identity}},
+			"the client's endpoints use Microsoft Entra ID and AccessKeys is empty; set AccessKeys to the service's access keys, or InsecureSkipSignature", nil, nil},
+		{"no options refuse to start", nil, "set Client to the signalr.Client of the service, AccessKeys to its access keys, or InsecureSkipSignature", nil, nil},
+		{"empty options refuse to start", &RouterOptions{}, "no access key to verify upstream signatures with", nil, nil},
+		{"identity with configured keys stays verified", &RouterOptions{ParseOptions: ParseOptions{Client: identity, AccessKeys: []string{secondaryKey}}}, "",
 			map[string]func(http.Header){"secondary": signed(secondaryKey), "forged": signed(primaryKey), "unsigned": unsigned},
 			map[string]int{"secondary": 200, "forged": 401, "unsigned": 401}},
-		{"explicit InsecureSkipSignature", RouterOptions{InsecureSkipSignature: true}, []signalr.Endpoint{{Client: identity}}, "",
+		{"client and configured keys together", &RouterOptions{ParseOptions: ParseOptions{Client: keyed, AccessKeys: []string{secondaryKey}}}, "",
+			map[string]func(http.Header){"primary": signed(primaryKey), "secondary": signed(secondaryKey), "forged": signed("other")},
+			map[string]int{"primary": 200, "secondary": 200, "forged": 401}},
+		{"explicit InsecureSkipSignature", &RouterOptions{ParseOptions: ParseOptions{Client: identity, InsecureSkipSignature: true}}, "",
 			map[string]func(http.Header){"unsigned": unsigned},
 			map[string]int{"unsigned": 200}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewRouterForEndpoints(tt.opts, tt.endpoints...)
+			r, err := NewRouter(tt.opts)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.Nil(t, r)
 				return
 			}
 			require.NoError(t, err)
-			r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation, text string) error { return nil })
+			require.NoError(t, r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation, text string) error { return nil }))
 			for name, mutate := range tt.requests {
 				rec := serve(r, newUpstream(t, `{"type":1,"target":"send","arguments":["hi"]}`+"\x1e", ContentTypeJSON, mutate))
 				assert.Equal(t, tt.want[name], rec.Code, "%s: %s", name, rec.Body.String())
@@ -66,4 +74,31 @@ func TestNewRouterForEndpoints(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The keys of ParseOptions.Client are read at each request, so a rotated key
+// (AccessKeyCredential.Update) verifies at once, in Parse as in a Router.
+func TestSignatureKeysFollowRotation(t *testing.T) {
+	key := signalr.NewAccessKeyCredential(primaryKey)
+	client, err := signalr.NewClientWithAccessKey("https://a.service.signalr.net", key, nil)
+	require.NoError(t, err)
+	opts := &ParseOptions{Client: client}
+	r := mustRouter(t, &RouterOptions{ParseOptions: *opts})
+	require.NoError(t, r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation, text string) error { return nil }))
+	body := `{"type":1,"target":"send","arguments":["hi"]}` + "\x1e"
+	signedWith := func(k string) func(http.Header) {
+		return func(h http.Header) { h.Set(HeaderSignature, Signature(k, "c1")) }
+	}
+
+	_, err = Parse(newUpstream(t, body, ContentTypeJSON, signedWith(primaryKey)), opts)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, serve(r, newUpstream(t, body, ContentTypeJSON, signedWith(primaryKey))).Code)
+
+	key.Update(secondaryKey)
+	_, err = Parse(newUpstream(t, body, ContentTypeJSON, signedWith(primaryKey)), opts)
+	require.ErrorIs(t, err, ErrInvalidSignature)
+	_, err = Parse(newUpstream(t, body, ContentTypeJSON, signedWith(secondaryKey)), opts)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, serve(r, newUpstream(t, body, ContentTypeJSON, signedWith(primaryKey))).Code)
+	assert.Equal(t, http.StatusOK, serve(r, newUpstream(t, body, ContentTypeJSON, signedWith(secondaryKey))).Code)
 }

@@ -17,20 +17,25 @@ func (managedIdentity) GetToken(context.Context, policy.TokenRequestOptions) (az
 	return azcore.AccessToken{}, nil
 }
 
-func ExampleNewRouterForEndpoints() {
+// An application that reaches the service with Microsoft Entra ID holds no access key, yet the
+// service signs every upstream request with its keys.
+func ExampleNewRouter() {
 	client, _ := signalr.NewClient("https://contoso.service.signalr.net", managedIdentity{}, nil)
-	endpoints := []signalr.Endpoint{{Name: "main", Client: client}}
 
-	// An identity-based endpoint brings no key: the router refuses to start...
-	_, err := trigger.NewRouterForEndpoints(trigger.RouterOptions{}, endpoints...)
+	// With no key to verify signatures with, the router refuses to start...
+	_, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{Client: client}})
 	fmt.Println(err != nil)
 
-	// ...until it gets the service's keys (say from Key Vault), which keep verification on,
-	r, err := trigger.NewRouterForEndpoints(trigger.RouterOptions{AccessKeys: []string{"<primary key>"}}, endpoints...)
+	// ...until it gets the service's keys (say from Key Vault; both of a primary/secondary
+	// pair, so they can be rotated one at a time), which keep verification on,
+	r, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{
+		Client:     client,
+		AccessKeys: []string{"<primary key>", "<secondary key>"},
+	}})
 	fmt.Println(r != nil, err)
 
 	// or is told explicitly that something else authenticates the webhook.
-	r, err = trigger.NewRouterForEndpoints(trigger.RouterOptions{InsecureSkipSignature: true}, endpoints...)
+	r, err = trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{InsecureSkipSignature: true}})
 	fmt.Println(r != nil, err)
 	// Output:
 	// true

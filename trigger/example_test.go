@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,16 +31,30 @@ func upstreamRequest(event, body string) *http.Request {
 // A Router answers a client's invoke() with a Completion message: this is
 // what the service forwards to the caller.
 func ExampleRouter() {
-	r := trigger.NewRouter(trigger.RouterOptions{AccessKeys: []string{accessKey}})
-	r.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
-		if inv.UserID == "" {
-			return errors.New("sign in first") // 403: the service rejects the client
-		}
-		return nil
-	})
-	r.OnMessage("chat", "add", func(ctx context.Context, inv *trigger.Invocation, a, b int) (int, error) {
-		return a + b, nil
-	})
+	// The client of the service: its access key verifies the upstream signatures, and
+	// Invocation.Reply sends through it.
+	client, err := signalr.NewClientFromConnectionString("Endpoint=https://contoso.service.signalr.net;AccessKey="+accessKey+";Version=1.0;", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := trigger.NewRouter(&trigger.RouterOptions{ParseOptions: trigger.ParseOptions{Client: client}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = errors.Join(
+		r.OnConnected("chat", func(ctx context.Context, inv *trigger.Invocation) error {
+			if inv.UserID == "" {
+				return errors.New("sign in first") // 403: the service rejects the client
+			}
+			return nil
+		}),
+		r.OnMessage("chat", "add", func(ctx context.Context, inv *trigger.Invocation, a, b int) (int, error) {
+			return a + b, nil
+		}),
+	)
+	if err != nil {
+		log.Fatal(err) // a bad handler signature or a duplicate
+	}
 
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, upstreamRequest("add", `{"type":1,"invocationId":"0","target":"add","arguments":[2,3]}`))
@@ -101,14 +116,4 @@ func ExampleInvocation_WriteResponse() {
 	fmt.Printf("%d %q\n", w.Code, w.Body.String())
 	// Output:
 	// 200 "{\"type\":3,\"invocationId\":\"4\",\"result\":\"hello bob\"}\x1e"
-}
-
-// Both keys of a primary/secondary pair verify signatures, so keys can be
-// rotated one at a time.
-func ExampleKeysFromConnectionString() {
-	primary, _ := signalr.ParseConnectionString("Endpoint=https://x.service.signalr.net;AccessKey=key-one;Version=1.0;")
-	secondary, _ := signalr.ParseConnectionString("Endpoint=https://x.service.signalr.net;AccessKey=key-two;Version=1.0;")
-	keys := trigger.KeysFromConnectionString(primary, secondary)
-	fmt.Println(len(keys))
-	// Output: 2
 }

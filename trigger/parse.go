@@ -10,10 +10,13 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	"github.com/funcsignalr/funcsignalr/internal/service"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // Upstream request headers (Azure SignalR Service, serverless upstream).
@@ -75,11 +78,18 @@ const DefaultMaxBodySize = 1 << 20
 // at most about ten times the body.
 const MaxArguments = 1024
 
-// ParseOptions configures Parse. A nil *ParseOptions means no access keys,
-// so every request fails signature verification until keys are given.
+// ParseOptions configures Parse and, embedded in RouterOptions, a Router.
+// A nil *ParseOptions means no access keys, so every request fails
+// signature verification until keys are given.
 type ParseOptions struct {
-	// AccessKeys are the service's access keys (primary and secondary); a
-	// request is accepted when its signature matches any of them.
+	// Client, when set, gives its access keys, those of every endpoint that
+	// has one, as read at each request (so AccessKeyCredential.Update
+	// applies). Endpoints using Microsoft Entra ID bring no key.
+	Client *signalr.Client
+	// AccessKeys are further access keys of the service (primary and
+	// secondary), such as those of endpoints the application reaches with
+	// Microsoft Entra ID. A request is accepted when its signature matches
+	// any key.
 	AccessKeys []string
 	// InsecureSkipSignature turns signature verification off. Only for an
 	// endpoint that something else authenticates.
@@ -87,6 +97,14 @@ type ParseOptions struct {
 	// MaxBodySize caps the request body in bytes; zero or less means
 	// DefaultMaxBodySize.
 	MaxBodySize int64
+}
+
+// keys returns the keys to verify signatures with.
+func (o *ParseOptions) keys() []string {
+	if o.Client == nil {
+		return o.AccessKeys
+	}
+	return service.AccessKeys(o.Client, slices.Clip(o.AccessKeys))
 }
 
 // Invocation is one decoded upstream request.
@@ -126,29 +144,43 @@ type request struct {
 }
 
 // Parse decodes and authenticates one upstream request. It checks, in
-// order: the connection id header (ErrNotSignalRRequest), the content type
-// (ErrUnsupportedContentType), the hub, category and event headers
-// (ErrNotSignalRRequest), the signature (ErrInvalidSignature), then reads at
-// most MaxBodySize bytes (ErrTooLarge) and decodes them (ErrMalformedBody,
-// also for more than MaxArguments arguments). It consumes r.Body, except for connected, whose body the extension never
-// reads; a disconnected body must be the JSON close message {"type":11}.
+// order, as Router does: the connection id header (ErrNotSignalRRequest),
+// the content type (ErrUnsupportedContentType), the presence of the hub,
+// category and event headers (ErrNotSignalRRequest), the signature
+// (ErrInvalidSignature), that the category and event are ones the service
+// sends (ErrNotSignalRRequest), then reads at most MaxBodySize bytes
+// (ErrTooLarge) and decodes them (ErrMalformedBody, also for more than
+// MaxArguments arguments). It consumes r.Body, except for connected, whose
+// body the extension never reads; a disconnected body must be the JSON close
+// message {"type":11}.
 func Parse(r *http.Request, opts *ParseOptions) (*Invocation, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
 	}
-	req, err := readRequest(r)
+	req, err := authenticate(r, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := req.checkKnown(); err != nil {
 		return nil, err
 	}
+	return decode(r, req, opts.MaxBodySize)
+}
+
+// authenticate reads the routing headers and checks the signature, before
+// anything depends on the hub, category or event: unsigned callers learn
+// nothing about them.
+func authenticate(r *http.Request, opts *ParseOptions) (request, error) {
+	req, err := readRequest(r)
+	if err != nil {
+		return req, err
+	}
 	if !opts.InsecureSkipSignature {
-		if err := verifySignature(req.connID, r.Header[hSignature], opts.AccessKeys); err != nil {
-			return nil, err
+		if err := verifySignature(req.connID, r.Header[hSignature], opts.keys()); err != nil {
+			return req, err
 		}
 	}
-	return decode(r, req, opts.MaxBodySize)
+	return req, nil
 }
 
 func readRequest(r *http.Request) (request, error) {
@@ -210,7 +242,7 @@ const sigPrefix = "sha256="
 // time.
 func verifySignature(connID string, headers []string, keys []string) error {
 	if len(keys) == 0 {
-		return wrapf(ErrInvalidSignature, "no access keys configured: set AccessKeys, or InsecureSkipSignature for an endpoint authenticated otherwise")
+		return wrapf(ErrInvalidSignature, "no access keys configured: set Client or AccessKeys, or InsecureSkipSignature for an endpoint authenticated otherwise")
 	}
 	var sigs [4][sha256.Size]byte
 	got := sigs[:0]

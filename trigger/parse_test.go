@@ -3,6 +3,7 @@ package trigger
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -408,4 +409,47 @@ func TestBindMessagePackArguments(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, 1, ae.Index)
 	assert.Regexp(t, `^trigger: argument 1: cannot decode into \*int: `, err.Error())
+}
+
+// Parse and Router check in one order: a request with several faults fails on the first of
+// them in both, and Router's status is the one of Parse's sentinel. An unknown category or
+// event is only reported to a caller whose signature is valid.
+func TestParseAndRouterCheckInOneOrder(t *testing.T) {
+	const inv = `{"type":1,"target":"send","arguments":["a"]}`
+	forged := func(h http.Header) { h.Set(HeaderSignature, Signature("forged", h.Get(HeaderConnectionID))) }
+	both := func(fs ...func(http.Header)) func(http.Header) {
+		return func(h http.Header) {
+			for _, f := range fs {
+				f(h)
+			}
+		}
+	}
+	tests := []struct {
+		name   string
+		ctype  string
+		mutate func(http.Header)
+		want   error
+		status int
+	}{
+		{"no connection id and a forged signature", "application/json", both(forged, func(h http.Header) { h.Del(HeaderConnectionID) }), ErrNotSignalRRequest, 400},
+		{"bad content type and a forged signature", "text/plain", forged, ErrUnsupportedContentType, 415},
+		{"no hub and a forged signature", "application/json", both(forged, func(h http.Header) { h.Del(HeaderHub) }), ErrNotSignalRRequest, 400},
+		{"unknown category and a forged signature", "application/json", both(forged, func(h http.Header) { h.Set(HeaderCategory, "streams") }), ErrInvalidSignature, 401},
+		{"unknown event and a forged signature", "application/json", both(forged, func(h http.Header) {
+			h.Set(HeaderCategory, CategoryConnections)
+			h.Set(HeaderEvent, "reconnected")
+		}), ErrInvalidSignature, 401},
+		{"unknown category, signed", "application/json", func(h http.Header) { h.Set(HeaderCategory, "streams") }, ErrNotSignalRRequest, 404},
+	}
+	opts := &ParseOptions{AccessKeys: []string{primaryKey}}
+	r := mustRouter(t, &RouterOptions{ParseOptions: *opts})
+	require.NoError(t, r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation, a string) error { return nil }))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(newUpstream(t, inv, tt.ctype, tt.mutate), opts)
+			require.ErrorIs(t, err, tt.want)
+			rec := serve(r, newUpstream(t, inv, tt.ctype, tt.mutate))
+			assert.Equal(t, tt.status, rec.Code, rec.Body.String())
+		})
+	}
 }

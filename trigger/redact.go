@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/funcsignalr/funcsignalr/internal/redact"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // RouterOptions, ParseOptions and Router hold the service's access keys. Each prints a
@@ -22,14 +23,19 @@ func keysText(keys []string) string {
 	return strconv.Itoa(len(keys)) + " REDACTED"
 }
 
-// String shows the options with the access keys counted, not shown.
-func (o RouterOptions) String() string {
-	return fmt.Sprintf("trigger.RouterOptions{AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d, Logger: %t}",
-		keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize, o.Logger != nil)
+// clientText names the client, whose String redacts its keys.
+func clientText(c *signalr.Client) string {
+	if c == nil {
+		return "none"
+	}
+	return c.String()
 }
 
-// GoString is String.
-func (o RouterOptions) GoString() string { return o.String() }
+// String shows the options with the access keys counted, not shown.
+func (o RouterOptions) String() string {
+	return fmt.Sprintf("trigger.RouterOptions{Client: %s, AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d, Logger: %t}",
+		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize, o.Logger != nil)
+}
 
 // Format prints String for every verb.
 func (o RouterOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
@@ -39,12 +45,9 @@ func (o RouterOptions) LogValue() slog.Value { return redact.Value(o.String()) }
 
 // String shows the options with the access keys counted, not shown.
 func (o ParseOptions) String() string {
-	return fmt.Sprintf("trigger.ParseOptions{AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d}",
-		keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize)
+	return fmt.Sprintf("trigger.ParseOptions{Client: %s, AccessKeys: %s, InsecureSkipSignature: %t, MaxBodySize: %d}",
+		clientText(o.Client), keysText(o.AccessKeys), o.InsecureSkipSignature, o.MaxBodySize)
 }
-
-// GoString is String.
-func (o ParseOptions) GoString() string { return o.String() }
 
 // Format prints String for every verb.
 func (o ParseOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
@@ -62,9 +65,6 @@ func (r *Router) String() string {
 	r.mu.RUnlock()
 	return fmt.Sprintf("trigger.Router{%d handlers, %s}", n, r.opts.String())
 }
-
-// GoString is String.
-func (r *Router) GoString() string { return r.String() }
 
 // Format prints String for every verb.
 func (r *Router) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }

@@ -20,17 +20,10 @@ import (
 // invoke() result (ignored for send() and connection events).
 type Handler func(ctx context.Context, inv *Invocation) (result any, err error)
 
-// RouterOptions configures a Router.
+// RouterOptions configures a Router. The embedded ParseOptions say how
+// requests are authenticated and bounded, as for Parse.
 type RouterOptions struct {
-	// AccessKeys are the service's access keys (primary and secondary).
-	// Requests are rejected with 401 unless their signature matches one.
-	AccessKeys []string
-	// InsecureSkipSignature turns signature verification off. Only for an
-	// endpoint that something else authenticates.
-	InsecureSkipSignature bool
-	// MaxBodySize caps request bodies in bytes; zero or less means
-	// DefaultMaxBodySize.
-	MaxBodySize int64
+	ParseOptions
 	// Logger receives rejected requests and handler failures; nil logs
 	// nothing.
 	Logger *slog.Logger
@@ -60,8 +53,8 @@ type RouterOptions struct {
 //     invocation id), whether the handler succeeded, failed or its arguments
 //     did not bind: the failure is only logged
 //
-// Register handlers before serving; registration panics on a bad handler
-// signature or a duplicate, as http.ServeMux does.
+// Register handlers before serving; registration returns an error for a
+// bad handler signature or a duplicate.
 type Router struct {
 	opts   RouterOptions
 	logger *slog.Logger
@@ -79,33 +72,58 @@ type route struct {
 	call Handler
 }
 
-// NewRouter returns an empty Router.
-func NewRouter(opts RouterOptions) *Router {
-	r := &Router{opts: opts, logger: opts.Logger, routes: map[routeKey]*route{}}
+// NewRouter returns an empty Router. A nil *RouterOptions means defaults,
+// which verify nothing and so are refused: the Router needs keys to verify
+// upstream signatures with (ParseOptions.Client with access keys, or
+// AccessKeys), or an explicit InsecureSkipSignature.
+//
+// Why: with identity-based (Microsoft Entra ID) connections the application
+// holds no access key, yet the service still signs every upstream request
+// with its own keys. The C# extension then switches verification off
+// without a word, leaving the webhook open to anyone who can reach it. Here
+// verification stays on whenever a key is known (configure the service's
+// keys in AccessKeys, for example from Key Vault), and turning it off is an
+// explicit, visible choice for an endpoint that something else
+// authenticates (a private network, an API gateway, the Functions host's
+// system key).
+func NewRouter(opts *RouterOptions) (*Router, error) {
+	var o RouterOptions
+	if opts != nil {
+		o = *opts
+	}
+	if !o.InsecureSkipSignature && len(o.keys()) == 0 {
+		if o.Client != nil {
+			return nil, errors.New("trigger: no access key to verify upstream signatures with: the client's endpoints use Microsoft Entra ID and AccessKeys is empty; " +
+				"set AccessKeys to the service's access keys, or InsecureSkipSignature if something else authenticates the webhook")
+		}
+		return nil, errors.New("trigger: no access key to verify upstream signatures with; " +
+			"set Client to the signalr.Client of the service, AccessKeys to its access keys, or InsecureSkipSignature if something else authenticates the webhook")
+	}
+	r := &Router{opts: o, logger: o.Logger, routes: map[routeKey]*route{}}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
 	}
-	return r
+	return r, nil
 }
 
 // OnConnected registers fn for the connected event of hub. An error from fn
 // answers 403, which makes the service reject the connection.
-func (r *Router) OnConnected(hub string, fn func(ctx context.Context, inv *Invocation) error) {
-	r.addConnection("OnConnected", hub, EventConnected, fn)
+func (r *Router) OnConnected(hub string, fn func(ctx context.Context, inv *Invocation) error) error {
+	return r.addConnection("OnConnected", hub, EventConnected, fn)
 }
 
 // OnDisconnected registers fn for the disconnected event of hub;
 // inv.Error holds the reason when the connection closed with an error.
-func (r *Router) OnDisconnected(hub string, fn func(ctx context.Context, inv *Invocation) error) {
-	r.addConnection("OnDisconnected", hub, EventDisconnected, fn)
+func (r *Router) OnDisconnected(hub string, fn func(ctx context.Context, inv *Invocation) error) error {
+	return r.addConnection("OnDisconnected", hub, EventDisconnected, fn)
 }
 
-func (r *Router) addConnection(method, hub, event string, fn func(context.Context, *Invocation) error) {
+func (r *Router) addConnection(method, hub, event string, fn func(context.Context, *Invocation) error) error {
 	desc := fmt.Sprintf("trigger: %s(%q)", method, hub)
 	if fn == nil {
-		panic(desc + ": nil handler")
+		return errors.New(desc + ": nil handler")
 	}
-	r.add(desc, routeKey{hub, CategoryConnections, event}, func(ctx context.Context, inv *Invocation) (any, error) {
+	return r.add(desc, routeKey{hub, CategoryConnections, event}, func(ctx context.Context, inv *Invocation) (any, error) {
 		return nil, fn(ctx, inv)
 	})
 }
@@ -120,30 +138,31 @@ func (r *Router) addConnection(method, hub, event string, fn func(context.Contex
 // argument with encoding/json rules (in either protocol). The client must
 // send exactly that many arguments. R is the invoke() result, encoded in the
 // client's protocol; a function without R answers null, as the extension
-// does. The signature is checked here, once; a bad one panics.
-func (r *Router) OnMessage(hub, event string, fn any) {
+// does. The signature is checked here, once; a bad one is an error.
+func (r *Router) OnMessage(hub, event string, fn any) error {
 	desc := fmt.Sprintf("trigger: OnMessage(%q, %q)", hub, event)
 	if event == "" {
-		panic(desc + ": empty event name")
+		return errors.New(desc + ": empty event name")
 	}
 	call, err := compile(fn)
 	if err != nil {
-		panic(desc + ": " + err.Error())
+		return errors.New(desc + ": " + err.Error())
 	}
-	r.add(desc, routeKey{hub, CategoryMessages, event}, call)
+	return r.add(desc, routeKey{hub, CategoryMessages, event}, call)
 }
 
-func (r *Router) add(desc string, k routeKey, call Handler) {
+func (r *Router) add(desc string, k routeKey, call Handler) error {
 	if k.hub == "" {
-		panic(desc + ": empty hub name")
+		return errors.New(desc + ": empty hub name")
 	}
 	k.hub, k.event = strings.ToLower(k.hub), strings.ToLower(k.event)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if prev, dup := r.routes[k]; dup {
-		panic(desc + ": a handler is already registered by " + prev.desc + " (names match case-insensitively)")
+		return errors.New(desc + ": a handler is already registered by " + prev.desc + " (names match case-insensitively)")
 	}
 	r.routes[k] = &route{desc: desc, call: call}
+	return nil
 }
 
 // Use adds middleware around every handler, outermost first. Middleware
@@ -190,22 +209,19 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		r.reject(hr, w, http.StatusMethodNotAllowed, errors.New("trigger: upstream requests use POST"))
 		return
 	}
-	req, err := readRequest(hr)
+	// The checks run in Parse's order: the signature before the route, so unsigned callers
+	// cannot probe which hubs and events have handlers.
+	req, err := authenticate(hr, &r.opts.ParseOptions)
 	if err != nil {
 		status := http.StatusBadRequest
-		if errors.Is(err, ErrUnsupportedContentType) {
+		switch {
+		case errors.Is(err, ErrUnsupportedContentType):
 			status = http.StatusUnsupportedMediaType
+		case errors.Is(err, ErrInvalidSignature):
+			status = http.StatusUnauthorized
 		}
 		r.reject(hr, w, status, err)
 		return
-	}
-	// The signature is checked before the route, so unsigned callers cannot probe which hubs
-	// and events have handlers; the keys do not depend on the route.
-	if !r.opts.InsecureSkipSignature {
-		if err := verifySignature(req.connID, hr.Header[hSignature], r.opts.AccessKeys); err != nil {
-			r.reject(hr, w, http.StatusUnauthorized, err)
-			return
-		}
 	}
 	if err := req.checkKnown(); err != nil {
 		r.reject(hr, w, http.StatusNotFound, err)

@@ -31,35 +31,35 @@ func newTestRouter(t *testing.T, logs io.Writer) *Router {
 	if logs != nil {
 		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	r := NewRouter(RouterOptions{AccessKeys: []string{primaryKey, secondaryKey}, Logger: logger, MaxBodySize: 4096})
-	r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
+	r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{AccessKeys: []string{primaryKey, secondaryKey}, MaxBodySize: 4096}, Logger: logger})
+	require.NoError(t, r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
 		if inv.UserID == "" {
 			return errors.New("anonymous users are not allowed")
 		}
 		return nil
-	})
-	r.OnDisconnected("chat", func(ctx context.Context, inv *Invocation) error {
+	}))
+	require.NoError(t, r.OnDisconnected("chat", func(ctx context.Context, inv *Invocation) error {
 		return errors.New("cleanup failed")
-	})
-	r.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user, text string) error {
+	}))
+	require.NoError(t, r.OnMessage("chat", "broadcast", func(ctx context.Context, inv *Invocation, user, text string) error {
 		if text == "fail" {
 			return errors.New("broadcast failed")
 		}
 		return nil
-	})
-	r.OnMessage("chat", "echo", func(ctx context.Context, inv *Invocation, user, text string) (string, error) {
+	}))
+	require.NoError(t, r.OnMessage("chat", "echo", func(ctx context.Context, inv *Invocation, user, text string) (string, error) {
 		if text == "fail" {
 			return "", errors.New("echo failed")
 		}
 		return user + ": " + text, nil
-	})
-	r.OnMessage("Chat", "Post", func(ctx context.Context, inv *Invocation, m chatMessage, n int) (chatMessage, error) {
+	}))
+	require.NoError(t, r.OnMessage("Chat", "Post", func(ctx context.Context, inv *Invocation, m chatMessage, n int) (chatMessage, error) {
 		m.Text = strings.Repeat(m.Text, n)
 		return m, nil
-	})
-	r.OnMessage("chat", "void", func(ctx context.Context, inv *Invocation) error { return nil })
-	r.OnMessage("chat", "panic", func(ctx context.Context, inv *Invocation) error { panic("secret detail") })
-	r.OnMessage("chat", "badresult", func(ctx context.Context, inv *Invocation) (any, error) { return make(chan int), nil })
+	}))
+	require.NoError(t, r.OnMessage("chat", "void", func(ctx context.Context, inv *Invocation) error { return nil }))
+	require.NoError(t, r.OnMessage("chat", "panic", func(ctx context.Context, inv *Invocation) error { panic("secret detail") }))
+	require.NoError(t, r.OnMessage("chat", "badresult", func(ctx context.Context, inv *Invocation) (any, error) { return make(chan int), nil }))
 	return r
 }
 
@@ -256,7 +256,7 @@ func TestRouterGoldenRequests(t *testing.T) {
 }
 
 func TestRouterMiddlewareAndContext(t *testing.T) {
-	r := NewRouter(RouterOptions{AccessKeys: []string{primaryKey}})
+	r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{AccessKeys: []string{primaryKey}}})
 	var order []string
 	r.Use(func(next Handler) Handler {
 		return func(ctx context.Context, inv *Invocation) (any, error) {
@@ -272,16 +272,16 @@ func TestRouterMiddlewareAndContext(t *testing.T) {
 			return next(ctx, inv)
 		}
 	})
-	r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
+	require.NoError(t, r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
 		got, ok := FromContext(ctx)
 		require.True(t, ok)
 		assert.Same(t, inv, got)
 		order = append(order, "handler")
 		return nil
-	})
-	r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation) (any, error) {
+	}))
+	require.NoError(t, r.OnMessage("chat", "send", func(ctx context.Context, inv *Invocation) (any, error) {
 		return map[string]string{"user": inv.UserID}, nil
-	})
+	}))
 	assert.Equal(t, 200, serve(r, connectionRequest(t, "connected", "", nil)).Code)
 	assert.Equal(t, []string{"outer:connected", "inner", "handler"}, order)
 
@@ -303,55 +303,71 @@ func TestRouterMiddlewareAndContext(t *testing.T) {
 	assert.False(t, ok)
 }
 
-func TestRouterRegistrationPanics(t *testing.T) {
+func TestRouterRegistrationErrors(t *testing.T) {
 	ok := func(ctx context.Context, inv *Invocation) error { return nil }
 	tests := []struct {
 		name string
-		fn   func(r *Router)
+		fn   func(r *Router) error
 		msg  string
 	}{
-		{"empty hub", func(r *Router) { r.OnConnected("", ok) }, `trigger: OnConnected(""): empty hub name`},
-		{"nil connected", func(r *Router) { r.OnConnected("h", nil) }, `trigger: OnConnected("h"): nil handler`},
-		{"empty event", func(r *Router) { r.OnMessage("h", "", ok) }, `trigger: OnMessage("h", ""): empty event name`},
-		{"nil message", func(r *Router) { r.OnMessage("h", "e", nil) }, `nil handler`},
-		{"not a func", func(r *Router) { r.OnMessage("h", "e", 42) }, `want func(context.Context, *trigger.Invocation, args...) error or (R, error), got int`},
-		{"no ctx", func(r *Router) { r.OnMessage("h", "e", func(inv *Invocation) error { return nil }) }, `got func(*trigger.Invocation) error`},
-		{"no error", func(r *Router) { r.OnMessage("h", "e", func(context.Context, *Invocation) string { return "" }) }, `got func(context.Context, *trigger.Invocation) string`},
-		{"error not last", func(r *Router) {
-			r.OnMessage("h", "e", func(context.Context, *Invocation) (error, string) { return nil, "" })
+		{"empty hub", func(r *Router) error { return r.OnConnected("", ok) }, `trigger: OnConnected(""): empty hub name`},
+		{"empty hub, disconnected", func(r *Router) error { return r.OnDisconnected("", ok) }, `trigger: OnDisconnected(""): empty hub name`},
+		{"nil connected", func(r *Router) error { return r.OnConnected("h", nil) }, `trigger: OnConnected("h"): nil handler`},
+		{"empty event", func(r *Router) error { return r.OnMessage("h", "", ok) }, `trigger: OnMessage("h", ""): empty event name`},
+		{"empty hub, message", func(r *Router) error { return r.OnMessage("", "e", ok) }, `trigger: OnMessage("", "e"): empty hub name`},
+		{"nil message", func(r *Router) error { return r.OnMessage("h", "e", nil) }, `nil handler`},
+		{"not a func", func(r *Router) error { return r.OnMessage("h", "e", 42) }, `want func(context.Context, *trigger.Invocation, args...) error or (R, error), got int`},
+		{"no ctx", func(r *Router) error { return r.OnMessage("h", "e", func(inv *Invocation) error { return nil }) }, `got func(*trigger.Invocation) error`},
+		{"no error", func(r *Router) error {
+			return r.OnMessage("h", "e", func(context.Context, *Invocation) string { return "" })
+		}, `got func(context.Context, *trigger.Invocation) string`},
+		{"error not last", func(r *Router) error {
+			return r.OnMessage("h", "e", func(context.Context, *Invocation) (error, string) { return nil, "" })
 		}, `want func`},
-		{"variadic", func(r *Router) {
-			r.OnMessage("h", "e", func(context.Context, *Invocation, ...string) error { return nil })
+		{"variadic", func(r *Router) error {
+			return r.OnMessage("h", "e", func(context.Context, *Invocation, ...string) error { return nil })
 		}, `want func`},
-		{"three results", func(r *Router) {
-			r.OnMessage("h", "e", func(context.Context, *Invocation) (int, int, error) { return 0, 0, nil })
+		{"three results", func(r *Router) error {
+			return r.OnMessage("h", "e", func(context.Context, *Invocation) (int, int, error) { return 0, 0, nil })
 		}, `want func`},
-		{"chan argument", func(r *Router) {
-			r.OnMessage("h", "e", func(context.Context, *Invocation, chan int) error { return nil })
+		{"chan argument", func(r *Router) error {
+			return r.OnMessage("h", "e", func(context.Context, *Invocation, chan int) error { return nil })
 		}, `argument 0 of type chan int cannot be decoded`},
-		{"duplicate", func(r *Router) {
-			r.OnMessage("Chat", "Send", ok)
-			r.OnMessage("chat", "send", func(context.Context, *Invocation, string) error { return nil })
+		{"duplicate", func(r *Router) error {
+			if err := r.OnMessage("Chat", "Send", ok); err != nil {
+				return err
+			}
+			return r.OnMessage("chat", "send", func(context.Context, *Invocation, string) error { return nil })
 		}, `trigger: OnMessage("chat", "send"): a handler is already registered by trigger: OnMessage("Chat", "Send")`},
-		{"duplicate connected", func(r *Router) { r.OnConnected("chat", ok); r.OnConnected("CHAT", ok) }, `already registered`},
+		{"duplicate connected", func(r *Router) error {
+			if err := r.OnConnected("chat", ok); err != nil {
+				return err
+			}
+			return r.OnConnected("CHAT", ok)
+		}, `already registered`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewRouter(RouterOptions{})
-			defer func() {
-				p := recover()
-				require.NotNil(t, p, "want a panic")
-				assert.Contains(t, p, tt.msg)
-			}()
-			tt.fn(r)
+			r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{InsecureSkipSignature: true}})
+			var err error
+			require.NotPanics(t, func() { err = tt.fn(r) })
+			require.ErrorContains(t, err, tt.msg)
 		})
 	}
 	// Same event name in different hubs, and the same name as message and
 	// connection event, are distinct routes.
-	r := NewRouter(RouterOptions{})
-	r.OnMessage("a", "connected", ok)
-	r.OnConnected("a", ok)
-	r.OnMessage("b", "connected", ok)
+	r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{InsecureSkipSignature: true}})
+	require.NoError(t, r.OnMessage("a", "connected", ok))
+	require.NoError(t, r.OnConnected("a", ok))
+	require.NoError(t, r.OnMessage("b", "connected", ok))
+}
+
+// mustRouter is NewRouter for options the test knows are valid.
+func mustRouter(t testing.TB, opts *RouterOptions) *Router {
+	t.Helper()
+	r, err := NewRouter(opts)
+	require.NoError(t, err)
+	return r
 }
 
 // Every accepted handler shape, fast path or reflect, binds and answers.
@@ -382,8 +398,8 @@ func TestRouterHandlerShapes(t *testing.T) {
 	for _, tt := range tests {
 		for _, p := range []hubproto.Protocol{hubproto.JSON, hubproto.MessagePack} {
 			t.Run(tt.name+"/"+p.Name(), func(t *testing.T) {
-				r := NewRouter(RouterOptions{AccessKeys: []string{primaryKey}})
-				r.OnMessage("chat", "m", tt.fn)
+				r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{AccessKeys: []string{primaryKey}}})
+				require.NoError(t, r.OnMessage("chat", "m", tt.fn))
 				m := hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "1", Target: "m"}
 				for _, a := range tt.args {
 					m.Arguments = append(m.Arguments, hubproto.ValueOf(a))

@@ -11,18 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
-	"github.com/funcsignalr/funcsignalr/signalr"
 )
-
-func TestKeysFromConnectionString(t *testing.T) {
-	withKey, err := signalr.ParseConnectionString("Endpoint=https://x.service.signalr.net;AccessKey=k1;Version=1.0;")
-	require.NoError(t, err)
-	identity, err := signalr.ParseConnectionString("Endpoint=https://x.service.signalr.net;AuthType=azure.msi;Version=1.0;")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"k1"}, KeysFromConnectionString(withKey, identity, nil))
-	assert.Empty(t, KeysFromConnectionString(identity))
-	assert.Empty(t, KeysFromConnectionString())
-}
 
 func TestCompletion(t *testing.T) {
 	send := &Invocation{}
@@ -79,15 +68,15 @@ func TestWriteResponse(t *testing.T) {
 }
 
 func TestRouterDispatch(t *testing.T) {
-	r := NewRouter(RouterOptions{})
-	r.OnMessage("chat", "add", func(_ context.Context, inv *Invocation, a, b int) (int, error) { return a + b, nil })
-	r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
+	r := mustRouter(t, &RouterOptions{ParseOptions: ParseOptions{InsecureSkipSignature: true}})
+	require.NoError(t, r.OnMessage("chat", "add", func(_ context.Context, inv *Invocation, a, b int) (int, error) { return a + b, nil }))
+	require.NoError(t, r.OnConnected("chat", func(ctx context.Context, inv *Invocation) error {
 		got, ok := FromContext(ctx)
 		if !ok || got != inv {
 			return errors.New("no invocation in context")
 		}
 		return nil
-	})
+	}))
 	// As a Functions host delivers it: PascalCase JSON.
 	var c InvocationContext
 	require.NoError(t, json.Unmarshal([]byte(`{"Arguments":[2,3],"Category":"messages","Event":"Add","Hub":"Chat","ConnectionId":"c"}`), &c))

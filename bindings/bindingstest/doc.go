@@ -14,7 +14,11 @@
 //	resp, err := http.Post(host.URL+"/api/messages", "application/json", body)
 //
 // Declarations come from the *bindings.App, or from host.json and function.json files on disk
-// (Options.FunctionsDir), which also allows handlers written without package bindings.
+// (Options.FunctionsDir), which also allows handlers written without package bindings. An
+// App in the same process reads its app settings (for a negotiate function with
+// bindings.NegotiateOptions.Mint) from the host: Options.Settings and SetSetting, with
+// SignalRConnectionString standing in for the connection setting, over the environment, as a
+// custom handler reads the settings the real host puts in its environment.
 //
 // # Byte-exact payloads
 //
@@ -86,9 +90,9 @@
 //
 // When settings (Options.Settings or the environment) hold Azure__SignalR__Endpoints__<name>
 // entries, the bindings reach every endpoint, the binding's own connection setting joining them
-// as the unnamed primary (signalr.NewMultiEndpointClientFromSettings): signalR outputs fan out
-// (narrowed by each item's endpoints), signalRConnectionInfo goes to the endpoint Options.Router
-// picks (negotiate.DefaultRouter by default; it sees the caller's request), signalRNegotiation
-// carries a connection info per endpoint and signalREndpoints lists them with their health,
-// which the host checks until Close.
+// as the unnamed primary (as signalr.NewClientFromEnvironment reads them): signalR outputs fan
+// out (narrowed by each item's endpoints), signalRConnectionInfo goes to the endpoint
+// Options.Router picks (the default routing of signalr.ClientOptions.Router when nil; it sees
+// the caller's request), signalRNegotiation carries a connection info per endpoint and
+// signalREndpoints lists them with their health, which the host checks until Close.
 package bindingstest

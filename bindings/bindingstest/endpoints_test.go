@@ -17,7 +17,8 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
-// regionRouter picks the endpoint named by the caller's X-Region header.
+// regionRouter picks the endpoint named by the caller's X-Region header, else the first online
+// primary one.
 type regionRouter struct{}
 
 func (regionRouter) Route(ctx context.Context, hub string, endpoints []signalr.EndpointRef) (signalr.EndpointRef, error) {
@@ -28,7 +29,12 @@ func (regionRouter) Route(ctx context.Context, hub string, endpoints []signalr.E
 			}
 		}
 	}
-	return negotiate.DefaultRouter{}.Route(ctx, hub, endpoints)
+	for _, e := range endpoints {
+		if e.Online && e.EndpointType == signalr.EndpointTypePrimary {
+			return e, nil
+		}
+	}
+	return signalr.EndpointRef{}, signalr.ErrNoEndpointOnline
 }
 
 // endpointsApp returns each input as the HTTP response, and broadcasts through a signalR output.
@@ -38,7 +44,7 @@ func endpointsApp(t *testing.T) *bindings.App {
 	echo := func(name string) bindings.HandlerFunc {
 		return func(ctx context.Context, inv *bindings.Invocation) error {
 			var v json.RawMessage
-			if err := inv.Request.Decode(name, &v); err != nil {
+			if err := inv.Input(name, &v); err != nil {
 				return err
 			}
 			var s string
@@ -49,10 +55,10 @@ func endpointsApp(t *testing.T) *bindings.App {
 		}
 	}
 	in := func(typ, name string) bindings.Binding {
-		return bindings.Binding{Type: typ, Direction: bindings.DirectionIn, Name: name, HubName: "chat"}
+		return bindings.GenericBinding(typ, bindings.DirectionIn, name, map[string]any{"hubName": "chat"})
 	}
 	require.NoError(t, app.HTTP("negotiate", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("connectionInfo"),
-		in(bindings.TypeSignalRConnectionInfo, "connectionInfo")))
+		in("signalRConnectionInfo", "connectionInfo")))
 	require.NoError(t, app.HTTP("negotiation", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("negotiation"),
 		in("signalRNegotiation", "negotiation")))
 	require.NoError(t, app.HTTP("endpoints", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("endpoints"),

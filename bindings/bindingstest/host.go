@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/fakehost"
-	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // DefaultHostVersion is the host version the fake host reports.
@@ -32,7 +31,8 @@ type Options struct {
 	// or through SignalRConnectionString are read from the environment.
 	Settings map[string]string
 	// FunctionsDir, when set, is where host.json and the function.json files are read from, as
-	// the real host does. Without it the declarations are those passed to New.
+	// the real host does. Without it the declarations come from the *bindings.App passed to
+	// NewHost.
 	FunctionsDir string
 	// HostVersion is sent in X-Azure-Functions-HostVersion and User-Agent.
 	HostVersion string
@@ -68,9 +68,10 @@ type Options struct {
 	MasterKey    string
 	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
 	// several endpoints (Azure__SignalR__Endpoints__<name>, see
-	// signalr.NewMultiEndpointClientFromSettings); nil means negotiate.DefaultRouter. For an
-	// HTTP-triggered function it sees the caller's request (negotiate.RequestFromContext).
-	Router negotiate.Router
+	// signalr.NewClientFromEnvironment); nil means the default routing of
+	// signalr.ClientOptions.Router. For an HTTP-triggered function it sees the caller's request
+	// (negotiate.RequestFromContext).
+	Router signalr.Router
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP
@@ -103,11 +104,7 @@ type Invocation struct {
 // handler itself is served on its own loopback port, as the host runs a custom handler, so
 // every invocation crosses real HTTP.
 func NewHost(handler http.Handler, opts *Options) (*Host, error) {
-	var m *bindings.Manifest
-	if app, ok := handler.(*bindings.App); ok && (opts == nil || opts.FunctionsDir == "") {
-		m = app.Manifest()
-	}
-	h, err := fakehost.New(handler, m, opts.internal())
+	h, err := fakehost.New(handler, opts.internal())
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +135,6 @@ func (o *Options) internal() *fakehost.Options {
 // Close stops the host and the handler server it started, waiting up to five seconds for
 // requests in flight.
 func (h *Host) Close() { h.h.Close() }
-
-// Manifest returns the declarations the host runs.
-func (h *Host) Manifest() *bindings.Manifest { return h.h.Manifest() }
 
 // SetSetting sets an app setting, such as the connection string of an emulator started after
 // the host.

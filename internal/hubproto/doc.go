@@ -30,6 +30,13 @@
 // A Message from ParseFrame owns its memory, so a reader may reuse its
 // buffer; one from Unmarshal shares the argument bytes with its input.
 //
+// A reader whose input arrives in pieces finds record boundaries with
+// RecordEnd, which resumes a JSON record's search for 0x1E where the previous
+// call stopped: each byte is examined once, and a record longer than the
+// reader's limit is refused as soon as that is known.
+//
+//	RecordEnd(p, buf, scanned, limit) (n, next int, err error)
+//
 // Encoding and decoding the envelope are hand-written, with no reflection;
 // the JSON decoder behaves like encoding/json (a differential fuzz target
 // holds it to that). The wire

@@ -6,7 +6,6 @@ package secretcheck
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 	"github.com/funcsignalr/funcsignalr/trigger"
+	"net/http/httptest"
 )
 
 // The secrets: each is a distinctive string that cannot appear by accident.
@@ -59,28 +59,34 @@ func subjects(t *testing.T) []subject {
 	csEntra, err := signalr.ParseConnectionString("Endpoint=https://" + endpointHost + ";AuthType=azure.app;ClientId=cid;TenantId=tid;ClientSecret=" + clientSecret + ";")
 	require.NoError(t, err)
 
-	client, err := signalr.NewClientFromParsedConnectionString(cs, nil)
+	client, err := signalr.NewClientFromConnectionString("Endpoint=https://"+endpointHost+";AccessKey="+accessKey+";Version=1.0;", nil)
 	require.NoError(t, err)
-	entraClient, err := signalr.NewClientFromParsedConnectionString(csEntra, nil)
+	entraClient, err := signalr.NewClientFromConnectionString("Endpoint=https://"+endpointHost+";AuthType=azure.app;ClientId=cid;TenantId=tid;ClientSecret="+clientSecret+";", nil)
 	require.NoError(t, err)
-	hub := client.Hub("chat")
-	entraHub := entraClient.Hub("chat")
+	hub, err := client.Hub("chat")
+	require.NoError(t, err)
+	entraHub, err := entraClient.Hub("chat")
+	require.NoError(t, err)
 	endpoint := signalr.Endpoint{Name: "east", Type: signalr.EndpointTypePrimary, Client: client}
 	multi, err := signalr.NewClientWithEndpoints([]signalr.Endpoint{endpoint, {Name: "west", Client: entraClient}}, nil)
 	require.NoError(t, err)
-	t.Cleanup(multi.Close)
-	multiHub := multi.Hub("chat")
-	tmp := signalr.TemporaryAccessKey{KeyID: "kid-1", AccessKey: tempKey}
+	t.Cleanup(func() { _ = multi.Close() })
+	multiHub, err := multi.Hub("chat")
+	require.NoError(t, err)
 	gen := signalr.GenerateClientTokenResponse{Token: bearer}
 
-	negotiator := negotiate.New(client, nil)
+	negotiator, err := negotiate.New(client, nil)
+	require.NoError(t, err)
 	info := negotiate.ConnectionInfo{URL: "https://" + endpointHost + "/client/?hub=chat", AccessToken: bearer}
-	eci := negotiate.EndpointConnectionInfo{EndpointRef: endpoint.Ref(), ConnectionInfo: info}
+	ref := signalr.EndpointRef{EndpointType: signalr.EndpointTypePrimary, Name: "east", Endpoint: "https://" + endpointHost, Online: true}
+	eci := negotiate.EndpointConnectionInfo{EndpointRef: ref, ConnectionInfo: info}
 	negotiation := negotiate.Negotiation{Endpoints: []negotiate.EndpointConnectionInfo{eci}}
 
-	routerOpts := trigger.RouterOptions{AccessKeys: []string{accessKey, secondaryKey}, MaxBodySize: 4096}
+	routerOpts := trigger.RouterOptions{ParseOptions: trigger.ParseOptions{Client: client, AccessKeys: []string{secondaryKey}, MaxBodySize: 4096}}
 	parseOpts := trigger.ParseOptions{AccessKeys: []string{accessKey, secondaryKey}}
-	router := trigger.NewRouter(routerOpts)
+	router, err := trigger.NewRouter(&routerOpts)
+	require.NoError(t, err)
+	key := signalr.NewAccessKeyCredential(accessKey)
 
 	emuOpts := signalrtest.Options{AccessKey: accessKey, SecondaryAccessKey: secondaryKey}
 	emu := signalrtest.NewServer(&emuOpts)
@@ -96,26 +102,20 @@ func subjects(t *testing.T) []subject {
 		Headers: map[string][]string{"Authorization": {"Bearer " + bearer}, "X-Functions-Key": {functionKey}},
 		Body:    []byte(`{"token":"` + bearer + `"}`),
 	}
-	httpResp := bindings.HTTPResponse{StatusCode: 200, Body: `{"accessToken":"` + bearer + `"}`}
-	invokeReq := bindings.InvokeRequest{Data: map[string]json.RawMessage{
-		"connectionInfo": json.RawMessage(`{"url":"https://` + endpointHost + `","accessToken":"` + bearer + `"}`),
-	}}
-	invokeResp := bindings.InvokeResponse{ReturnValue: json.RawMessage(`"` + bearer + `"`)}
-	invocation := bindings.Invocation{Function: "negotiate", ID: "inv-1", Request: &invokeReq, Response: &invokeResp}
+	invocation := negotiateInvocation(t)
 
 	return []subject{
 		{name: "signalr.ConnectionString", ptr: cs, useful: endpointHost},
 		{name: "signalr.ConnectionString (Entra)", ptr: csEntra, useful: endpointHost},
-		{name: "signalr.Client", ptr: client, useful: endpointHost},
-		{name: "signalr.Client (Entra)", ptr: entraClient, useful: endpointHost},
+		{name: "signalr.Client", ptr: client, pointerOnly: true, useful: endpointHost},
+		{name: "signalr.Client (Entra)", ptr: entraClient, pointerOnly: true, useful: endpointHost},
+		{name: "signalr.Client (several endpoints)", ptr: multi, pointerOnly: true, useful: endpointHost},
 		{name: "signalr.HubClient", ptr: hub, useful: "chat"},
 		{name: "signalr.HubClient (Entra)", ptr: entraHub, useful: "chat"},
-		{name: "signalr.AccessKeyCredential", ptr: client.AccessKey(), pointerOnly: true, useful: "AccessKeyCredential"},
-		{name: "signalr.TemporaryAccessKey", ptr: &tmp, useful: "kid-1"},
+		{name: "signalr.HubClient (several endpoints)", ptr: multiHub, useful: "chat"},
+		{name: "signalr.AccessKeyCredential", ptr: key, pointerOnly: true, useful: "AccessKeyCredential"},
 		{name: "signalr.GenerateClientTokenResponse", ptr: &gen, useful: "GenerateClientTokenResponse"},
 		{name: "signalr.Endpoint", ptr: &endpoint, useful: endpointHost},
-		{name: "signalr.MultiEndpointClient", ptr: multi, pointerOnly: true, useful: endpointHost},
-		{name: "signalr.MultiEndpointHubClient", ptr: multiHub, useful: "chat"},
 		{name: "negotiate.Negotiator", ptr: negotiator, pointerOnly: true, useful: endpointHost},
 		{name: "negotiate.ConnectionInfo", ptr: &info, useful: endpointHost},
 		{name: "negotiate.EndpointConnectionInfo", ptr: &eci, useful: endpointHost},
@@ -127,11 +127,35 @@ func subjects(t *testing.T) []subject {
 		{name: "signalrtest.Server", ptr: emu, pointerOnly: true, useful: emu.URL},
 		{name: "bindingstest.Options", ptr: &hostOpts, useful: "AzureSignalRConnectionString"},
 		{name: "bindings.HTTPRequest", ptr: httpReq, useful: "app.example"},
-		{name: "bindings.HTTPResponse", ptr: &httpResp, useful: "200"},
-		{name: "bindings.InvokeRequest", ptr: &invokeReq, useful: "connectionInfo"},
-		{name: "bindings.InvokeResponse", ptr: &invokeResp, useful: "ReturnValue"},
-		{name: "bindings.Invocation", ptr: &invocation, useful: "negotiate"},
+		{name: "bindings.Invocation", ptr: invocation, useful: "connectionInfo"},
 	}
+}
+
+// negotiateInvocation returns the *bindings.Invocation of a negotiate function once it has run:
+// its request holds connection info with a token, its response the token as the HTTP body and
+// as the return value.
+func negotiateInvocation(t *testing.T) *bindings.Invocation {
+	t.Helper()
+	var captured *bindings.Invocation
+	app := bindings.NewApp(&bindings.AppOptions{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, app.HTTP("negotiate", nil, func(_ context.Context, inv *bindings.Invocation) error {
+		captured = inv
+		info, err := inv.ConnectionInfo()
+		if err != nil {
+			return err
+		}
+		inv.Log("minted for %s", info.URL)
+		inv.Return(map[string]string{"token": bearer})
+		return inv.Respond(http.StatusOK, nil, info)
+	}, bindings.SignalRConnectionInfo("connectionInfo", "chat", nil)))
+	payload := `{"Data":{"req":{"Method":"POST","Url":"https://app.example/api/negotiate?code=` + functionKey + `","Headers":{"Authorization":["Bearer ` + bearer + `"]}},` +
+		`"connectionInfo":{"url":"https://` + endpointHost + `/client/?hub=chat","accessToken":"` + bearer + `"}},"Metadata":{}}`
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/negotiate", strings.NewReader(payload)))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), bearer, "the response does carry the token")
+	require.NotNil(t, captured)
+	return captured
 }
 
 // renderings returns every way the value behind ptr is printed, keyed by a description.

@@ -21,15 +21,22 @@ const (
 	// tokenLeeway tolerates small clock differences on exp/nbf, like ASP.NET's
 	// ClockSkew but shorter so that expiry tests need not wait minutes.
 	tokenLeeway = 30 * time.Second
-	// maxTokenLength is the service's limit; longer tokens get 413.
+	// maxTokenLength is the service's limit on client access tokens; longer
+	// tokens get 413 at negotiate.
 	maxTokenLength = 4096
+	// maxRESTTokenLength bounds REST tokens. The 4096-character limit is the
+	// SDK's, for client tokens only: a REST token's aud is its request URL,
+	// and the URL of an operation on a 1024-character user and group in a
+	// non-Latin script escapes to some 18,000 characters. 32 KiB is Kestrel's
+	// default limit on all request headers together.
+	maxRESTTokenLength = 32 << 10
 	// tempKeyLifetime is how long an /api/v1/auth/accessKey key stays valid.
 	tempKeyLifetime = 90 * time.Minute
 )
 
 var (
 	errNoToken       = errors.New("signalrtest: no access token; expected an Authorization: Bearer header or an access_token query parameter")
-	errTokenTooLarge = errors.New("signalrtest: access token is longer than 4096 characters")
+	errTokenTooLarge = errors.New("signalrtest: access token is too long; expected at most 4096 characters for a client token, 32 KiB for a REST token")
 	errBadAudience   = errors.New("signalrtest: the audience is invalid")
 )
 
@@ -38,6 +45,9 @@ type identity struct {
 	userID string
 	claims []claim // in token order, for X-ASRS-User-Claims
 	entra  bool    // validated by Options.TokenValidator, not by an access key
+	// authExpires is when a connection opened with the token must close
+	// (asrs.s.coae and asrs.s.aeo); zero when the token does not ask for it.
+	authExpires time.Time
 }
 
 type claim struct{ typ, value string }
@@ -92,20 +102,22 @@ type validatedToken struct {
 	nbf    time.Time // zero when absent
 	userID string
 	list   []claim // X-ASRS-User-Claims entries, computed on first need
+	// authExpires is from asrs.s.coae/asrs.s.aeo; zero when not asked for.
+	authExpires time.Time
 }
 
 // maxTokenCache bounds the verified-token cache; it is emptied when full.
 const maxTokenCache = 4096
 
-// validateToken checks signature, lifetime and audience. audOK decides whether an
-// audience value fits the request. Entra tokens are accepted through
-// Options.TokenValidator when allowEntra is set. Claims for upstream headers
-// are listed only when withClaims is set.
-func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.URL) bool, allowEntra, withClaims bool) (identity, error) {
+// validateToken checks signature, lifetime and audience: one aud value must
+// fit aud. Entra tokens are accepted through Options.TokenValidator when
+// allowEntra is set. Claims for upstream headers are listed only when
+// withClaims is set.
+func (s *Server) validateToken(r *http.Request, token string, aud audience, allowEntra, withClaims bool) (identity, error) {
 	if token == "" {
 		return identity{}, errNoToken
 	}
-	if len(token) > maxTokenLength {
+	if limit := aud.maxTokenLength(); len(token) > limit {
 		return identity{}, errTokenTooLarge
 	}
 	s.tokMu.Lock()
@@ -130,19 +142,18 @@ func (s *Server) validateToken(r *http.Request, token string, audOK func(*url.UR
 		return identity{}, tokenError(jwt.ErrTokenNotValidYet)
 	}
 	if len(vt.auds) == 0 {
-		return identity{}, errors.New("signalrtest: token has no aud claim; expected the request URL")
+		return identity{}, fmt.Errorf("%w: the token has no aud claim; expected %s", errBadAudience, aud.expected())
 	}
-	ok := false
+	var audErr error
 	for _, u := range vt.auds {
-		if audOK(u) {
-			ok = true
+		if audErr = aud.check(u); audErr == nil {
 			break
 		}
 	}
-	if !ok {
-		return identity{}, errBadAudience
+	if audErr != nil {
+		return identity{}, audErr
 	}
-	id := identity{userID: vt.userID}
+	id := identity{userID: vt.userID, authExpires: vt.authExpires}
 	if withClaims {
 		s.tokMu.Lock()
 		if vt.list == nil {
@@ -177,7 +188,7 @@ func (s *Server) verifyToken(token string) (*validatedToken, error) {
 		}
 		return nil, err
 	}
-	vt := &validatedToken{claims: claims, userID: userIDOf(claims)}
+	vt := &validatedToken{claims: claims, userID: userIDOf(claims), authExpires: authExpiry(claims)}
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		vt.exp = exp.Time
 	}
@@ -199,6 +210,35 @@ func (s *Server) verifyToken(token string) (*validatedToken, error) {
 		s.tokMu.Unlock()
 	}
 	return vt, nil
+}
+
+// Claims with which a token asks the service to close its connections when
+// the authentication behind it expires (azure-signalr
+// specs/CloseOnAuthenticationExpire.md; the SDK writes both as strings).
+const (
+	claimCloseOnAuthExpiry = "asrs.s.coae"
+	claimAuthExpiresOn     = "asrs.s.aeo"
+)
+
+// authExpiry is when connections opened with the token must close: asrs.s.aeo
+// (Unix seconds, a string or a number) when asrs.s.coae is true, the token's
+// exp when asrs.s.aeo is missing or unreadable, and zero when asrs.s.coae is
+// absent or false.
+func authExpiry(c jwt.MapClaims) time.Time {
+	v, ok := c[claimCloseOnAuthExpiry]
+	if !ok {
+		return time.Time{} // the common case, without strconv's error allocation
+	}
+	if on, _ := strconv.ParseBool(claimString(v)); !on {
+		return time.Time{}
+	}
+	if sec, err := strconv.ParseFloat(claimString(c[claimAuthExpiresOn]), 64); err == nil && sec > 0 && sec < 1<<53 {
+		return time.Unix(int64(sec), 0)
+	}
+	if exp, err := c.GetExpirationTime(); err == nil && exp != nil {
+		return exp.Time
+	}
+	return time.Time{}
 }
 
 // tokenError turns a jwt error into one that never echoes the token.
@@ -311,42 +351,122 @@ func payloadKeyOrder(token string) []string {
 	return topLevelKeys(b)
 }
 
-// audPathOK reports whether aud names the same path as want: compared without
-// query, port, scheme, host and trailing slash, ignoring case (spec §2.1).
-func audPathOK(want string) func(*url.URL) bool {
-	want = strings.TrimRight(want, "/")
-	return func(u *url.URL) bool {
-		return strings.EqualFold(strings.TrimRight(u.Path, "/"), want)
-	}
+// audience is what the aud claim of a token must name for one request
+// (spec §2.1, §2.3, §8): the request's scheme and host (its port and every
+// query are ignored, since SDKs differ on both) and, for the REST API, the
+// request path, compared ignoring case and a trailing slash; for the client
+// endpoint, the path /client and the hub of the request in the hub query
+// parameter.
+type audience struct {
+	scheme, host string
+	path         string   // REST: the path as sent
+	segs         []string // REST: the path as routed, dot segments removed
+	client       bool
+	hub          string // client: the normalised hub
 }
 
-// clientAudOK accepts the client URL {base}/client/?hub={hub}: path /client and,
-// when the audience names a hub, the same hub.
-func clientAudOK(hub string) func(*url.URL) bool {
-	return func(u *url.URL) bool {
-		if !strings.EqualFold(strings.TrimRight(u.Path, "/"), "/client") {
+// restAudience is the audience of a REST request routed on segs.
+func restAudience(r *http.Request, segs []string) audience {
+	return audience{scheme: requestScheme(r), host: requestHost(r), path: r.URL.Path, segs: segs}
+}
+
+// clientAudience is the audience of a client request for hub.
+func clientAudience(r *http.Request, hub string) audience {
+	return audience{scheme: requestScheme(r), host: requestHost(r), client: true, hub: hub}
+}
+
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// requestHost is the request's host name without the port (and without the
+// brackets of an IPv6 literal), as url.URL.Hostname gives it for an aud.
+func requestHost(r *http.Request) string {
+	host := r.Host
+	if strings.HasPrefix(host, "[") {
+		if end := strings.IndexByte(host, ']'); end > 0 {
+			return host[1:end]
+		}
+		return host
+	}
+	if i := strings.IndexByte(host, ':'); i >= 0 && strings.Count(host, ":") == 1 {
+		return host[:i]
+	}
+	return host
+}
+
+func (a audience) maxTokenLength() int {
+	if a.client {
+		return maxTokenLength
+	}
+	return maxRESTTokenLength
+}
+
+// expected is an example of a valid aud, for error messages.
+func (a audience) expected() string {
+	base := a.scheme + "://" + a.host
+	if a.client {
+		return base + "/client/?hub=" + a.hub
+	}
+	return base + a.path
+}
+
+// check returns nil when u is a valid aud, else errBadAudience with the reason.
+func (a audience) check(u *url.URL) error {
+	if !strings.EqualFold(u.Scheme, a.scheme) || !strings.EqualFold(u.Hostname(), a.host) {
+		return fmt.Errorf("%w: its scheme and host must be those of the request, %s://%s (the port is ignored)", errBadAudience, a.scheme, a.host)
+	}
+	path := strings.TrimRight(u.Path, "/")
+	if a.client {
+		if !strings.EqualFold(path, "/client") {
+			return fmt.Errorf("%w: a client token's audience must be the client endpoint, %s", errBadAudience, a.expected())
+		}
+		switch h := u.Query()["hub"]; {
+		case len(h) == 0 || h[0] == "":
+			return fmt.Errorf("%w: a client token's audience must name its hub, as in %s", errBadAudience, a.expected())
+		case len(h) > 1 || !strings.EqualFold(h[0], a.hub):
+			return fmt.Errorf("%w: the audience names another hub; expected %s", errBadAudience, a.expected())
+		}
+		return nil
+	}
+	if strings.EqualFold(path, strings.TrimRight(a.path, "/")) || pathIsSegments(path, a.segs) {
+		return nil
+	}
+	return fmt.Errorf("%w: its path must be the request path; expected %s (query ignored)", errBadAudience, a.expected())
+}
+
+// pathIsSegments reports whether path, without its trailing slash, is "/"
+// followed by segs joined with "/", ignoring case, without allocating.
+func pathIsSegments(path string, segs []string) bool {
+	for _, seg := range segs {
+		rest, ok := strings.CutPrefix(path, "/")
+		if !ok || len(rest) < len(seg) || !strings.EqualFold(rest[:len(seg)], seg) {
 			return false
 		}
-		h := u.Query().Get("hub")
-		return h == "" || strings.EqualFold(h, hub)
+		path = rest[len(seg):]
 	}
+	return path == ""
 }
 
-// signature is the X-ASRS-Signature value: sha256=HEX per key, comma-joined,
-// with uppercase hex as .NET writes it.
+// signature is the X-ASRS-Signature value: "sha256=" + lowercase hex HMAC per
+// key, entries separated by ", ", as in real service traffic (spec §8;
+// Microsoft's local emulator writes uppercase hex instead).
 func signature(keys []string, connectionID string) string {
-	const hexUpper = "0123456789ABCDEF"
-	buf := make([]byte, 0, len(keys)*(len("sha256=")+2*sha256.Size+1))
+	const hexLower = "0123456789abcdef"
+	buf := make([]byte, 0, len(keys)*(len("sha256=")+2*sha256.Size+2))
 	for i, k := range keys {
 		if i > 0 {
-			buf = append(buf, ',')
+			buf = append(buf, ',', ' ')
 		}
 		m := hmac.New(sha256.New, []byte(k))
 		m.Write([]byte(connectionID))
 		var sum [sha256.Size]byte
 		buf = append(buf, "sha256="...)
 		for _, b := range m.Sum(sum[:0]) {
-			buf = append(buf, hexUpper[b>>4], hexUpper[b&0x0f])
+			buf = append(buf, hexLower[b>>4], hexLower[b&0x0f])
 		}
 	}
 	return string(buf)

@@ -57,7 +57,7 @@ func clientHub(w http.ResponseWriter, r *http.Request) (string, bool) {
 }
 
 func (s *Server) clientIdentity(w http.ResponseWriter, r *http.Request, hub string) (identity, bool) {
-	id, err := s.validateToken(r, bearerToken(r, true), clientAudOK(hub), false, true)
+	id, err := s.validateToken(r, bearerToken(r, true), clientAudience(r, hub), false, true)
 	if err != nil {
 		s.trace.rejected(r, hub, err)
 		if errors.Is(err, errTokenTooLarge) {
@@ -76,7 +76,7 @@ const negotiateSweepInterval = time.Second
 
 func (s *Server) serveNegotiate(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		http.Error(w, "negotiate expects POST", http.StatusMethodNotAllowed)
+		allow(w, http.MethodPost)
 		return
 	}
 	hub, ok := clientHub(w, r)
@@ -192,6 +192,14 @@ func (s *Server) serveClient(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "No Connection with that ID", http.StatusNotFound)
 			return
 		}
+		// A connection belongs to the user who negotiated it. With negotiate
+		// v0 the id is the token, and the id is no secret (it goes upstream
+		// and to REST callers): without this, any valid token could poll,
+		// send on or end another user's connection.
+		if id.userID != c.userID {
+			http.Error(w, "the access token's user is not the user who negotiated this connection", http.StatusForbidden)
+			return
+		}
 		if c.negotiatedExpired(s.now()) {
 			s.mu.Lock()
 			delete(s.byToken, token)
@@ -221,7 +229,7 @@ func (s *Server) serveClient(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		c.finish("")
 	default:
-		http.Error(w, "unsupported method", http.StatusMethodNotAllowed)
+		allow(w, http.MethodGet, http.MethodPost, http.MethodDelete)
 	}
 }
 
@@ -518,6 +526,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, c *conn) {
 	t, state := c.transport, c.state
 	if t == transportWebSockets {
 		c.mu.Unlock()
+		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, "POST requests are not allowed for WebSocket connections", http.StatusMethodNotAllowed)
 		return
 	}

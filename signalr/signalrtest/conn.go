@@ -74,19 +74,27 @@ type conn struct {
 	id, token string
 	userID    string
 	claims    []claim
-	query     string // X-ASRS-Client-Query value
-	created   time.Time
-	wantState bool        // negotiate asked for stateful reconnect
-	claimed   atomic.Bool // a transport request arrived; readable under Server.mu
+	// authExpires is when the connection closes because its token's
+	// authentication expired (asrs.s.coae); zero for never.
+	authExpires time.Time
+	query       string // X-ASRS-Client-Query value
+	created     time.Time
+	wantState   bool        // negotiate asked for stateful reconnect
+	claimed     atomic.Bool // a transport request arrived; readable under Server.mu
 
 	// groups is guarded by Server.mu.
 	groups map[string]uint8
 
-	inMu  sync.Mutex // serialises input processing
-	inbuf []byte
+	inMu      sync.Mutex // serialises input processing; guards the fields below
+	inbuf     []byte
+	inScanned int   // bytes at the start of inbuf known to hold no record end
+	inWork    int64 // bytes examined or moved while framing input, for tests
 
 	mu         sync.Mutex
 	state      connState
+	// opened says the handshake succeeded, so the connected event went upstream
+	// and a disconnected one must follow; a failed handshake closes without either.
+	opened bool
 	transport  transportKind
 	proto      hubproto.Protocol // set once, before the connection joins its hub
 	stateful   bool
@@ -117,6 +125,7 @@ type conn struct {
 	ackTimer    *time.Timer
 
 	upq       []upstreamJob
+	upqBytes  int // bytes of upq and of the job being delivered
 	upRunning bool
 
 	invSeq  int
@@ -130,17 +139,18 @@ type replayItem struct {
 
 func (s *Server) newConn(hub string, id identity, query string, wantState bool) *conn {
 	c := &conn{
-		s:         s,
-		hub:       hub,
-		id:        newID(16),
-		userID:    id.userID,
-		claims:    id.claims,
-		query:     query,
-		created:   s.now(),
-		wantState: wantState,
-		notify:    make(chan struct{}, 1),
-		done:      make(chan struct{}),
-		recvNext:  1,
+		s:           s,
+		hub:         hub,
+		id:          newID(16),
+		userID:      id.userID,
+		claims:      id.claims,
+		authExpires: id.authExpires,
+		query:       query,
+		created:     s.now(),
+		wantState:   wantState,
+		notify:      make(chan struct{}, 1),
+		done:        make(chan struct{}),
+		recvNext:    1,
 	}
 	c.token = c.id + "." + newID(16)
 	return c
@@ -440,7 +450,7 @@ func (c *conn) finish(errMsg string) {
 		c.mu.Unlock()
 		return
 	}
-	wasOpen := c.state == stateOpen || c.state == stateClosing
+	wasOpen := c.opened
 	c.state = stateClosed
 	close(c.done)
 	if c.timer != nil {
@@ -485,7 +495,9 @@ func (c *conn) finish(errMsg string) {
 }
 
 // receive processes bytes from the client: the handshake first, then framed
-// hub messages. Partial records wait for more input.
+// hub messages. Partial records wait for more input; the search for the end
+// of a JSON record resumes where the previous piece of input left it, so a
+// record arriving in many small pieces costs time linear in its size.
 func (c *conn) receive(data []byte) {
 	c.inMu.Lock()
 	defer c.inMu.Unlock()
@@ -499,45 +511,58 @@ func (c *conn) receive(data []byte) {
 	c.mu.Unlock()
 
 	c.inbuf = append(c.inbuf, data...)
-	if len(c.inbuf) > maxInput {
-		c.closeWith("a message from the client is too large", false)
-		return
-	}
 	buf := c.inbuf
-	if proto == nil {
-		req, n, err := hubproto.ParseHandshakeRequest(buf)
-		if errors.Is(err, hubproto.ErrIncomplete) {
-			return
-		}
-		if err != nil {
-			c.failHandshake("The handshake request is invalid.")
-			return
-		}
-		if proto = c.handshake(req); proto == nil {
-			return
-		}
-		buf = buf[n:]
-	}
 	for len(buf) > 0 {
-		m, n, err := proto.ParseFrame(buf)
-		if errors.Is(err, hubproto.ErrIncomplete) {
-			break
-		}
-		if err != nil {
-			if n > 0 {
-				c.s.log.Debug("signalrtest: skipping a malformed message", "hub", c.hub, "connection", c.id, "err", err)
-				buf = buf[n:]
-				continue
-			}
-			c.closeWith("Connection closed with an error: the client sent an invalid message.", false)
-			c.inbuf = nil
+		n, next, err := hubproto.RecordEnd(proto, buf, c.inScanned, maxInput)
+		c.inWork += int64(max(n, next) - c.inScanned)
+		c.inScanned = next
+		switch {
+		case errors.Is(err, hubproto.ErrIncomplete):
+			c.keepTail(buf)
 			return
+		case errors.Is(err, hubproto.ErrTooLarge):
+			c.inbuf, c.inScanned = nil, 0
+			c.closeWith("Connection closed with an error: a message from the client is too large; the limit is 16 MiB.", false)
+			return
+		case err != nil:
+			c.inbuf, c.inScanned = nil, 0
+			c.closeWith("Connection closed with an error: the client sent an invalid message.", false)
+			return
+		}
+		record := buf[:n]
+		buf = buf[n:]
+		if proto == nil {
+			req, _, err := hubproto.ParseHandshakeRequest(record)
+			if err != nil {
+				c.inbuf = nil
+				c.failHandshake("The handshake request is invalid.")
+				return
+			}
+			if proto = c.handshake(req); proto == nil {
+				c.inbuf = nil
+				return
+			}
+			continue
+		}
+		m, _, err := proto.ParseFrame(record)
+		if err != nil {
+			c.s.log.Debug("signalrtest: skipping a malformed message", "hub", c.hub, "connection", c.id, "err", err)
+			continue
 		}
 		c.handle(proto, &m)
-		buf = buf[n:]
 	}
-	// Keep only the unparsed tail; parsed messages were copied where kept.
-	rest := copy(c.inbuf, buf)
+	c.keepTail(buf)
+}
+
+// keepTail keeps only the unparsed tail of the input buffer; parsed messages
+// were copied where kept. Bytes move only when records before them were
+// consumed, so each byte moves at most once.
+func (c *conn) keepTail(tail []byte) {
+	if len(tail) == len(c.inbuf) {
+		return // nothing consumed
+	}
+	rest := copy(c.inbuf, tail)
+	c.inWork += int64(rest)
 	c.inbuf = c.inbuf[:rest]
 	if rest == 0 && cap(c.inbuf) > keepConnBuffer {
 		c.inbuf = nil
@@ -578,6 +603,7 @@ func (c *conn) handshake(req hubproto.HandshakeRequest) hubproto.Protocol {
 	c.stateful = c.wantState && c.transport == transportWebSockets && req.Version >= 2
 	c.pending = hubproto.AppendHandshakeResponse(c.pending, "")
 	c.state = stateOpen
+	c.opened = true
 	c.mu.Unlock()
 
 	// Register before the client can see the handshake response: a client whose start()

@@ -18,12 +18,39 @@
 // It follows Microsoft's emulator (the default access key, the settings.json
 // upstream format, first-match upstream rules) but fixes its known gaps: token
 // lifetimes and audiences are checked, a secondary key is accepted and signs
-// upstream requests too, `excluded` is honoured everywhere, access_token never
-// leaks into X-ASRS-Client-Query, user-group TTLs remove the memberships they
-// granted, sends take any number of arguments, and :generateToken, :execute
-// (with OData connection filters), :invoke, connection streams, paged group
-// listings, /api/v1/auth/accessKey and application/octet-stream multi-protocol
-// bodies are implemented.
+// upstream requests too, `excluded` is honoured everywhere, user-group TTLs
+// remove the memberships they granted, sends take any number of arguments,
+// and :generateToken, :execute (with OData connection filters), :invoke,
+// connection streams, paged group listings, /api/v1/auth/accessKey and
+// application/octet-stream multi-protocol bodies are implemented.
+//
+// Where Microsoft's emulator and the service differ, it behaves like the
+// service: upstream signatures are lowercase hex joined by ", "; the upstream
+// URL's {hub}, {category} and {event} are escaped as Uri.EscapeDataString
+// escapes; a token's aud must name the request's scheme and host (the port and
+// query are ignored) and, for clients, the hub; tokens that set asrs.s.coae
+// close their connections, with a Close allowing reconnect, about a second
+// after asrs.s.aeo passes; ttl and minutesToExpire are int32; names are
+// counted in UTF-16 code units; and the request path is decoded and then
+// cleared of dot segments as Kestrel does, so POST
+// /api/hubs/chat/users/%2E%2E/:send is a broadcast. Ids must therefore never
+// be sent as a path segment that decodes to "." or "..".
+//
+// One deviation is deliberate. The service sends upstream, in
+// X-ASRS-Client-Query, the query string of the client's connect request
+// including its access_token (service-protocol.md §8); this server strips
+// access_token from it, so that tests and local runs do not copy bearer
+// tokens into function logs. Code that reads the header must still treat it
+// as secret-bearing, as it is in production, and never log it. The server
+// itself never logs it, nor any token or key.
+//
+// Resources are bounded as a service's are: the REST and upstream call logs
+// keep at most 16 MiB (and 10,000 calls) each, newest first; a connection
+// whose invocations waiting for a slow upstream pass 32 MiB is closed with a
+// Close saying so; a message from a client may be 16 MiB; :execute filters
+// nest at most 100 levels. A connection answers only requests whose token
+// names the user who negotiated it, since with negotiate v0 its id, which is
+// no secret, is also its token.
 //
 // Where Azure leaves a client waiting forever (an invoke() no upstream rule
 // matches, or a stream() in serverless mode), the server answers with an error

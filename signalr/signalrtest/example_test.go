@@ -24,7 +24,10 @@ func ExampleNewServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	hub := client.Hub("chat")
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 	if _, err := hub.AddUserToGroup(ctx, "admins", "alice", &signalr.AddUserToGroupOptions{TTL: time.Hour}); err != nil {
 		log.Fatal(err)
@@ -98,7 +101,11 @@ func Example_trace() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := client.Hub("chat").SendToAll(context.Background(), signalr.Message{Target: "news", Arguments: []any{"hi"}}, nil); err != nil {
+	hub, err := client.Hub("chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := hub.SendToAll(context.Background(), signalr.Message{Target: "news", Arguments: []any{"hi"}}, nil); err != nil {
 		log.Fatal(err)
 	}
 

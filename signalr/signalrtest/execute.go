@@ -62,9 +62,10 @@ type filterTok struct {
 }
 
 type filterParser struct {
-	src  string
-	toks []filterTok
-	i    int
+	src   string
+	toks  []filterTok
+	i     int
+	depth int // current nesting, bounded by maxFilterDepth
 }
 
 func (p *filterParser) lex() error {
@@ -123,52 +124,90 @@ func (p *filterParser) expect(kind byte) error {
 	return nil
 }
 
-func boolOp(l, r filterExpr, and bool) filterExpr {
+// boolOp evaluates terms joined by and (and set) or or, left to right with
+// short-circuiting. A chain of any length is one loop, so evaluating it needs
+// no deeper stack than its nesting.
+func boolOp(terms []filterExpr, and bool) filterExpr {
+	if len(terms) == 1 {
+		return terms[0]
+	}
 	return func(c *connView) (filterValue, error) {
-		a, err := l(c)
-		if err != nil {
-			return a, err
+		var v filterValue
+		for _, t := range terms {
+			var err error
+			if v, err = t(c); err != nil {
+				return v, err
+			}
+			if v.kind != 'b' {
+				return v, errors.New("signalrtest: invalid filter: and/or need conditions")
+			}
+			if v.b != and { // short-circuit
+				return v, nil
+			}
 		}
-		if a.kind != 'b' {
-			return a, errors.New("signalrtest: invalid filter: and/or need conditions")
-		}
-		if a.b != and { // short-circuit
-			return a, nil
-		}
-		b, err := r(c)
-		if err == nil && b.kind != 'b' {
-			err = errors.New("signalrtest: invalid filter: and/or need conditions")
-		}
-		return b, err
+		return v, nil
 	}
 }
 
-func (p *filterParser) or() (filterExpr, error) {
-	l, err := p.and()
-	for err == nil && p.peekWord("or") {
-		p.i++
-		var r filterExpr
-		if r, err = p.and(); err == nil {
-			l = boolOp(l, r, false)
-		}
+// maxFilterDepth bounds the nesting of parentheses, not and function calls,
+// so that a hostile filter cannot make the recursive parser use a deep stack.
+const maxFilterDepth = 100
+
+// enter counts one more level of nesting; the caller must defer leave.
+func (p *filterParser) enter() error {
+	p.depth++
+	if p.depth > maxFilterDepth {
+		return fmt.Errorf("signalrtest: invalid filter: nested more than %d levels deep (parentheses, not and function calls); expected at most %d", maxFilterDepth, maxFilterDepth)
 	}
-	return l, err
+	return nil
+}
+
+func (p *filterParser) leave() { p.depth-- }
+
+func (p *filterParser) or() (filterExpr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	l, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	terms := []filterExpr{l}
+	for p.peekWord("or") {
+		p.i++
+		r, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, r)
+	}
+	return boolOp(terms, false), nil
 }
 
 func (p *filterParser) and() (filterExpr, error) {
 	l, err := p.unary()
-	for err == nil && p.peekWord("and") {
-		p.i++
-		var r filterExpr
-		if r, err = p.unary(); err == nil {
-			l = boolOp(l, r, true)
-		}
+	if err != nil {
+		return nil, err
 	}
-	return l, err
+	terms := []filterExpr{l}
+	for p.peekWord("and") {
+		p.i++
+		r, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, r)
+	}
+	return boolOp(terms, true), nil
 }
 
 func (p *filterParser) unary() (filterExpr, error) {
 	if p.peekWord("not") {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		p.i++
 		e, err := p.unary()
 		if err != nil {
@@ -351,37 +390,37 @@ type command struct {
 }
 
 func parseCommands(body []byte) ([]command, error) {
-	var raw []map[string]json.RawMessage
+	const want = `expected [{"type":"SendMessage"|"JoinGroup"|"LeaveGroup"|"CloseConnection",…}]`
+	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, errors.New(`signalrtest: invalid :execute body; expected [{"type":"SendMessage"|"JoinGroup"|"LeaveGroup"|"CloseConnection",…}]`)
+		return nil, errors.New("signalrtest: invalid :execute body; " + want)
 	}
 	cmds := make([]command, 0, len(raw))
-	for i, obj := range raw {
-		get := func(name string) json.RawMessage {
-			for k, v := range obj {
-				if strings.EqualFold(k, name) {
-					return v
-				}
-			}
-			return nil
+	for i, item := range raw {
+		obj, err := pickMembers(item, "type", "message", "group", "reason")
+		if errors.Is(err, errNotObject) {
+			return nil, fmt.Errorf("signalrtest: command %d is not an object; %s", i, want)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("signalrtest: command %d: %w", i, err)
 		}
 		str := func(name string) string {
 			var s string
-			_ = json.Unmarshal(get(name), &s)
+			_ = json.Unmarshal(obj[name], &s)
 			return s
 		}
 		c := command{typ: str("type")}
 		switch strings.ToLower(c.typ) {
 		case "sendmessage":
-			out, err := parseJSONPayload(get("message"))
+			out, err := parseJSONPayload(obj["message"])
 			if err != nil {
 				return nil, fmt.Errorf("signalrtest: command %d: %w", i, err)
 			}
 			c.out = out
 		case "joingroup", "leavegroup":
 			c.group = str("group")
-			if c.group == "" || len(c.group) > 1024 || strings.TrimSpace(c.group) == "" {
-				return nil, fmt.Errorf("signalrtest: command %d: invalid group; expected 1 to 1024 characters, not all whitespace", i)
+			if c.group == "" || utf16Len(c.group) > maxNameLength || strings.TrimSpace(c.group) == "" {
+				return nil, fmt.Errorf("signalrtest: command %d: invalid group; expected 1 to 1024 characters (UTF-16 code units), not all whitespace", i)
 			}
 		case "closeconnection":
 			c.reason = str("reason")

@@ -3,8 +3,13 @@ package signalrtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +97,7 @@ func FuzzValidateToken(f *testing.F) {
 	f.Add(strings.Repeat("x", 5000))
 	f.Fuzz(func(t *testing.T, tok string) {
 		r := httptest.NewRequest("POST", "/client/negotiate?hub=chat", nil)
-		_, err := s.validateToken(r, tok, clientAudOK("chat"), false, false)
+		_, err := s.validateToken(r, tok, clientAudience(r, "chat"), false, false)
 		if err != nil && strings.Contains(err.Error(), tok) && len(tok) > 8 {
 			t.Fatalf("the error echoes the token: %v", err)
 		}
@@ -160,4 +165,129 @@ func FuzzREST(f *testing.F) {
 		c.recycleLocked(c.takePendingLocked())
 		c.mu.Unlock()
 	})
+}
+
+// FuzzPathSegments: decoding never panics, never leaves a dot segment, and an input without
+// escapes or dot segments splits as strings.Split does.
+func FuzzPathSegments(f *testing.F) {
+	f.Add("/api/hubs/chat/users/%2E%2E/:send")
+	f.Add("/a/./b/../../../c/")
+	f.Add("/%zz/%2F..")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, path string) {
+		segs, err := pathSegments(path)
+		if err != nil {
+			return
+		}
+		for _, s := range segs {
+			if s == "." || s == ".." {
+				t.Fatalf("dot segment left in %q: %q", path, segs)
+			}
+		}
+		if !strings.ContainsAny(path, "%.") && strings.HasPrefix(path, "/") && !strings.HasSuffix(path, "/") && len(path) > 1 {
+			if want := strings.Split(path[1:], "/"); !slices.Equal(want, segs) {
+				t.Fatalf("%q: got %q, want %q", path, segs, want)
+			}
+		}
+	})
+}
+
+// FuzzEscapeDataString: the result holds only unreserved characters and %XX escapes, and
+// decodes back to the input.
+func FuzzEscapeDataString(f *testing.F) {
+	f.Add("a&fixed=2&code=x+y")
+	f.Add("群😀 /?#")
+	f.Add("\xff\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		e := escapeDataString(s)
+		for i := 0; i < len(e); i++ {
+			if !unreserved(e[i]) && e[i] != '%' {
+				t.Fatalf("%q escaped to %q keeps %q", s, e, e[i])
+			}
+		}
+		back, err := url.PathUnescape(e)
+		if err != nil || back != s {
+			t.Fatalf("%q escaped to %q decodes to %q, %v", s, e, back, err)
+		}
+	})
+}
+
+// FuzzPickMembers holds the hand-written object walk of pickMembers to encoding/json's
+// tokenizer: both see the same members, the same duplicates and the same non-objects.
+func FuzzPickMembers(f *testing.F) {
+	f.Add([]byte(`{"Target":"a","target":"b"}`))
+	f.Add([]byte(`{"t\u0061rget":"a","target":{"x":["]"]}, "arguments" : [1, "\"", {"a":[]}]}`))
+	f.Add([]byte(`{"x":1} {}`))
+	f.Add([]byte(` {"ARGUMENTS":null,"a":"\\"} `))
+	f.Add([]byte(`[{"target":1}]`))
+	names := []string{"target", "arguments"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := pickMembers(b, names...)
+		want, wantErr := referenceMembers(b, names)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%q: pickMembers error %v, reference error %v", b, err, wantErr)
+		}
+		if err != nil {
+			if errors.Is(err, errNotObject) != errors.Is(wantErr, errNotObject) {
+				t.Fatalf("%q: pickMembers error %v, reference error %v", b, err, wantErr)
+			}
+			return
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: members %q, reference %q", b, got, want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(bytes.TrimSpace(got[k]), bytes.TrimSpace(v)) {
+				t.Fatalf("%q: member %s is %q, reference %q", b, k, got[k], v)
+			}
+		}
+	})
+}
+
+// referenceMembers is pickMembers written with encoding/json's tokenizer.
+func referenceMembers(b []byte, names []string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errNotObject
+	}
+	out := map[string]json.RawMessage{}
+	var dup error
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, errNotObject
+		}
+		for _, name := range names {
+			if len(key) == len(name) && strings.EqualFold(key, name) && isASCII(key) {
+				if _, ok := out[name]; ok && dup == nil {
+					dup = errors.New("duplicate")
+				}
+				out[name] = v
+			}
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errNotObject
+	}
+	if dup != nil {
+		return nil, dup
+	}
+	return out, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -86,14 +86,14 @@ func TestJSBrowserCrossOrigin(t *testing.T) {
 	require.Len(t, ids, len(cfgs))
 	require.NoError(t, b.WaitForText(ctx, "connected"))
 
-	_, err = e.client.Hub(hubName).SendToAll(ctx, signalr.Message{Target: "news", Arguments: []any{"to everyone"}}, nil)
+	_, err = hubOf(t, e.client, hubName).SendToAll(ctx, signalr.Message{Target: "news", Arguments: []any{"to everyone"}}, nil)
 	require.NoError(t, err)
 	for _, c := range cfgs {
 		_, err := b.WaitFor(ctx, jsclient.IsConsole("news "+c.Name+" to everyone"))
 		require.NoError(t, err, c.Name)
 	}
 	for _, c := range cfgs {
-		_, err := e.client.Hub(hubName).SendToConnection(ctx, ids[c.Name], signalr.Message{Target: "news", Arguments: []any{"just you"}}, nil)
+		_, err := hubOf(t, e.client, hubName).SendToConnection(ctx, ids[c.Name], signalr.Message{Target: "news", Arguments: []any{"just you"}}, nil)
 		require.NoError(t, err)
 		_, err = b.WaitFor(ctx, jsclient.IsConsole("news "+c.Name+" just you"))
 		require.NoError(t, err, c.Name)

@@ -24,7 +24,7 @@ func TestJSClientReceivesRESTSends(t *testing.T) {
 		ctx := ctxFor(t)
 		hubName, user := hubName("sends", combo), "user-"+strings.ToLower(string(combo.Transport))
 		c := e.start(t, combo, hubName, user, jsclient.Config{Targets: []string{"all", "user", "group", "conn", "sentinel"}})
-		hub := e.client.Hub(hubName)
+		hub := hubOf(t, e.client, hubName)
 		id := c.ConnectionID()
 		require.NotEmpty(t, id)
 
@@ -127,7 +127,7 @@ func TestJSClientUserGroupTTL(t *testing.T) {
 	ctx := ctxFor(t)
 	for i, combo := range combos {
 		require.NoError(t, errs[i], combo.Name())
-		hub := e.client.Hub(hubName("ttl", combo))
+		hub := hubOf(t, e.client, hubName("ttl", combo))
 		_, err := hub.AddUserToGroup(ctx, "timed", "ttl-user", &signalr.AddUserToGroupOptions{TTL: time.Minute})
 		require.NoError(t, err)
 		_, err = hub.SendToGroup(ctx, "timed", signalr.Message{Target: "group", Arguments: []any{"in"}}, nil)
@@ -141,7 +141,7 @@ func TestJSClientUserGroupTTL(t *testing.T) {
 	e.clock.Advance(2 * time.Minute)
 
 	for i, combo := range combos {
-		hub := e.client.Hub(hubName("ttl", combo))
+		hub := hubOf(t, e.client, hubName("ttl", combo))
 		_, err := hub.SendToGroup(ctx, "timed", signalr.Message{Target: "group", Arguments: []any{"expired"}}, nil)
 		require.NoError(t, err)
 		_, err = hub.SendToAll(ctx, signalr.Message{Target: "sentinel"}, nil)
@@ -164,13 +164,13 @@ func TestJSClientClosedWithReason(t *testing.T) {
 		ctx := ctxFor(t)
 		hubName := hubName("close", combo)
 		c := e.start(t, combo, hubName, "closer", jsclient.Config{})
-		_, err := e.client.Hub(hubName).CloseConnection(ctx, c.ConnectionID(), &signalr.CloseConnectionOptions{Reason: "maintenance window"})
+		_, err := hubOf(t, e.client, hubName).CloseConnection(ctx, c.ConnectionID(), &signalr.CloseConnectionOptions{Reason: "maintenance window"})
 		require.NoError(t, err)
 		ev, err := c.WaitFor(ctx, jsclient.IsKind(jsclient.EventClose))
 		require.NoError(t, err)
 		assert.Equal(t, "Server returned an error on close: maintenance window", ev.Error)
 		assert.Eventually(t, func() bool { return len(e.srv.Connections(hubName)) == 0 }, 5*time.Second, 10*time.Millisecond)
-		exists, err := e.client.Hub(hubName).ConnectionExists(ctx, c.ConnectionID(), nil)
+		exists, err := hubOf(t, e.client, hubName).ConnectionExists(ctx, c.ConnectionID(), nil)
 		require.NoError(t, err)
 		assert.False(t, exists)
 	})
@@ -338,7 +338,7 @@ func TestJSClientResultsThroughREST(t *testing.T) {
 		ctx := ctxFor(t)
 		hubName := hubName("results", combo)
 		c := e.start(t, combo, hubName, "", jsclient.Config{Results: map[string]any{"question": map[string]any{"answer": 42, "unit": "none"}}})
-		hub := e.client.Hub(hubName)
+		hub := hubOf(t, e.client, hubName)
 
 		resp, err := hub.InvokeConnection(ctx, c.ConnectionID(), signalr.Message{Target: "question", Arguments: []any{"life?"}}, nil)
 		require.NoError(t, err)

@@ -23,7 +23,9 @@ func TestJSClientNegotiateRedirect(t *testing.T) {
 	e := newJSEnv(t, nil)
 	const hubName = "redirected"
 	mux := http.NewServeMux()
-	mux.Handle("/api/negotiate", negotiate.Handler(negotiate.New(e.client, nil), hubName, &negotiate.HandlerOptions{
+	n, err := negotiate.New(e.client, nil)
+	require.NoError(t, err)
+	h, err := negotiate.Handler(n, hubName, &negotiate.HandlerOptions{
 		RequireUser: true,
 		UserID: func(r *http.Request) (string, error) {
 			if u := r.Header.Get("X-Test-User"); u != "" {
@@ -31,7 +33,9 @@ func TestJSClientNegotiateRedirect(t *testing.T) {
 			}
 			return "", errors.New("sign in first")
 		},
-	}))
+	})
+	require.NoError(t, err)
+	mux.Handle("/api/negotiate", h)
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
 
@@ -56,7 +60,7 @@ func TestJSClientNegotiateRedirect(t *testing.T) {
 		assert.Equal(t, string(combo.Protocol), info.Protocol)
 		assert.Equal(t, string(combo.Transport), info.Transport)
 
-		_, err := e.client.Hub(hubName).SendToUser(ctx, user, signalr.Message{Target: "direct", Arguments: []any{"hi " + user}}, nil)
+		_, err := hubOf(t, e.client, hubName).SendToUser(ctx, user, signalr.Message{Target: "direct", Arguments: []any{"hi " + user}}, nil)
 		require.NoError(t, err)
 		ev, err := c.WaitFor(ctx, jsclient.IsMessage("direct"))
 		require.NoError(t, err)
@@ -70,7 +74,7 @@ func TestJSClientNegotiateRedirect(t *testing.T) {
 	})
 
 	// The app refuses an anonymous client; the client reports the app's status.
-	_, err := jsclient.Connect(t, jsclient.Config{URL: app.URL + "/api"})
+	_, err = jsclient.Connect(t, jsclient.Config{URL: app.URL + "/api"})
 	var jsErr *jsclient.JSError
 	require.ErrorAs(t, err, &jsErr)
 	assert.Contains(t, jsErr.Message, "401")

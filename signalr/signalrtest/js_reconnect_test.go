@@ -1,6 +1,7 @@
 package signalrtest_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
 // A REST close sends Close{allowReconnect:true}; a client with automatic reconnect then
@@ -25,7 +27,7 @@ func TestJSClientAutomaticReconnectAfterServerClose(t *testing.T) {
 			ReconnectDelays:    []time.Duration{0, 100 * time.Millisecond, 500 * time.Millisecond},
 			Targets:            []string{"hello"},
 		})
-		hub := e.client.Hub(hubName)
+		hub := hubOf(t, e.client, hubName)
 		oldID := c.ConnectionID()
 
 		_, err := hub.CloseConnection(ctx, oldID, &signalr.CloseConnectionOptions{Reason: "recycling"})
@@ -77,7 +79,7 @@ func TestJSClientStatefulReconnectLosesNothing(t *testing.T) {
 			require.Len(t, infos, 1)
 			assert.True(t, infos[0].Stateful, "the emulator negotiated stateful reconnect")
 
-			hub := e.client.Hub(hubName)
+			hub := hubOf(t, e.client, hubName)
 			const total = 90
 			sendRange := func(from, to int) {
 				for i := from; i < to; i++ {
@@ -126,4 +128,66 @@ func TestJSClientStatefulReconnectLosesNothing(t *testing.T) {
 			assert.Equal(t, 0, e.up.count(event(id, "connections", "disconnected")), "no disconnected event for a resumed connection")
 		})
 	}
+}
+
+// A token minted with asrs.s.coae/asrs.s.aeo (as negotiate's AuthenticationExpiresOn does) is
+// enforced as by the service: once the authentication expires the official client is closed
+// with a Close that allows reconnecting, so with automatic reconnect it negotiates again with
+// its fresh token and carries on under a new connection (azure-signalr
+// specs/CloseOnAuthenticationExpire.md). The emulator's clock jumps past the expiry.
+func TestJSClientClosedOnAuthenticationExpiry(t *testing.T) {
+	t.Parallel()
+	forEachCombination(t, func(t *testing.T, combo jsclient.Combination) {
+		e := newJSEnv(t, nil) // one per combination: each moves its own clock
+		ctx := ctxFor(t)
+		hubName := hubName("authexpiry", combo)
+		now := time.Now()
+		first := tokenClaims(hubName, "expiring", now)
+		first["asrs.s.coae"] = "true"
+		first["asrs.s.aeo"] = strconv.FormatInt(now.Add(10*time.Minute).Unix(), 10)
+		c := e.start(t, combo, hubName, "expiring", jsclient.Config{
+			AccessToken:        signToken(t, first, signalrtest.DefaultAccessKey),
+			AutomaticReconnect: true,
+			ReconnectDelays:    []time.Duration{0, 200 * time.Millisecond, time.Second},
+		})
+		oldID := c.ConnectionID()
+
+		renewed := tokenClaims(hubName, "expiring", now)
+		renewed["exp"] = now.Add(3 * time.Hour).Unix()
+		renewed["asrs.s.coae"] = "true"
+		renewed["asrs.s.aeo"] = strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10)
+		require.NoError(t, c.SetAccessToken(ctx, signToken(t, renewed, signalrtest.DefaultAccessKey)))
+		e.clock.Advance(11 * time.Minute)
+
+		ev, err := c.WaitFor(ctx, jsclient.IsKind(jsclient.EventReconnecting))
+		require.NoError(t, err)
+		assert.Contains(t, ev.Error, "authentication expired")
+		ev, err = c.WaitFor(ctx, jsclient.IsKind(jsclient.EventReconnected))
+		require.NoError(t, err)
+		assert.NotEqual(t, oldID, ev.ConnectionID, "a new connection under the renewed token")
+		e.up.wait(t, "disconnected event of the expired connection", event(oldID, "connections", "disconnected"))
+		conns := e.srv.Connections(hubName)
+		require.Len(t, conns, 1)
+		assert.Equal(t, ev.ConnectionID, conns[0].ID)
+		assert.Equal(t, "expiring", conns[0].UserID)
+	})
+}
+
+// Without automatic reconnect the official client simply closes, reporting why.
+func TestJSClientClosedOnAuthenticationExpiryWithoutReconnect(t *testing.T) {
+	t.Parallel()
+	e := newJSEnv(t, nil)
+	combo := jsclient.Combinations()[0]
+	ctx := ctxFor(t)
+	hubName := hubName("authexpiryclose", combo)
+	now := time.Now()
+	claims := tokenClaims(hubName, "expiring", now)
+	claims["asrs.s.coae"] = "true"
+	claims["asrs.s.aeo"] = strconv.FormatInt(now.Add(10*time.Minute).Unix(), 10)
+	c := e.start(t, combo, hubName, "expiring", jsclient.Config{AccessToken: signToken(t, claims, signalrtest.DefaultAccessKey)})
+	e.clock.Advance(11 * time.Minute)
+	ev, err := c.WaitFor(ctx, jsclient.IsKind(jsclient.EventClose))
+	require.NoError(t, err)
+	assert.Contains(t, ev.Error, "Server returned an error on close: Connection closed: the client's authentication expired")
+	assert.Eventually(t, func() bool { return len(e.srv.Connections(hubName)) == 0 }, 5*time.Second, 10*time.Millisecond)
 }

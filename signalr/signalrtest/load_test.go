@@ -276,11 +276,9 @@ func TestLoad(t *testing.T) {
 	}
 	raiseFileLimit(t, uint64(n)+500)
 	srv := startLoadServer(t)
-	cs, err := signalr.ParseConnectionString(srv.cs)
-	require.NoError(t, err)
-	base := cs.ServerURL()
 	client, err := signalr.NewClientFromConnectionString(srv.cs, nil)
 	require.NoError(t, err)
+	base := client.Endpoints()[0].Endpoint // Endpoint with Port: where REST calls go
 	token := signToken(t, tokenClaims(loadHub, "load-user", time.Now()), signalrtest.DefaultAccessKey)
 
 	before := srv.mem(t)
@@ -370,7 +368,7 @@ func TestLoad(t *testing.T) {
 		received.Store(0)
 		round.Store(int64(r))
 		start.Store(time.Now().UnixNano())
-		_, err := client.Hub(loadHub).SendToAll(ctx, signalr.Message{Target: "bcast", Arguments: []any{r}}, nil)
+		_, err := hubOf(t, client, loadHub).SendToAll(ctx, signalr.Message{Target: "bcast", Arguments: []any{r}}, nil)
 		require.NoError(t, err)
 		restDone := time.Duration(time.Now().UnixNano() - start.Load())
 		select {
@@ -441,7 +439,7 @@ func BenchmarkSendToAll100(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hub := client.Hub("bench")
+	hub := hubOf(b, client, "bench")
 	token := signToken(b, tokenClaims("bench", "u", time.Now()), signalrtest.DefaultAccessKey)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	msg := signalr.Message{Target: "tick", Arguments: []any{"a short chat message", 42}}

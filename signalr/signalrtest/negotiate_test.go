@@ -79,6 +79,13 @@ func TestNegotiateAuth(t *testing.T) {
 		{"wrong key", sign(t, "other", claims(s.URL+"/client/?hub=chat", time.Hour)), 401},
 		{"none", "", 401},
 		{"too large", sign(t, DefaultAccessKey, jwt.MapClaims{"aud": s.URL + "/client/?hub=chat", "exp": clock.Now().Add(time.Hour).Unix(), "pad": strings.Repeat("x", 5000)}), 413},
+		// A client token must name its hub, on the request's scheme and host (spec §8).
+		{"audience without a hub", sign(t, DefaultAccessKey, claims(s.URL+"/client/", time.Hour)), 401},
+		{"audience with an empty hub", sign(t, DefaultAccessKey, claims(s.URL+"/client/?hub=", time.Hour)), 401},
+		{"audience with two hubs", sign(t, DefaultAccessKey, claims(s.URL+"/client/?hub=chat&hub=other", time.Hour)), 401},
+		{"audience on another host", sign(t, DefaultAccessKey, claims("http://localhost/client/?hub=chat", time.Hour)), 401},
+		{"audience with another scheme", sign(t, DefaultAccessKey, claims("https://127.0.0.1/client/?hub=chat", time.Hour)), 401},
+		{"audience on another port", sign(t, DefaultAccessKey, claims("http://127.0.0.1:1/client/?hub=chat", time.Hour)), 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,6 +93,24 @@ func TestNegotiateAuth(t *testing.T) {
 			assert.Equal(t, tc.status, status)
 		})
 	}
+	t.Run("the 401 says why", func(t *testing.T) {
+		for aud, reason := range map[string]string{
+			s.URL + "/client/":                  "a client token's audience must name its hub, as in http://127.0.0.1/client/?hub=chat",
+			s.URL + "/client/?hub=other":        "the audience names another hub; expected http://127.0.0.1/client/?hub=chat",
+			"http://localhost/client/?hub=chat": "its scheme and host must be those of the request, http://127.0.0.1 (the port is ignored)",
+			s.URL + "/api/hubs/chat":            "a client token's audience must be the client endpoint",
+		} {
+			req, err := http.NewRequest(http.MethodPost, s.URL+"/client/negotiate?hub=chat&negotiateVersion=1", nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+sign(t, DefaultAccessKey, claims(aud, time.Hour)))
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, aud)
+			wa := resp.Header.Get("WWW-Authenticate")
+			assert.Contains(t, wa, `error_description="The audience is invalid: `+reason, aud)
+		}
+	})
 	t.Run("access_token query", func(t *testing.T) {
 		resp, err := http.Post(s.URL+"/client/negotiate?hub=chat&negotiateVersion=1&access_token="+clientToken(t, s, "chat", "u"), "", nil)
 		require.NoError(t, err)
@@ -116,10 +141,11 @@ func TestUserIDClaims(t *testing.T) {
 			s := newTestServer(t, nil)
 			tc.claims["aud"] = s.URL + "/client/?hub=chat"
 			tc.claims["exp"] = time.Now().Add(time.Hour).Unix()
-			status, nr, _ := negotiate(t, s, "hub=chat&negotiateVersion=1", sign(t, DefaultAccessKey, tc.claims))
+			tok := sign(t, DefaultAccessKey, tc.claims)
+			status, nr, _ := negotiate(t, s, "hub=chat&negotiateVersion=1", tok)
 			require.Equal(t, http.StatusOK, status)
 			c := &wsClient{t: t, id: nr.ConnectionID, token: nr.ConnectionToken}
-			c.ws = c.open(s, "chat", clientToken(t, s, "chat", ""))
+			c.ws = c.open(s, "chat", tok) // the connection belongs to the token's user
 			c.handshake(hubproto.JSON, 1)
 			eventually(t, "connected", func() bool { return len(s.Connections("chat")) == 1 })
 			assert.Equal(t, tc.want, s.Connections("chat")[0].UserID)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"strings"
 	"sync"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
@@ -76,23 +75,150 @@ func parsePayload(contentType string, body []byte) (*outbound, error) {
 
 var errPayload = errors.New(`signalrtest: invalid payload; expected {"target":"<method>","arguments":[…]}`)
 
-func parseJSONPayload(body []byte) (*outbound, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, errPayload
+// errNotObject says the JSON text is not one object.
+var errNotObject = errors.New("not a JSON object")
+
+// pickMembers decodes the JSON object b and returns the members named in
+// names, keyed by those names; the values alias b. Names match
+// case-insensitively, as the service's serializer matches properties; a
+// property present twice, in any spelling, is an error naming both, so that
+// the answer never depends on which one a map happened to keep.
+func pickMembers(b []byte, names ...string) (map[string]json.RawMessage, error) {
+	if !json.Valid(b) {
+		return nil, errNotObject
 	}
-	var target string
-	var args json.RawMessage
-	for k, v := range obj {
-		switch {
-		case strings.EqualFold(k, "target"):
-			if err := json.Unmarshal(v, &target); err != nil {
-				return nil, errors.New("signalrtest: invalid payload: target must be a string")
+	// b is valid JSON from here on, which keeps the walk below simple.
+	i := skipSpace(b, 0)
+	if b[i] != '{' {
+		return nil, errNotObject
+	}
+	out := make(map[string]json.RawMessage, len(names))
+	var buf [8]string
+	spelled := buf[:0] // the spelling each name was first seen in
+	if len(names) <= len(buf) {
+		spelled = buf[:len(names)]
+	} else {
+		spelled = make([]string, len(names))
+	}
+	i = skipSpace(b, i+1)
+	for b[i] != '}' {
+		keyStart, keyEnd := i, endOfValue(b, i)
+		i = skipSpace(b, skipSpace(b, keyEnd)+1) // past the colon
+		valEnd := endOfValue(b, i)
+		for n, name := range names {
+			key, ok := matchKey(b[keyStart:keyEnd], name)
+			if !ok {
+				continue
 			}
-		case strings.EqualFold(k, "arguments"):
-			args = v
+			if first := spelled[n]; first != "" {
+				if first == key {
+					return nil, fmt.Errorf("duplicate property %q; expected each property once", key)
+				}
+				return nil, fmt.Errorf("duplicate property %q: both %q and %q are present; expected each property once, in any case", name, first, key)
+			}
+			spelled[n] = key
+			out[name] = b[i:valEnd:valEnd]
+		}
+		i = skipSpace(b, valEnd)
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
 		}
 	}
+	return out, nil
+}
+
+// matchKey reports whether the quoted JSON property name equals name (ASCII)
+// ignoring ASCII case, as .NET's ordinal case-insensitive comparison does for
+// ASCII names, and returns the name as spelled. Only names with escapes are
+// decoded.
+func matchKey(quoted []byte, name string) (string, bool) {
+	raw := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		if !asciiEqualFold(raw, name) {
+			return "", false
+		}
+		return string(raw), true
+	}
+	var key string
+	if json.Unmarshal(quoted, &key) != nil || !asciiEqualFold([]byte(key), name) {
+		return "", false
+	}
+	return key, true
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// endOfValue returns the index just past the value starting at b[i], in
+// valid JSON.
+func endOfValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for i++; b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				i++
+			}
+		}
+		return i + 1
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch b[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				i = endOfValue(b, i) - 1
+			}
+		}
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+func parseJSONPayload(body []byte) (*outbound, error) {
+	obj, err := pickMembers(body, "target", "arguments")
+	if errors.Is(err, errNotObject) {
+		return nil, errPayload
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signalrtest: invalid payload: %w", err)
+	}
+	var target string
+	if v, ok := obj["target"]; ok {
+		if err := json.Unmarshal(v, &target); err != nil {
+			return nil, errors.New("signalrtest: invalid payload: target must be a string")
+		}
+	}
+	args := obj["arguments"]
 	if target == "" {
 		return nil, errors.New("signalrtest: invalid payload: target is required and must not be empty")
 	}

@@ -11,17 +11,11 @@ import (
 // every fmt verb (fmt.Formatter, which covers %#v and %d) and slog (slog.LogValuer) print the
 // same redacted text. A Server holds locks and is only used by pointer.
 
-// GoString is String.
-func (o Options) GoString() string { return o.String() }
-
 // Format prints String for every verb.
 func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }
 
 // LogValue logs String.
 func (o Options) LogValue() slog.Value { return redact.Value(o.String()) }
-
-// GoString is String.
-func (s *Server) GoString() string { return s.String() }
 
 // Format prints String for every verb.
 func (s *Server) Format(f fmt.State, verb rune) { redact.Format(f, verb, s.String()) }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -85,7 +87,7 @@ func writeUnauthorized(w http.ResponseWriter, err error) {
 	desc := "The token is invalid"
 	switch {
 	case errors.Is(err, errBadAudience):
-		desc = "The audience is invalid"
+		desc = "The audience is invalid" + strings.TrimPrefix(err.Error(), errBadAudience.Error())
 	case errors.Is(err, errNoToken):
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -95,8 +97,19 @@ func writeUnauthorized(w http.ResponseWriter, err error) {
 	case err != nil && strings.Contains(err.Error(), "signature"):
 		desc = "The signature is invalid"
 	}
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+quotedStringSafe(desc)+`"`)
 	w.WriteHeader(http.StatusUnauthorized)
+}
+
+// quotedStringSafe makes text safe inside an HTTP quoted-string: the paths
+// and hosts it may hold come from the request.
+func quotedStringSafe(text string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r == 0x7f {
+			return '\''
+		}
+		return r
+	}, text)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -110,20 +123,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// splitPath splits an escaped path into unescaped segments.
-func splitPath(escaped string) ([]string, error) {
-	parts := strings.Split(strings.Trim(escaped, "/"), "/")
-	for i, p := range parts {
-		u, err := url.PathUnescape(p)
-		if err != nil {
-			return nil, err
-		}
-		parts[i] = u
-	}
-	return parts, nil
-}
-
-func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, segs []string) {
 	r = s.trace.restStart(r)
 	rec := &statusRecorder{ResponseWriter: w}
 	call := RESTCall{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
@@ -135,14 +135,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}()
 	w = rec
 
-	segs, err := splitPath(r.URL.EscapedPath())
-	if err != nil || len(segs) < 2 {
-		writeError(w, http.StatusNotFound, "", "no such REST route")
-		return
-	}
+	aud := restAudience(r, segs)
 	segs = segs[1:] // drop "api"
 	v1 := false
-	if segs[0] == "v1" {
+	if len(segs) > 0 && segs[0] == "v1" {
 		v1 = true
 		segs = segs[1:]
 	}
@@ -153,13 +149,13 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(segs) == 1 && segs[0] == "health":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeError(w, http.StatusMethodNotAllowed, "", "health supports GET and HEAD")
+			allow(w, http.MethodGet, http.MethodHead)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 		return
 	case len(segs) == 2 && segs[0] == "auth" && strings.EqualFold(segs[1], "accessKey"):
-		s.serveAccessKey(w, r)
+		s.serveAccessKey(w, r, aud)
 		return
 	case segs[0] != "hubs" || len(segs) < 2:
 		writeError(w, http.StatusNotFound, "", "no such REST route; expected /api/hubs/{hub}/…")
@@ -183,7 +179,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	call.Hub = q.hub
 
-	id, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false)
+	id, err := s.validateToken(r, bearerToken(r, false), aud, true, false)
 	if err != nil {
 		s.trace.rejected(r, q.hub, err)
 		writeUnauthorized(w, err)
@@ -213,16 +209,13 @@ func (s *Server) route(q *restReq) {
 	sg := q.segs
 	n := len(sg)
 	is := func(i int, v string) bool { return i < n && sg[i] == v }
-	badMethod := func() {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "method "+m+" is not supported on this route")
-	}
 	switch {
 	case n == 0 || (n == 1 && sg[0] == ""):
 		if m == http.MethodPost { // v1 broadcast
 			s.restSend(q, "all", "")
 			return
 		}
-		badMethod()
+		allow(q.w, http.MethodPost)
 	case n == 1 && sg[0] == ":send":
 		s.restSend(q, "all", "")
 	case n == 1 && sg[0] == ":closeConnections":
@@ -239,7 +232,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodGet, http.MethodHead:
 			s.restExists(q, "user", sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead)
 		}
 	case is(0, "users") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "user", sg[1])
@@ -261,7 +254,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodDelete:
 			s.restCloseConnection(q, sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead, http.MethodDelete)
 		}
 	case is(0, "connections") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "connection", sg[1])
@@ -269,7 +262,7 @@ func (s *Server) route(q *restReq) {
 		s.restInvoke(q, sg[1])
 	case is(0, "connections") && n == 3 && sg[2] == "groups":
 		if m != http.MethodDelete {
-			badMethod()
+			allow(q.w, http.MethodDelete)
 			return
 		}
 		s.restConnLeaveAll(q, sg[1])
@@ -285,7 +278,7 @@ func (s *Server) route(q *restReq) {
 		case http.MethodGet, http.MethodHead:
 			s.restExists(q, "group", sg[1])
 		default:
-			badMethod()
+			allow(q.w, http.MethodPost, http.MethodGet, http.MethodHead)
 		}
 	case is(0, "groups") && n == 3 && sg[2] == ":send":
 		s.restSend(q, "group", sg[1])
@@ -293,7 +286,7 @@ func (s *Server) route(q *restReq) {
 		s.restClose(q, "group", sg[1])
 	case is(0, "groups") && n == 3 && sg[2] == "connections":
 		if m != http.MethodGet {
-			badMethod()
+			allow(q.w, http.MethodGet)
 			return
 		}
 		s.restListGroup(q, sg[1])
@@ -306,16 +299,44 @@ func (s *Server) route(q *restReq) {
 
 func (q *restReq) requirePost() bool {
 	if q.r.Method != http.MethodPost {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this operation expects POST")
+		allow(q.w, http.MethodPost)
 		return false
 	}
 	return true
 }
 
-// validName checks a group or user name: 1–1024 characters, not all whitespace.
+// int32Param parses an integer query parameter that the service declares as
+// int32 (spec §8), from min to math.MaxInt32; anything else is a 400 naming
+// the parameter and the range.
+func (q *restReq) int32Param(name, v string, min int64, unit string) (int64, bool) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < min {
+		q.fail(http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("invalid %s; expected a whole number of %s from %d to %d", name, unit, min, math.MaxInt32))
+		return 0, false
+	}
+	return n, true
+}
+
+// maxNameLength is the service's limit on group and user names, in UTF-16
+// code units as .NET counts string lengths.
+const maxNameLength = 1024
+
+// utf16Len is the length of s in UTF-16 code units: characters outside the
+// Basic Multilingual Plane, such as most emoji, count twice. An invalid UTF-8
+// byte counts once, as the U+FFFD .NET decodes it to.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// validName checks a group or user name: 1 to 1024 UTF-16 code units, not all
+// whitespace.
 func (q *restReq) validName(kind, v string) bool {
-	if v == "" || len(v) > 1024 || strings.TrimSpace(v) == "" {
-		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid "+kind+" name; expected 1 to 1024 characters, not all whitespace")
+	if v == "" || utf16Len(v) > maxNameLength || strings.TrimSpace(v) == "" {
+		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid "+kind+" name; expected 1 to 1024 characters (UTF-16 code units), not all whitespace")
 		return false
 	}
 	return true
@@ -419,12 +440,11 @@ func (s *Server) restUserGroup(q *restReq, user, group string) {
 	case http.MethodPut:
 		ttl := time.Duration(-1)
 		if v := q.query.Get("ttl"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid ttl; expected a non-negative number of seconds")
+			n, ok := q.int32Param("ttl", v, 0, "seconds")
+			if !ok {
 				return
 			}
-			ttl = time.Duration(n) * time.Second
+			ttl = time.Duration(n) * time.Second // at most 68 years: no overflow
 		}
 		s.mu.Lock()
 		s.addUserToGroupLocked(s.hubLocked(q.hub, true), user, group, ttl)
@@ -456,13 +476,13 @@ func (s *Server) restUserGroup(q *restReq, user, group string) {
 		}
 		q.fail(http.StatusNotFound, codeUserNotInGroup, "user "+strconv.Quote(user)+" is not in group "+strconv.Quote(group))
 	default:
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports PUT, DELETE, GET and HEAD")
+		allow(q.w, http.MethodPut, http.MethodDelete, http.MethodGet, http.MethodHead)
 	}
 }
 
 func (s *Server) restUserAllGroups(q *restReq, user string) {
 	if q.r.Method != http.MethodDelete {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports DELETE")
+		allow(q.w, http.MethodDelete)
 		return
 	}
 	if !q.validName("user", user) {
@@ -486,7 +506,7 @@ func (s *Server) restConnGroup(q *restReq, group, cid string) {
 		return
 	}
 	if q.r.Method != http.MethodPut && q.r.Method != http.MethodDelete {
-		q.fail(http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports PUT and DELETE")
+		allow(q.w, http.MethodPut, http.MethodDelete)
 		return
 	}
 	s.mu.Lock()
@@ -613,11 +633,10 @@ func (s *Server) restGenerateToken(q *restReq) {
 	if !q.requirePost() {
 		return
 	}
-	minutes := 60
+	minutes := int64(60)
 	if v := q.query.Get("minutesToExpire"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid minutesToExpire; expected a whole number of at least 1")
+		n, ok := q.int32Param("minutesToExpire", v, 1, "minutes")
+		if !ok {
 			return
 		}
 		minutes = n
@@ -631,7 +650,8 @@ func (s *Server) restGenerateToken(q *restReq) {
 		"aud": base + "/client/?hub=" + q.hub,
 		"iat": now.Unix(),
 		"nbf": now.Unix(),
-		"exp": now.Add(time.Duration(minutes) * time.Minute).Unix(),
+		// In seconds, not a time.Duration: 2^31-1 minutes is beyond Duration's 292 years.
+		"exp": now.Unix() + minutes*60,
 	}
 	if u := q.query.Get("userId"); u != "" {
 		claims["nameid"] = u
@@ -646,12 +666,12 @@ func (s *Server) restGenerateToken(q *restReq) {
 
 // serveAccessKey serves GET /api/v1/auth/accessKey: a temporary key for Entra
 // callers, which then sign client tokens with kid set to KeyId.
-func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAccessKey(w http.ResponseWriter, r *http.Request, aud audience) {
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest, "auth/accessKey expects GET")
+		allow(w, http.MethodGet)
 		return
 	}
-	if _, err := s.validateToken(r, bearerToken(r, false), audPathOK(r.URL.Path), true, false); err != nil {
+	if _, err := s.validateToken(r, bearerToken(r, false), aud, true, false); err != nil {
 		s.trace.rejected(r, "", err)
 		writeUnauthorized(w, err)
 		return
@@ -680,7 +700,7 @@ func (s *Server) restStream(q *restReq, cid, streamID string, complete bool) {
 	if !q.requirePost() {
 		return
 	}
-	if len(streamID) > 100 || strings.TrimSpace(streamID) == "" {
+	if utf16Len(streamID) > 100 || strings.TrimSpace(streamID) == "" {
 		q.fail(http.StatusBadRequest, codeInvalidRequest, "invalid stream id; expected 1 to 100 characters, not all whitespace")
 		return
 	}

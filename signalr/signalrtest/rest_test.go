@@ -159,6 +159,15 @@ func TestRESTAuth(t *testing.T) {
 			return tok
 		}, 202, ""},
 		{"too long", func(*Server) string { return strings.Repeat("a", 5000) }, 401, "The token is invalid"},
+		// Scheme and host must be the request's; the port is ignored (spec §8).
+		{"audience on another port", mk(DefaultAccessKey, "http://127.0.0.1:1"+path, time.Hour, nil), 202, ""},
+		{"audience on another host", mk(DefaultAccessKey, "http://localhost"+path, time.Hour, nil), 401, "its scheme and host must be those of the request, http://127.0.0.1"},
+		{"audience with another scheme", mk(DefaultAccessKey, "https://127.0.0.1"+path, time.Hour, nil), 401, "its scheme and host must be those of the request"},
+		{"audience without scheme and host", mk(DefaultAccessKey, path, time.Hour, nil), 401, "The audience is invalid"},
+		{"audience on another path", mk(DefaultAccessKey, "{url}/api/hubs/chat/users/u/:send", time.Hour, nil), 401, "its path must be the request path; expected http://127.0.0.1/api/hubs/chat/:send"},
+		// The 4096-character limit is for client tokens; a REST token's aud is its URL.
+		{"REST token longer than 4096 characters", mk(DefaultAccessKey, "{url}"+path, time.Hour, jwt.MapClaims{"pad": strings.Repeat("x", 20000)}), 202, ""},
+		{"REST token longer than 32 KiB", mk(DefaultAccessKey, "{url}"+path, time.Hour, jwt.MapClaims{"pad": strings.Repeat("x", 33<<10)}), 401, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

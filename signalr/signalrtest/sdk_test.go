@@ -19,7 +19,8 @@ func TestServiceClient(t *testing.T) {
 	s := newTestServer(t, &Options{SecondaryAccessKey: secondKey})
 	client, err := signalr.NewClientFromConnectionString(s.ConnectionString(), nil)
 	require.NoError(t, err)
-	hub := client.Hub("chat")
+	hub, err := client.Hub("chat")
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

@@ -111,10 +111,14 @@ type Server struct {
 	lastSweep time.Time
 	tempKeys  map[string]tempKey
 	seq       uint64
-	restCalls []RESTCall
-	upCalls   []UpstreamCall
-	closed    bool
-	started   bool
+	// authWatch holds the open connections whose token asked to close them when
+	// its authentication expires; authScanning says the scan goroutine runs.
+	authWatch    map[*conn]struct{}
+	authScanning bool
+	restCalls    callLog[RESTCall]
+	upCalls      callLog[UpstreamCall]
+	closed       bool
+	started      bool
 
 	trace *tracer // nil when Options.DisableTrace
 }
@@ -291,7 +295,9 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// serveHTTP routes a request to the REST API or the client endpoints.
+// serveHTTP routes a request to the REST API or the client endpoints, on
+// the path as Kestrel, the service's web server, hands it to routing: decoded
+// and with dot segments removed (see pathSegments).
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.serveTrace(w, r) { // before CORS: no other origin may read the trace
 		return
@@ -299,17 +305,64 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors(w, r) {
 		return
 	}
-	p := r.URL.Path
+	segs, err := pathSegments(r.URL.EscapedPath())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	switch {
-	case p == "/client/negotiate" || p == "/client/negotiate/":
+	case len(segs) == 2 && segs[0] == "client" && segs[1] == "negotiate":
 		s.serveNegotiate(w, r)
-	case p == "/client" || p == "/client/":
+	case len(segs) == 1 && segs[0] == "client":
 		s.serveClient(w, r)
-	case strings.HasPrefix(p, "/api/"):
-		s.serveREST(w, r)
+	case len(segs) > 0 && segs[0] == "api":
+		s.serveREST(w, r, segs)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// pathSegments splits an escaped request path into its decoded segments and
+// removes dot segments as Kestrel does: it percent-decodes the path first
+// (all but %2F) and then applies RFC 3986 remove_dot_segments, so "%2E%2E"
+// is a ".." segment as much as ".." is (aspnetcore
+// src/Servers/Kestrel/Core/src/Internal/Http/PathNormalizer.cs, DecodePath).
+// POST /api/hubs/chat/users/../:send is therefore a broadcast, as it is for
+// the service: an id must never be sent as a segment that decodes to "." or
+// "..". A segment holding %2F is not a dot segment, whatever else it holds.
+// A trailing slash leaves no empty last segment.
+func pathSegments(escaped string) ([]string, error) {
+	escaped = strings.TrimPrefix(escaped, "/")
+	if escaped == "" {
+		return nil, nil
+	}
+	out := make([]string, 0, strings.Count(escaped, "/")+1)
+	for i, p := range strings.Split(escaped, "/") {
+		seg, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, fmt.Errorf("signalrtest: path segment %d is not validly percent-encoded; expected %%XX escapes", i+1)
+		}
+		switch seg {
+		case ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	if n := len(out); n > 0 && out[n-1] == "" {
+		out = out[:n-1]
+	}
+	return out, nil
+}
+
+// allow writes 405 with an Allow header listing the methods the route takes.
+func allow(w http.ResponseWriter, methods ...string) {
+	list := strings.Join(methods, ", ")
+	w.Header().Set("Allow", list)
+	writeError(w, http.StatusMethodNotAllowed, codeInvalidRequest, "this route supports "+list)
 }
 
 // cors allows browser pages on any origin, with credentials, as the service
@@ -364,38 +417,79 @@ type UpstreamCall struct {
 	Err          string // transport error, if any
 }
 
-// maxLog bounds each call log; the oldest half is dropped when it fills.
-const maxLog = 10000
+// Each call log keeps at most maxLog entries and maxLogBytes bytes of bodies,
+// paths, queries and headers, newest first; when either fills, the oldest
+// entries go until half of both budgets is free, so trimming is amortised
+// O(1). The newest entry is always kept, however large.
+const (
+	maxLog      = 10000
+	maxLogBytes = 16 << 20
+)
 
-// RESTCalls returns a copy of the REST call log, oldest first.
+// logEntryOverhead approximates an entry's fixed cost (struct, strings' and
+// slices' headers) so that many tiny entries count too.
+const logEntryOverhead = 256
+
+// callLog is a bounded log of T.
+type callLog[T any] struct {
+	entries []T
+	sizes   []int
+	bytes   int
+}
+
+func (l *callLog[T]) add(e T, size int) {
+	size += logEntryOverhead
+	if len(l.entries) >= maxLog || l.bytes+size > maxLogBytes {
+		drop := 0
+		for drop < len(l.entries) && (len(l.entries)-drop >= maxLog/2 || l.bytes+size > maxLogBytes/2) {
+			l.bytes -= l.sizes[drop]
+			drop++
+		}
+		n := copy(l.entries, l.entries[drop:])
+		clear(l.entries[n:]) // release what the dropped entries referenced
+		l.entries = l.entries[:n]
+		l.sizes = append(l.sizes[:0], l.sizes[drop:]...)
+	}
+	l.entries = append(l.entries, e)
+	l.sizes = append(l.sizes, size)
+	l.bytes += size
+}
+
+func (l *callLog[T]) snapshot() []T { return append([]T(nil), l.entries...) }
+
+// RESTCalls returns a copy of the REST call log, oldest first. The log keeps
+// the latest 10,000 calls or 16 MiB, whichever is less.
 func (s *Server) RESTCalls() []RESTCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]RESTCall(nil), s.restCalls...)
+	return s.restCalls.snapshot()
 }
 
-// UpstreamCalls returns a copy of the upstream call log, oldest first.
+// UpstreamCalls returns a copy of the upstream call log, oldest first, bounded
+// like the REST call log.
 func (s *Server) UpstreamCalls() []UpstreamCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]UpstreamCall(nil), s.upCalls...)
+	return s.upCalls.snapshot()
 }
 
 func (s *Server) recordREST(c RESTCall) {
+	size := len(c.Method) + len(c.Path) + len(c.Query) + len(c.Hub) + len(c.ErrorCode) + cap(c.Body)
 	s.mu.Lock()
-	if len(s.restCalls) >= maxLog {
-		s.restCalls = append(s.restCalls[:0], s.restCalls[maxLog/2:]...)
-	}
-	s.restCalls = append(s.restCalls, c)
+	s.restCalls.add(c, size)
 	s.mu.Unlock()
 }
 
 func (s *Server) recordUpstream(c UpstreamCall) {
-	s.mu.Lock()
-	if len(s.upCalls) >= maxLog {
-		s.upCalls = append(s.upCalls[:0], s.upCalls[maxLog/2:]...)
+	size := len(c.URL) + len(c.Hub) + len(c.Category) + len(c.Event) + len(c.ConnectionID) + len(c.Err) + cap(c.Body)
+	for k, vs := range c.Header {
+		size += len(k)
+		for _, v := range vs {
+			size += len(v)
+		}
 	}
-	s.upCalls = append(s.upCalls, c)
+	s.mu.Lock()
+	s.upCalls.add(c, size)
 	s.mu.Unlock()
 }
 

@@ -14,7 +14,9 @@ import (
 // three patterns all match an event receives it.
 type UpstreamTemplate struct {
 	// UrlTemplate is the absolute URL events are POSTed to. The placeholders
-	// {hub}, {category} and {event} are replaced with the URI-escaped values.
+	// {hub}, {category} and {event} are replaced with the values escaped as
+	// .NET's Uri.EscapeDataString escapes (every character but A-Z a-z 0-9
+	// - . _ ~ is percent-encoded), so no value can add a query parameter.
 	UrlTemplate string //nolint:revive // the settings.json property name
 
 	// HubPattern, EventPattern and CategoryPattern are "*", a comma-separated
@@ -98,14 +100,47 @@ func (t *UpstreamTemplate) matches(hub, category, event string) bool {
 	return patternMatch(t.HubPattern, hub) && patternMatch(t.CategoryPattern, category) && patternMatch(t.EventPattern, event)
 }
 
-// expand fills the placeholders of the URL template.
+// expand fills the placeholders of the URL template with the values escaped
+// by escapeDataString, so that a value, such as an event name a client chose,
+// can never add a path segment, a query parameter or a fragment.
 func (t *UpstreamTemplate) expand(hub, category, event string) string {
 	r := strings.NewReplacer(
-		"{hub}", url.PathEscape(hub),
-		"{category}", url.PathEscape(category),
-		"{event}", url.PathEscape(event),
+		"{hub}", escapeDataString(hub),
+		"{category}", escapeDataString(category),
+		"{event}", escapeDataString(event),
 	)
 	return r.Replace(t.UrlTemplate)
+}
+
+// escapeDataString escapes s as .NET's Uri.EscapeDataString does, which the
+// service uses for the placeholders (spec §8): the RFC 3986 unreserved
+// characters A-Z a-z 0-9 - . _ ~ stay, every other byte of the UTF-8 encoding
+// becomes %XX with uppercase hex, including & = + : @ $ / ? # and space.
+func escapeDataString(s string) string {
+	const hexUpper = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hexUpper[c>>4], hexUpper[c&0x0f])
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 func patternMatch(pattern, name string) bool {

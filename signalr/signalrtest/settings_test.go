@@ -3,6 +3,7 @@ package signalrtest
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -89,4 +90,39 @@ func TestSetUpstream(t *testing.T) {
 	c := connectWS(t, s, "chat", "", hubproto.JSON)
 	c.send(&hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "1", Target: "x"})
 	assert.Contains(t, c.readType(hubproto.TypeCompletion).Error, "No upstream is configured")
+}
+
+// Placeholders are escaped as Uri.EscapeDataString escapes (spec §8): only the RFC 3986
+// unreserved characters stay as they are.
+func TestEscapeDataString(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain-name_1.2~x", "plain-name_1.2~x"},
+		{"a&fixed=2&code=x+y", "a%26fixed%3D2%26code%3Dx%2By"},
+		{"p/q?r#s t", "p%2Fq%3Fr%23s%20t"},
+		{":@$!'()*,;[]%", "%3A%40%24%21%27%28%29%2A%2C%3B%5B%5D%25"},
+		{"群😀", "%E7%BE%A4%F0%9F%98%80"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, escapeDataString(c.in), c.in)
+	}
+}
+
+// A client chooses its invocation targets, which become {event}: a target full of & = + must
+// not add query parameters to the upstream URL, here one carrying a function key.
+func TestUpstreamEventCannotAddQueryParameters(t *testing.T) {
+	up := newUpstream(t, nil)
+	s := newTestServer(t, &Options{Upstream: []UpstreamTemplate{
+		{UrlTemplate: up.srv.URL + "/runtime/webhooks/signalr?event={event}&code=the-key"},
+	}})
+	c := connectWS(t, s, "chat", "alice", hubproto.JSON)
+	up.next(t, "connected")
+	for _, target := range []string{"a&fixed=2&code=x+y", "b#frag", "c/../d?code=z"} {
+		c.send(&hubproto.Message{Type: hubproto.TypeInvocation, Target: target})
+		r := up.next(t, target)
+		u, err := url.Parse(r.path)
+		require.NoError(t, err)
+		assert.Equal(t, "/runtime/webhooks/signalr", u.Path, target)
+		assert.Equal(t, url.Values{"event": {target}, "code": {"the-key"}}, u.Query(), target)
+	}
 }

@@ -62,6 +62,9 @@ func (s *Server) addConnLocked(c *conn) {
 	h := s.hubLocked(c.hub, true)
 	s.expireLocked(h)
 	h.conns[c.id] = c
+	if !c.authExpires.IsZero() {
+		s.watchAuthExpiryLocked(c)
+	}
 	if c.userID != "" {
 		m := h.users[c.userID]
 		if m == nil {
@@ -82,6 +85,7 @@ func (s *Server) removeConnLocked(c *conn) {
 		return
 	}
 	delete(h.conns, c.id)
+	delete(s.authWatch, c)
 	if m := h.users[c.userID]; m != nil {
 		delete(m, c)
 		if len(m) == 0 {
@@ -387,4 +391,62 @@ func (s *Server) UserGroups(hubName, user string) []UserGroup {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Group < out[j].Group })
 	return out
+}
+
+// authScanInterval is how often connections whose token asked for it
+// (asrs.s.coae) are checked for an expired authentication, as the service
+// does "every second".
+const authScanInterval = time.Second
+
+// authExpiredReason is the error of the Close message sent when a connection's
+// authentication expires. The Close allows reconnecting, as the service's, so
+// a client with automatic reconnect negotiates again with a fresh token.
+const authExpiredReason = "Connection closed: the client's authentication expired (asrs.s.aeo); reconnect with a new access token."
+
+// watchAuthExpiryLocked adds an open connection to those the expiry scan
+// checks, starting the scan when it is not running.
+func (s *Server) watchAuthExpiryLocked(c *conn) {
+	if s.authWatch == nil {
+		s.authWatch = map[*conn]struct{}{}
+	}
+	s.authWatch[c] = struct{}{}
+	if !s.authScanning {
+		s.authScanning = s.spawn(s.scanAuthExpiry)
+	}
+}
+
+// scanAuthExpiry closes, about once a second, the connections whose
+// authentication expired on the server's clock. It ends when none is left to
+// watch, or when the server closes.
+func (s *Server) scanAuthExpiry() {
+	tick := time.NewTicker(authScanInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := s.now()
+		var expired []*conn
+		s.mu.Lock()
+		for c := range s.authWatch {
+			if !now.Before(c.authExpires) {
+				expired = append(expired, c)
+				delete(s.authWatch, c)
+			}
+		}
+		idle := len(s.authWatch) == 0
+		if idle {
+			s.authScanning = false
+		}
+		s.mu.Unlock()
+		for _, c := range expired {
+			s.log.Debug("signalrtest: closing a connection whose authentication expired", "hub", c.hub, "connection", c.id)
+			c.closeWith(authExpiredReason, true)
+		}
+		if idle {
+			return
+		}
+	}
 }

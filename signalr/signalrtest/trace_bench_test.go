@@ -123,7 +123,8 @@ func readingTraceReader(b *testing.B, s *Server) {
 	go func() { _, _ = io.Copy(io.Discard, resp.Body) }()
 }
 
-func liveHeap() uint64 {
+// liveHeapAlloc is the bytes of reachable heap objects after two collections.
+func liveHeapAlloc() uint64 {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
@@ -175,7 +176,7 @@ func BenchmarkTraceUnderLoad(b *testing.B) {
 					time.Sleep(time.Millisecond)
 				}
 			}
-			heapBefore := liveHeap()
+			heapBefore := liveHeapAlloc()
 			var seqBefore uint64
 			if s.trace != nil {
 				seqBefore = s.trace.stats().Seq
@@ -209,7 +210,7 @@ func BenchmarkTraceUnderLoad(b *testing.B) {
 			pct := func(p float64) float64 { return float64(samples[int(p*float64(len(samples)-1))].Microseconds()) }
 			b.ReportMetric(pct(0.50), "p50-µs")
 			b.ReportMetric(pct(0.99), "p99-µs")
-			growth := int64(liveHeap()) - int64(heapBefore)
+			growth := int64(liveHeapAlloc()) - int64(heapBefore)
 			b.ReportMetric(float64(growth)/1024, "heap-growth-KiB")
 			if s.trace == nil {
 				return

@@ -105,7 +105,7 @@ func TestJSBrowserTrace(t *testing.T) {
 		ev("connected", "data-connection", %[1]q).length === 1 && ev("connected", "data-connection", %[2]q).length === 1`,
 		aliceID, bobID), traceShowWithin)
 
-	_, err = e.client.Hub(hub).SendToAll(ctx, signalr.Message{Target: "news", Arguments: []any{"to everyone"}}, nil)
+	_, err = hubOf(t, e.client, hub).SendToAll(ctx, signalr.Message{Target: "news", Arguments: []any{"to everyone"}}, nil)
 	require.NoError(t, err)
 	p.shows("the broadcast reaching two connections, and a message to each", fmt.Sprintf(`
 		ev("rest").some(r => text(r).includes("POST /api/hubs/chat/:send") && text(r).includes("→ 202") && text(r).includes("reached 2 connections")) &&
@@ -143,7 +143,7 @@ func TestJSBrowserTrace(t *testing.T) {
 	// Pause holds new events back and counts them; resume shows them.
 	restRows := p.count(`ev("rest").length`)
 	require.NoError(t, b.Click(ctx, "#pause"))
-	_, err = e.client.Hub(hub).SendToUser(ctx, "bob", signalr.Message{Target: "news", Arguments: []any{"just bob"}}, nil)
+	_, err = hubOf(t, e.client, hub).SendToUser(ctx, "bob", signalr.Message{Target: "news", Arguments: []any{"just bob"}}, nil)
 	require.NoError(t, err)
 	p.shows("new events counted while paused", `/paused · [1-9]\d* new/.test(document.getElementById("shown").textContent)`, traceShowWithin)
 	assert.Equal(t, restRows, p.count(`ev("rest").length`), "no row is added while paused")

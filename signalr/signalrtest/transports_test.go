@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -268,4 +269,70 @@ func TestLongPollingClientGoneIsDropped(t *testing.T) {
 	c.do(http.MethodPost, "", hubproto.AppendHandshakeRequest(nil, hubproto.HandshakeRequest{Protocol: "json", Version: 1}), nil)
 	eventually(t, "connected", func() bool { return len(s.Connections("chat")) == 1 })
 	eventually(t, "dropped without polls", func() bool { return len(s.Connections("chat")) == 0 })
+}
+
+// With negotiate v0 the connection id is the connection token, and ids are no secret: a
+// request carrying another user's token must not poll, send on, end or take over the
+// connection; the owner's requests go on working.
+func TestConnectionBelongsToItsNegotiatingUser(t *testing.T) {
+	for _, version := range []string{"0", "1"} {
+		t.Run("negotiateVersion="+version, func(t *testing.T) {
+			s := newTestServer(t, nil)
+			tok := clientToken(t, s, "chat", "alice")
+			status, nr, body := negotiate(t, s, "hub=chat&negotiateVersion="+version, tok)
+			require.Equal(t, http.StatusOK, status, string(body))
+			id := nr.ConnectionToken
+			if version == "0" {
+				require.Empty(t, id)
+				id = nr.ConnectionID
+			}
+			alice := &httpClientConn{t: t, s: s, base: s.URL + "/client/?hub=chat&id=" + id, tok: tok, id: nr.ConnectionID}
+			status, _ = alice.do(http.MethodGet, "&_=1", nil, nil)
+			require.Equal(t, http.StatusOK, status)
+			status, _ = alice.do(http.MethodPost, "", hubproto.AppendHandshakeRequest(nil, hubproto.HandshakeRequest{Protocol: "json", Version: 1}), nil)
+			require.Equal(t, http.StatusOK, status)
+			status, b := alice.do(http.MethodGet, "&_=2", nil, nil)
+			require.Equal(t, http.StatusOK, status)
+			require.Equal(t, "{}\x1e", string(b))
+
+			mallory := &httpClientConn{t: t, s: s, base: alice.base, tok: clientToken(t, s, "chat", "mallory")}
+			anonymous := &httpClientConn{t: t, s: s, base: alice.base, tok: clientToken(t, s, "chat", "")}
+			frame, err := hubproto.JSON.AppendFrame(nil, &hubproto.Message{Type: hubproto.TypeInvocation, Target: "spoof"})
+			require.NoError(t, err)
+			for _, other := range []*httpClientConn{mallory, anonymous} {
+				for _, req := range []struct {
+					method string
+					body   []byte
+					hdr    map[string]string
+				}{
+					{http.MethodGet, nil, nil},
+					{http.MethodGet, nil, map[string]string{"Accept": "text/event-stream"}},
+					{http.MethodPost, frame, nil},
+					{http.MethodDelete, nil, nil},
+				} {
+					status, body := other.do(req.method, "&_=x", req.body, req.hdr)
+					assert.Equal(t, http.StatusForbidden, status, "%s with another user's token", req.method)
+					assert.Contains(t, string(body), "not the user who negotiated this connection")
+				}
+			}
+			// Nor can a WebSocket take the connection over.
+			wsURL := "ws" + strings.TrimPrefix(s.URL, "http") + "/client/?hub=chat&id=" + id + "&access_token=" + mallory.tok
+			_, resp, err := websocket.Dial(testCtx(t), wsURL, nil)
+			require.Error(t, err)
+			require.NotNil(t, resp)
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+
+			// The owner's connection is intact and still receives.
+			require.Len(t, s.Connections("chat"), 1)
+			done := make(chan []byte, 1)
+			go func() {
+				_, b, _ := alice.try(http.MethodGet, "&_=3", nil, nil)
+				done <- b
+			}()
+			require.Equal(t, http.StatusAccepted, rest(t, s, http.MethodPost, "/api/hubs/chat/users/alice/:send", map[string]any{"target": "still-mine"}).status)
+			m, _, err := hubproto.JSON.ParseFrame(<-done)
+			require.NoError(t, err)
+			assert.Equal(t, "still-mine", m.Target)
+		})
+	}
 }

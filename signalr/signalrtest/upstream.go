@@ -49,23 +49,48 @@ func (j *upstreamJob) categoryEvent() (string, string) {
 	return "messages", j.event
 }
 
-// queueUpstream queues an event for the connection's upstream, if a rule matches.
+// maxUpstreamQueue bounds the bytes of invocations one connection may have
+// waiting for its upstream; upstreamJobOverhead is what a queued job costs
+// besides its body, so that many tiny invocations count too.
+const (
+	maxUpstreamQueue    = 32 << 20
+	upstreamJobOverhead = 128
+)
+
+// queueUpstream queues an event for the connection's upstream, if a rule
+// matches. A client whose invocations pile up beyond maxUpstreamQueue while
+// the upstream is slow is closed: the queue must not grow without bound.
 func (c *conn) queueUpstream(j upstreamJob) {
 	cat, ev := j.categoryEvent()
 	if matchUpstream(c.s.upstreamRules(), c.hub, cat, ev) == nil {
 		c.s.trace.noUpstream(c, cat, ev, j.invocationID)
 		return
 	}
+	cost := upstreamJobOverhead + cap(j.body)
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	if j.kind == jobMessage {
+		if c.state != stateOpen {
+			c.mu.Unlock()
+			return // closing: nothing more goes upstream but the disconnected event
+		}
+		if c.upqBytes+cost > maxUpstreamQueue {
+			c.mu.Unlock()
+			c.s.log.Warn("signalrtest: upstream queue full; closing the connection", "hub", c.hub, "connection", c.id)
+			c.closeWith("Connection closed with an error: more than 32 MiB of invocations are queued for the upstream, which answers slower than the client sends.", false)
+			return
+		}
+	}
 	c.upq = append(c.upq, j)
+	c.upqBytes += cost
 	if !c.upRunning {
 		c.upRunning = true
 		if !c.s.spawn(c.runUpstream) {
 			c.upRunning = false
 			c.upq = nil
+			c.upqBytes = 0
 		}
 	}
+	c.mu.Unlock()
 }
 
 func (c *conn) runUpstream() {
@@ -82,7 +107,28 @@ func (c *conn) runUpstream() {
 		c.upq = c.upq[1:]
 		c.mu.Unlock()
 		c.s.deliver(c, &j)
+		c.mu.Lock()
+		c.upqBytes -= upstreamJobOverhead + cap(j.body) // counted until delivered: deliver holds the body
+		c.mu.Unlock()
 	}
+}
+
+// upstreamQueued reports the bytes queued for the upstream by the connection
+// with the given id, for tests.
+func (s *Server) upstreamQueued(hub, id string) (int, bool) {
+	s.mu.Lock()
+	h := s.hubLocked(normHub(hub), false)
+	var c *conn
+	if h != nil {
+		c = h.conns[id]
+	}
+	s.mu.Unlock()
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.upqBytes, true
 }
 
 // forwardInvocation sends a client invocation upstream in the client's protocol.

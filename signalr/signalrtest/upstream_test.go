@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,7 +24,7 @@ import (
 func independentSignature(key, connectionID string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(connectionID))
-	return "sha256=" + strings.ToUpper(hex.EncodeToString(m.Sum(nil)))
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
 func TestUpstreamHeadersAndSignature(t *testing.T) {
@@ -41,7 +42,8 @@ func TestUpstreamHeadersAndSignature(t *testing.T) {
 	assert.Equal(t, "alice", h.Get("X-ASRS-User-Id"))
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
 	assert.JSONEq(t, `{"type":10}`, string(conn.body))
-	assert.Equal(t, independentSignature(DefaultAccessKey, c.id)+","+independentSignature(secondKey, c.id), h.Get("X-ASRS-Signature"))
+	// The real service's form (spec §8): lowercase hex, entries separated by ", ".
+	assert.Equal(t, independentSignature(DefaultAccessKey, c.id)+", "+independentSignature(secondKey, c.id), h.Get("X-ASRS-Signature"))
 	assert.Contains(t, h.Get("X-ASRS-User-Claims"), "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier: alice")
 	assert.Contains(t, h.Get("X-ASRS-User-Claims"), "aud: "+s.URL+"/client/?hub=Chat")
 
@@ -249,4 +251,61 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// X-ASRS-Client-Query carries the client's query (the service's even carries its
+// access_token, spec §8), so it is secret-bearing: nothing the server logs, at any level,
+// holds it, the client's token, an access key or a function key.
+func TestLogsNeverCarryClientQueryOrSecrets(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r recordedReq) {
+		if r.header.Get("X-ASRS-Category") == "messages" {
+			_, _ = io.WriteString(w, "not a hub message") // logged as a bad reply
+		}
+	})
+	dead := newUpstream(t, nil)
+	deadURL := dead.srv.URL
+	dead.srv.Close()
+	var logs strings.Builder
+	s := newTestServer(t, &Options{
+		SecondaryAccessKey: secondKey,
+		Upstream: []UpstreamTemplate{
+			{UrlTemplate: deadURL + "/runtime/webhooks/signalr?code=FUNCTIONKEY", EventPattern: "unreachable"},
+			{UrlTemplate: up.srv.URL + "/runtime/webhooks/signalr?code=FUNCTIONKEY"},
+		},
+		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	tok := clientToken(t, s, "chat", "alice")
+	status, nr, body := negotiate(t, s, "hub=chat&negotiateVersion=1", tok)
+	require.Equal(t, http.StatusOK, status, string(body))
+	c := &wsClient{t: t, id: nr.ConnectionID, token: nr.ConnectionToken}
+	wsURL := "ws" + strings.TrimPrefix(s.URL, "http") + "/client/?hub=chat&id=" + c.token + "&secret=QUERYSECRET&access_token=" + tok
+	ws, resp, err := websocket.Dial(testCtx(t), wsURL, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	require.NoError(t, err)
+	c.ws = ws
+	c.handshake(hubproto.JSON, 1)
+	connected := up.next(t, "connected")
+	require.Contains(t, connected.header.Get("X-ASRS-Client-Query"), "secret=QUERYSECRET", "the query goes upstream")
+	require.NotContains(t, connected.header.Get("X-ASRS-Client-Query"), "access_token", "without the token (a deliberate deviation)")
+
+	c.send(&hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "1", Target: "garbled"})
+	assert.Contains(t, c.readType(hubproto.TypeCompletion).Error, "Invocation failed")
+	c.send(&hubproto.Message{Type: hubproto.TypeInvocation, InvocationID: "2", Target: "unreachable"})
+	assert.Contains(t, c.readType(hubproto.TypeCompletion).Error, "Invocation failed")
+	require.NoError(t, c.ws.Write(testCtx(t), websocket.MessageText, []byte("{\"type\":1,\"target\":7}\x1e"))) // malformed: logged and skipped
+	res := restWithToken(t, s, http.MethodPost, "/api/hubs/chat/:send", payload, tok, "")
+	require.Equal(t, http.StatusUnauthorized, res.status, "a client token is no REST token")
+	require.Equal(t, http.StatusNoContent, rest(t, s, http.MethodPost, "/api/hubs/chat/:closeConnections?reason=bye", nil).status)
+	up.next(t, "disconnected")
+	s.Close()
+
+	out := logs.String()
+	require.Contains(t, out, "upstream reply is not a hub message", "the test exercised the logging paths")
+	require.Contains(t, out, "upstream request failed")
+	require.Contains(t, out, "skipping a malformed message")
+	for _, secret := range []string{tok, "QUERYSECRET", "X-ASRS-Client-Query", "access_token", "FUNCTIONKEY", DefaultAccessKey, secondKey} {
+		assert.NotContains(t, out, secret)
+	}
 }

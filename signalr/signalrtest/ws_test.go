@@ -66,12 +66,28 @@ func TestHandshakeErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newTestServer(t, nil)
+			up := newUpstream(t, nil)
+			s := newTestServer(t, &Options{Upstream: up.templates()})
 			c := dialWS(t, s, "chat", "", false)
 			require.NoError(t, c.ws.Write(testCtx(t), 1, []byte(tc.handshake)))
 			assert.Equal(t, tc.want, c.readHandshake())
 			_, _, err := c.ws.Read(testCtx(t))
 			assert.Error(t, err, "the server closes after a failed handshake")
+
+			// A connection that never connected must not disconnect upstream either. A
+			// good connection's whole life afterwards is the barrier: the failed one
+			// ended before it began.
+			good := connectWS(t, s, "chat", "", hubproto.JSON)
+			first := up.next(t, "connected")
+			assert.Equal(t, good.id, first.header.Get("X-ASRS-Connection-Id"))
+			require.NoError(t, good.ws.Close(websocket.StatusNormalClosure, ""))
+			last := up.next(t, "disconnected")
+			assert.Equal(t, good.id, last.header.Get("X-ASRS-Connection-Id"))
+			up.mu.Lock()
+			defer up.mu.Unlock()
+			for _, r := range up.reqs {
+				assert.NotEqual(t, c.id, r.header.Get("X-ASRS-Connection-Id"), "the failed connection sent %s upstream", r.header.Get("X-ASRS-Event"))
+			}
 		})
 	}
 }

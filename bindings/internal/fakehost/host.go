@@ -17,7 +17,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/apphooks"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
@@ -81,9 +83,10 @@ type Options struct {
 	MasterKey    string
 	// Router chooses the endpoint of signalRConnectionInfo inputs when settings configure
 	// several endpoints (Azure__SignalR__Endpoints__<name>, see
-	// signalr.NewMultiEndpointClientFromSettings); nil means negotiate.DefaultRouter. For an
-	// HTTP-triggered function it sees the caller's request (negotiate.RequestFromContext).
-	Router negotiate.Router
+	// signalr.NewClientFromEnvironment); nil means the default routing of
+	// signalr.ClientOptions.Router. For an HTTP-triggered function it sees the caller's request
+	// (negotiate.RequestFromContext).
+	Router signalr.Router
 }
 
 // Host is a fake Azure Functions host running a custom handler: it serves the app's HTTP
@@ -125,34 +128,45 @@ type Invocation struct {
 }
 
 type service struct {
-	client     *signalr.Client              // nil when multi is set
-	multi      *signalr.MultiEndpointClient // several endpoints
+	client     *signalr.Client // one or several endpoints
 	negotiator *negotiate.Negotiator
-	keys       []string
 	// skipSignature mirrors the extension, which checks no upstream signature when any
 	// endpoint is identity-based.
 	skipSignature bool
 }
 
+func newService(client *signalr.Client) (*service, error) {
+	n, err := negotiate.New(client, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{client: client, negotiator: n}
+	for _, e := range svcint.Endpoints(client) {
+		s.skipSignature = s.skipSignature || e.AccessKey == nil
+	}
+	return s, nil
+}
+
 // apply sends output items to the service, fanning out over every endpoint named in them (all
 // when none is) when there are several.
 func (s *service) apply(ctx context.Context, hub string, actions ...signalr.Action) error {
-	if s.multi != nil {
-		return s.multi.Hub(hub).Apply(ctx, actions...)
+	h, err := s.client.Hub(hub)
+	if err != nil {
+		return err
 	}
-	return s.client.Hub(hub).Apply(ctx, actions...)
+	return h.Apply(ctx, actions...)
 }
 
-// New starts a host in front of handler, running the declarations m unless
-// Options.FunctionsDir names files to read them from; one of the two is required. The handler
-// itself is served on its own loopback port, as the host runs a custom handler, so every
-// invocation crosses real HTTP.
-func New(handler http.Handler, m *manifest.Manifest, opts *Options) (*Host, error) {
-	return NewWithHooks(handler, m, opts, Hooks{})
+// New starts a host in front of handler. When handler is a *bindings.App its declarations
+// are used (unless Options.FunctionsDir is set); any other handler needs FunctionsDir. The
+// handler itself is served on its own loopback port, as the host runs a custom handler, so
+// every invocation crosses real HTTP.
+func New(handler http.Handler, opts *Options) (*Host, error) {
+	return NewWithHooks(handler, opts, Hooks{})
 }
 
 // NewWithHooks is New with the local runner's additions.
-func NewWithHooks(handler http.Handler, m *manifest.Manifest, opts *Options, hooks Hooks) (*Host, error) {
+func NewWithHooks(handler http.Handler, opts *Options, hooks Hooks) (*Host, error) {
 	if handler == nil {
 		return nil, errors.New("bindingstest: handler is nil")
 	}
@@ -162,10 +176,16 @@ func NewWithHooks(handler http.Handler, m *manifest.Manifest, opts *Options, hoo
 	}
 	h.hooks = hooks
 	if h.manifest == nil {
-		if m == nil {
+		m, ok := appManifest(handler)
+		if !ok {
 			return nil, errors.New("bindingstest: the handler is not a *bindings.App, so Options.FunctionsDir must name the folder with host.json and the function.json files")
 		}
 		h.manifest = m
+	}
+	if apphooks.SetSettings != nil {
+		// An App in this process reads its app settings from the host, as a custom handler
+		// reads them from the environment the real host gives its process.
+		apphooks.SetSettings(handler, h.appSettings)
 	}
 	handlerAddr := h.opts.HandlerAddr
 	if handlerAddr == "" {
@@ -298,8 +318,8 @@ func (h *Host) Close() {
 	h.client.CloseIdleConnections()
 	h.mu.Lock()
 	for _, s := range h.services {
-		if s.multi != nil {
-			s.multi.Close()
+		if s.client != nil {
+			_ = s.client.Close()
 		}
 	}
 	h.mu.Unlock()
@@ -307,6 +327,14 @@ func (h *Host) Close() {
 
 // Manifest returns the declarations the host runs.
 func (h *Host) Manifest() *manifest.Manifest { return h.manifest }
+
+// appManifest returns the declarations of a *bindings.App.
+func appManifest(handler http.Handler) (*manifest.Manifest, bool) {
+	if apphooks.Manifest == nil {
+		return nil, false
+	}
+	return apphooks.Manifest(handler)
+}
 
 // SetSetting sets an app setting, such as the connection string of an emulator started after
 // the host.
@@ -383,19 +411,14 @@ func (h *Host) service(b manifest.Binding) (*service, error) {
 	if s, ok := h.services[cs]; ok {
 		return s, nil
 	}
-	parsed, err := signalr.ParseConnectionString(cs)
+	client, err := signalr.NewClientFromConnectionString(cs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("app setting %q: %w", name, err)
 	}
-	client, err := signalr.NewClientFromParsedConnectionString(parsed, nil)
+	s, err := newService(client)
 	if err != nil {
-		return nil, fmt.Errorf("app setting %q: %w", name, err)
+		return nil, err
 	}
-	s := &service{client: client, negotiator: negotiate.New(client, nil)}
-	if parsed.AccessKey != "" {
-		s.keys = []string{parsed.AccessKey}
-	}
-	s.skipSignature = len(s.keys) == 0
 	h.services[cs] = s
 	return s, nil
 }
@@ -404,6 +427,19 @@ func (h *Host) service(b manifest.Binding) (*service, error) {
 // the environment, with SignalRConnectionString standing in for the binding's setting), and
 // whether any of them configures a named endpoint.
 func (h *Host) endpointSettings(name string) (map[string]string, bool) {
+	settings := h.appSettings(name)
+	for k, v := range settings {
+		if svcint.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
+			return settings, true
+		}
+	}
+	return nil, false
+}
+
+// appSettings returns every app setting, as a handler's environment holds them under the real
+// host: the environment, then Settings (and SetSetting), with SignalRConnectionString standing
+// in for the connection setting name when Settings does not hold it, as for a binding.
+func (h *Host) appSettings(name string) map[string]string {
 	settings := map[string]string{}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -414,18 +450,12 @@ func (h *Host) endpointSettings(name string) (map[string]string, bool) {
 	for k, v := range h.settings {
 		settings[k] = v
 	}
+	_, explicit := h.settings[name]
 	h.mu.Unlock()
-	found := false
-	for k, v := range settings {
-		found = found || (signalr.IsEndpointSetting(k) && strings.TrimSpace(v) != "")
-	}
-	if !found {
-		return nil, false
-	}
-	if _, ok := settings[name]; !ok && h.opts.SignalRConnectionString != "" {
+	if !explicit && h.opts.SignalRConnectionString != "" {
 		settings[name] = h.opts.SignalRConnectionString
 	}
-	return settings, true
+	return settings
 }
 
 // multiService builds (once per setting and configuration) the fan-out service.
@@ -441,20 +471,13 @@ func (h *Host) multiService(name string, settings map[string]string) (*service, 
 	if s, ok := h.services[key.String()]; ok {
 		return s, nil
 	}
-	multi, err := signalr.NewMultiEndpointClientFromSettings(name, settings, nil)
+	client, err := svcint.NewClientFromSettings(name, settings, &signalr.ClientOptions{Router: h.opts.Router})
 	if err != nil {
 		return nil, err
 	}
-	if err := multi.StartHealthChecks(); err != nil {
+	s, err := newService(client.(*signalr.Client))
+	if err != nil {
 		return nil, err
-	}
-	s := &service{multi: multi, negotiator: negotiate.NewWithEndpoints(multi, &negotiate.NegotiatorOptions{Router: h.opts.Router})}
-	for _, e := range multi.Endpoints() {
-		if k := e.Client.AccessKey(); k != nil {
-			s.keys = append(s.keys, k.Key())
-		} else {
-			s.skipSignature = true
-		}
 	}
 	h.services[key.String()] = s
 	return s, nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
-	"github.com/funcsignalr/funcsignalr/negotiate"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 )
 
 // maxRequestBody is the host's HTTP request limit (100 MB).
@@ -124,7 +124,7 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map
 	d := c.bindingData()
 	h.addSys(d, fn.Name)
 	// The negotiate router may choose the endpoint by the caller's request.
-	payload, err := h.payload(negotiate.ContextWithRequest(r.Context(), r), fn, c.triggerValue(), d)
+	payload, err := h.payload(svcint.ContextWithRequest(r.Context(), r), fn, c.triggerValue(), d)
 	if err != nil {
 		h.record(Invocation{Function: fn.Name, ID: id, Err: err.Error()})
 		h.fail(w, fn.Name, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
 
@@ -584,11 +585,11 @@ func (h *Host) endpointsValue(b manifest.Binding) ([]byte, error) {
 		return nil, err
 	}
 	raw := []byte{'['}
-	for i, e := range svc.negotiator.Endpoints() {
+	for i, e := range svc.client.Endpoints() {
 		if i > 0 {
 			raw = append(raw, ',')
 		}
-		raw = negotiate.AppendEndpointJSON(raw, e)
+		raw = svcint.AppendEndpointJSON(raw, string(e.EndpointType), e.Name, e.Endpoint, e.Online)
 	}
 	// The extension binds this input to a JArray (a ServiceEndpoint[] -> JArray converter);
 	// JObject.FromObject refuses an array, so the host sends JsonConvert.SerializeObject of it:

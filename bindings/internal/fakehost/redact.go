@@ -10,9 +10,6 @@ import (
 // String names the host by URL; its settings hold connection strings with access keys.
 func (h *Host) String() string { return "bindingstest.Host(" + h.URL + ")" }
 
-// GoString is String.
-func (h *Host) GoString() string { return h.String() }
-
 // Format prints String for every verb.
 func (h *Host) Format(f fmt.State, verb rune) { redact.Format(f, verb, h.String()) }
 

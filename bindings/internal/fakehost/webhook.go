@@ -11,6 +11,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
@@ -130,7 +131,7 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request, raw map[stri
 		reject(http.StatusInternalServerError, err.Error())
 		return
 	}
-	if !svc.skipSignature && !validSignature(r, connID, svc.keys) {
+	if !svc.skipSignature && !validSignature(r, connID, svcint.AccessKeys(svc.client, nil)) {
 		reject(http.StatusUnauthorized, "no X-ASRS-Signature entry matches an access key")
 		return
 	}

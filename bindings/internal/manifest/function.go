@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
-	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
@@ -35,6 +35,16 @@ func (f Function) Trigger() (Binding, bool) {
 func (f Function) Find(t string, dir Direction) (Binding, bool) {
 	for _, b := range f.Bindings {
 		if b.Is(t) && (dir == "" || b.Direction == dir) {
+			return b, true
+		}
+	}
+	return Binding{}, false
+}
+
+// FindName returns the binding named name, compared exactly, as the host reads outputs.
+func (f Function) FindName(name string) (Binding, bool) {
+	for _, b := range f.Bindings {
+		if b.Name == name {
 			return b, true
 		}
 	}
@@ -166,7 +176,7 @@ func validateBinding(b Binding) error {
 			return fmt.Errorf("%s %q has no hubName", b.Type, b.Name)
 		}
 		if !strings.ContainsAny(b.HubName, "{%") {
-			if err := signalr.ValidateHubName(b.HubName); err != nil {
+			if err := service.ValidateHubName(b.HubName); err != nil {
 				return fmt.Errorf("%s %q: %v", b.Type, b.Name, err)
 			}
 		}

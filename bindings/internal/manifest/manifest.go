@@ -176,7 +176,7 @@ func (m *Manifest) Check(dir string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("bindings: %s is out of date (regenerate with WriteFunctionJSON): %s", dir, strings.Join(problems, "; "))
+		return fmt.Errorf("bindings: %s is out of date (regenerate with the program's functionjson command, App.Main): %s", dir, strings.Join(problems, "; "))
 	}
 	return nil
 }

@@ -12,50 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
-
-func ref(name string, typ signalr.EndpointType, online bool) signalr.EndpointRef {
-	return signalr.EndpointRef{Name: name, EndpointType: typ, Endpoint: "https://" + name + ".service.signalr.net", Online: online}
-}
-
-func TestDefaultRouter(t *testing.T) {
-	const P, S = signalr.EndpointTypePrimary, signalr.EndpointTypeSecondary
-	tests := []struct {
-		name      string
-		endpoints []signalr.EndpointRef
-		want      []string // the names it may choose; every one must be chosen
-	}{
-		{"one primary", []signalr.EndpointRef{ref("a", P, true)}, []string{"a"}},
-		{"random among online primaries", []signalr.EndpointRef{ref("a", P, true), ref("b", P, true), ref("s", S, true)}, []string{"a", "b"}},
-		{"offline primaries are skipped", []signalr.EndpointRef{ref("a", P, false), ref("b", P, true), ref("s", S, true)}, []string{"b"}},
-		{"secondaries when no primary is online", []signalr.EndpointRef{ref("a", P, false), ref("s", S, true), ref("t", S, true)}, []string{"s", "t"}},
-		{"only secondaries", []signalr.EndpointRef{ref("s", S, true)}, []string{"s"}},
-		{"nothing online", []signalr.EndpointRef{ref("a", P, false), ref("s", S, false)}, nil},
-		{"no endpoints", nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			seen := map[string]int{}
-			for range 200 {
-				got, err := DefaultRouter{}.Route(context.Background(), "chat", tt.endpoints)
-				if tt.want == nil {
-					require.ErrorIs(t, err, ErrNoEndpointOnline)
-					return
-				}
-				require.NoError(t, err)
-				seen[got.Name]++
-			}
-			assert.Len(t, seen, len(tt.want))
-			for _, w := range tt.want {
-				assert.Positive(t, seen[w], "%s never chosen in 200 tries", w)
-			}
-		})
-	}
-}
 
 // healthServer answers health checks with the status in status (200 when zero).
 func healthServer(t *testing.T, status *atomic.Int32) *httptest.Server {
@@ -70,9 +33,10 @@ func healthServer(t *testing.T, status *atomic.Int32) *httptest.Server {
 	return srv
 }
 
-// multiNegotiator builds a Negotiator over named endpoints; each name's status makes its health
-// checks fail when non-zero.
-func multiNegotiator(t *testing.T, opts *NegotiatorOptions, names ...string) (*Negotiator, *signalr.MultiEndpointClient, map[string]*atomic.Int32, map[string]string) {
+// multiNegotiator builds a Negotiator over a client of named endpoints; each name's status
+// makes its health checks fail when non-zero. The client's background checks never run: the
+// tests check health when they choose, with Health.
+func multiNegotiator(t *testing.T, router signalr.Router, names ...string) (*Negotiator, *signalr.Client, map[string]*atomic.Int32, map[string]string) {
 	t.Helper()
 	statuses, urls := map[string]*atomic.Int32{}, map[string]string{}
 	var endpoints []signalr.Endpoint
@@ -88,15 +52,14 @@ func multiNegotiator(t *testing.T, opts *NegotiatorOptions, names ...string) (*N
 		urls[name] = srv.URL
 		endpoints = append(endpoints, signalr.Endpoint{Name: name, Type: typ, Client: client})
 	}
-	mc, err := signalr.NewClientWithEndpoints(endpoints, &signalr.MultiEndpointClientOptions{
-		HealthCheck: signalr.HealthCheckOptions{Retries: -1},
+	mc, err := signalr.NewClientWithEndpoints(endpoints, &signalr.ClientOptions{
+		HealthCheck: signalr.HealthCheckOptions{Retries: -1, Interval: time.Hour},
+		Router:      router,
 	})
 	require.NoError(t, err)
-	t.Cleanup(mc.Close)
-	n := NewWithEndpoints(mc, opts)
-	for _, sub := range n.multi.subs {
-		sub.now = func() time.Time { return testNow }
-	}
+	t.Cleanup(func() { _ = mc.Close() })
+	n := mustNew(t, mc, nil)
+	n.now = func() time.Time { return testNow }
 	return n, mc, statuses, urls
 }
 
@@ -125,18 +88,23 @@ func TestNegotiateWithEndpointsFollowsHealth(t *testing.T) {
 	assert.Zero(t, got["spare"], "a secondary is not chosen while a primary is online")
 
 	statuses["east"].Store(http.StatusServiceUnavailable)
-	require.Error(t, mc.CheckHealth(ctx))
+	_, err := mc.Health(ctx, nil)
+	require.Error(t, err)
 	assert.Equal(t, map[string]int{"west": 100}, chosen())
 
 	statuses["west"].Store(http.StatusServiceUnavailable)
-	require.Error(t, mc.CheckHealth(ctx))
+	_, err = mc.Health(ctx, nil)
+	require.Error(t, err)
 	assert.Equal(t, map[string]int{"spare": 100}, chosen())
 
 	statuses["spare"].Store(http.StatusBadGateway)
-	require.Error(t, mc.CheckHealth(ctx))
-	_, err := n.Negotiate(ctx, "chat", nil)
-	require.ErrorIs(t, err, ErrNoEndpointOnline)
-	assert.Equal(t, http.StatusServiceUnavailable, serve(Handler(n, "chat", nil), http.MethodPost, nil).Code)
+	_, err = mc.Health(ctx, nil)
+	require.Error(t, err)
+	_, err = n.Negotiate(ctx, "chat", nil)
+	require.ErrorIs(t, err, signalr.ErrNoEndpointOnline)
+	rec := serve(mustHandler(t, n, "chat", nil), http.MethodPost, nil)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Contains(t, rec.Body.String(), "no Azure SignalR Service endpoint is online")
 }
 
 // regionRouter sends requests with X-Region to the endpoint of that name.
@@ -145,7 +113,7 @@ type regionRouter struct{ sawRequest atomic.Bool }
 func (r *regionRouter) Route(ctx context.Context, hub string, endpoints []signalr.EndpointRef) (signalr.EndpointRef, error) {
 	req, ok := RequestFromContext(ctx)
 	if !ok {
-		return DefaultRouter{}.Route(ctx, hub, endpoints)
+		return endpoints[0], nil
 	}
 	r.sawRequest.Store(true)
 	region := req.Header.Get("X-Region")
@@ -162,8 +130,8 @@ func (r *regionRouter) Route(ctx context.Context, hub string, endpoints []signal
 
 func TestHandlerRoutesWithTheRequest(t *testing.T) {
 	router := &regionRouter{}
-	n, _, _, urls := multiNegotiator(t, &NegotiatorOptions{Router: router}, "east", "west")
-	h := Handler(n, "chat", nil)
+	n, _, _, urls := multiNegotiator(t, router, "east", "west")
+	h := mustHandler(t, n, "chat", nil)
 	for _, region := range []string{"east", "west", "WEST"} {
 		rec := serve(h, http.MethodPost, map[string]string{"X-Region": region})
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -187,7 +155,8 @@ func TestNegotiateAll(t *testing.T) {
 	ctx := context.Background()
 	n, mc, statuses, urls := multiNegotiator(t, nil, "east", "spare")
 	statuses["spare"].Store(http.StatusServiceUnavailable)
-	require.Error(t, mc.CheckHealth(ctx))
+	_, err := mc.Health(ctx, nil)
+	require.Error(t, err)
 
 	neg, err := n.NegotiateAll(ctx, "chat", &Options{UserID: "u"})
 	require.NoError(t, err)
@@ -214,36 +183,58 @@ func TestNegotiateAll(t *testing.T) {
 	assert.NotContains(t, s, neg.Endpoints[0].ConnectionInfo.AccessToken)
 	assert.Contains(t, s, "REDACTED")
 
-	refs := n.Endpoints()
+	refs := mc.Endpoints()
 	require.Len(t, refs, 2)
 	assert.False(t, refs[1].Online)
-	b := AppendEndpointJSON(nil, refs[1])
-	assert.JSONEq(t, fmt.Sprintf(`{"endpointType":"Secondary","name":"spare","endpoint":%q,"online":false}`, urls["spare"]), string(b))
 }
 
-// A Negotiator of one Client reports itself as one unnamed, online primary endpoint.
-func TestSingleClientEndpointsAndNegotiateAll(t *testing.T) {
+// A Negotiator of a one-endpoint Client reports it as one unnamed, online primary endpoint.
+func TestSingleClientNegotiateAll(t *testing.T) {
 	n := newTestNegotiator(t, "Endpoint=https://x.service.signalr.net;Port=8443;AccessKey="+testKey, nil)
-	assert.Equal(t, []signalr.EndpointRef{{EndpointType: signalr.EndpointTypePrimary, Endpoint: "https://x.service.signalr.net:8443", Online: true}}, n.Endpoints())
 	neg, err := n.NegotiateAll(context.Background(), "chat", nil)
 	require.NoError(t, err)
 	require.Len(t, neg.Endpoints, 1)
+	assert.Equal(t, signalr.EndpointRef{EndpointType: signalr.EndpointTypePrimary, Endpoint: "https://x.service.signalr.net:8443", Online: true}, neg.Endpoints[0].EndpointRef)
 	assert.Equal(t, "https://x.service.signalr.net:8443/client/?hub=chat", neg.Endpoints[0].ConnectionInfo.URL)
 
 	var empty *Negotiator
-	assert.Nil(t, empty.Endpoints())
 	_, err = empty.NegotiateAll(context.Background(), "chat", nil)
-	require.Error(t, err)
-	_, err = NewWithEndpoints(nil, nil).Negotiate(context.Background(), "chat", nil)
 	require.ErrorContains(t, err, "no service client")
 }
 
-// A failure on one endpoint fails NegotiateAll, naming the endpoint.
-func TestNegotiateAllNamesFailingEndpoint(t *testing.T) {
+// A bad hub or option fails once, before any endpoint; a failure on one endpoint fails
+// NegotiateAll, naming the endpoint.
+func TestNegotiateAllErrors(t *testing.T) {
 	n, _, _, _ := multiNegotiator(t, nil, "east", "west")
-	_, err := n.NegotiateAll(context.Background(), "1-bad-hub", nil)
-	require.ErrorContains(t, err, `endpoint "east"`)
-	require.ErrorContains(t, err, `endpoint "west"`)
+	for _, call := range []func() error{
+		func() error { _, err := n.NegotiateAll(context.Background(), "1-bad-hub", nil); return err },
+		func() error { _, err := n.Negotiate(context.Background(), "1-bad-hub", nil); return err },
+	} {
+		err := call()
+		require.ErrorContains(t, err, `negotiate: signalr: hub name "1-bad-hub" is invalid`)
+		assert.NotContains(t, err.Error(), "endpoint")
+	}
+	_, err := n.NegotiateAll(context.Background(), "chat", &Options{Lifetime: time.Second})
+	require.ErrorContains(t, err, "token lifetime 1s is out of range")
+
+	// An Entra endpoint without a signing key, asked for a role :generateToken cannot carry.
+	f := newFakeService(t)
+	f.setKeyStatus(http.StatusForbidden)
+	entra, err := signalr.NewClient(f.srv.URL, fakeCredential{}, &signalr.ClientOptions{ClientOptions: azcore.ClientOptions{
+		InsecureAllowCredentialWithHTTP: true,
+		Retry:                           policy.RetryOptions{MaxRetries: -1},
+	}})
+	require.NoError(t, err)
+	keyed, err := signalr.NewClientFromConnectionString("Endpoint=https://k.service.signalr.net;AccessKey="+testKey, nil)
+	require.NoError(t, err)
+	mixed, err := signalr.NewClientWithEndpoints([]signalr.Endpoint{{Name: "keyed", Client: keyed}, {Name: "entra", Client: entra}}, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mixed.Close() })
+	_, err = mustNew(t, mixed, nil).NegotiateAll(context.Background(), "chat", &Options{Roles: []string{"admin"}})
+	require.ErrorContains(t, err, `endpoint "entra" (`+f.srv.URL+`)`)
+	assert.NotContains(t, err.Error(), `endpoint "keyed"`)
+	var ke *KeyError
+	require.ErrorAs(t, err, &ke)
 }
 
 func TestNegotiationJSONRoundTrip(t *testing.T) {
