@@ -15,9 +15,9 @@
 // with NegotiateOptions.Mint, with one the App mints for the user App Service authentication
 // signed in when there is one and for nobody otherwise.
 //
-// HTTP, Negotiate, SignalRTrigger, SignalRMessage and Timer declare the common shapes; Func takes any
-// bindings (HTTPTrigger, SignalRConnectionInfo, SignalROutput, GenericBinding for other
-// extensions…). Registration reports what the host would reject as an error. SignalRMessage
+// HTTP, Negotiate, SignalRTrigger, SignalRMessage and Timer declare the common shapes; Func
+// takes any bindings (HTTPTrigger, SignalRConnectionInfo, SignalROutput, GenericBinding for
+// other extensions…). Registration reports what the host would reject as an error. SignalRMessage
 // takes typed handlers, compiled by the same code as trigger.Router.OnMessage, and Use adds
 // middleware around every function, as trigger.Router.Use does: an authorization filter is
 // one call.
