@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
+	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/trigger"
@@ -193,6 +195,7 @@ func TestStartLocalWithEmulator(t *testing.T) {
 		"Executed 'Functions.broadcast' (Succeeded, Id=")
 	require.Eventually(t, func() bool { return len(emu.RESTCalls()) > 0 }, 5*time.Second, 10*time.Millisecond,
 		"the broadcast reached the emulator")
+	assert.NotContains(t, l.stdout.String(), "SignalR REST:", "REST calls are logged with -v only")
 
 	// The upstream reaches the webhook: an unsigned call is refused there, not missing.
 	status, _ = post(t, l.url+"runtime/webhooks/signalr", "application/json", "{}")
@@ -581,4 +584,83 @@ func TestMainExitStatus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// -v adds a line for each client connection and disconnection, REST call and upstream call,
+// read from the emulator's live trace, here for the official JavaScript client; the SignalR
+// trigger's invocation is logged with the host's reason for it, (null).
+func TestStartLocalVerboseLogsSignalRTraffic(t *testing.T) {
+	t.Parallel()
+	l := startTest(t, demoApp(t), localConfig{verbose: true}, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := jsclient.Start(t, jsclient.Config{URL: l.url + "api", Targets: []string{"newMessage"}})
+	res, err := c.Invoke(ctx, "echo", "hi there")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"text":"hi there"}`, string(res))
+	status, _ := post(t, l.url+"api/broadcast", "text/plain", "to all")
+	require.Equal(t, http.StatusAccepted, status)
+	ev, err := c.WaitFor(ctx, jsclient.IsMessage("newMessage"))
+	require.NoError(t, err)
+	var text string
+	require.NoError(t, ev.Arg(0, &text))
+	assert.Equal(t, "to all", text)
+	require.NoError(t, c.Stop(ctx))
+
+	id := c.ConnectionID()
+	eventually(t, l.stdout,
+		"] SignalR: client "+id+" connected to hub demo (WebSockets, json)",
+		"] SignalR upstream: hub demo, connections connected: 404 (", // no function for it
+		"] SignalR upstream: hub demo, messages echo: 200 (",
+		"Executing 'Functions.echo' (Reason='(null)', Id=",
+		"Executed 'Functions.echo' (Succeeded",
+		"] SignalR REST: POST /api/hubs/demo/:send 202 (",
+		"] SignalR: client "+id+" disconnected from hub demo")
+}
+
+func TestTraceEventLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event, want string
+	}{
+		{`{"kind":"connected","hub":"chat","connectionId":"c1","userId":"ann","transport":"LongPolling","protocol":"messagepack"}`,
+			"SignalR: client c1 connected to hub chat (LongPolling, messagepack, user ann)"},
+		{`{"kind":"disconnected","hub":"chat","connectionId":"c1","reason":"timed out"}`,
+			"SignalR: client c1 disconnected from hub chat: timed out"},
+		{`{"kind":"rest","hub":"chat","method":"PUT","path":"/api/hubs/chat/groups/g/connections/c1","status":200,"durationMs":0.5}`,
+			"SignalR REST: PUT /api/hubs/chat/groups/g/connections/c1 200 (0.5ms)"},
+		{`{"kind":"upstream","hub":"chat","category":"messages","event":"send","status":500,"durationMs":12}`,
+			"SignalR upstream: hub chat, messages send: 500 (12ms)"},
+		{`{"kind":"upstream","hub":"chat","category":"messages","event":"send","error":"no upstream rule matches"}`,
+			"SignalR upstream: hub chat, messages send: no upstream rule matches (0ms)"},
+		{`{"kind":"message","hub":"chat"}`, ""},
+	}
+	for _, tt := range tests {
+		var out lockedBuffer
+		readTrace(strings.NewReader("retry: 1000\n\nid: 7\ndata: "+tt.event+"\n\n"), "", corelog.New(&out, nil))
+		if tt.want == "" {
+			assert.Empty(t, out.String(), tt.event)
+			continue
+		}
+		assert.Contains(t, out.String(), "] "+tt.want+"\n", tt.event)
+	}
+	var out lockedBuffer
+	assert.Equal(t, "9", readTrace(strings.NewReader("id: 8\ndata: {\"kind\":\"rest\"}\n\nid: 9\n: keep-alive\n"), "3", corelog.New(&out, nil)))
+}
+
+// Whatever the stream holds, the -v reader neither fails nor writes a line break of its own
+// inside a log line.
+func FuzzReadTrace(f *testing.F) {
+	f.Add("id: 1\ndata: {\"kind\":\"connected\",\"hub\":\"h\",\"connectionId\":\"c\\nforged\"}\n\n")
+	f.Add("data: {\"kind\":\"upstream\",\"error\":\"\\u2028x\"}\n")
+	f.Add("data: not json\n")
+	f.Fuzz(func(t *testing.T, stream string) {
+		var out lockedBuffer
+		readTrace(strings.NewReader(stream), "", corelog.New(&out, nil))
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if line != "" && !strings.HasPrefix(line, "[") {
+				t.Fatalf("a line does not start with a timestamp: %q", line)
+			}
+		}
+	})
 }
