@@ -105,7 +105,7 @@ func BenchmarkWriteHTTPAndSignalR(b *testing.B) {
 				signalr.Message{Target: "newMessage", Arguments: []any{msg}, GroupName: "room"}); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := r.appendJSON(nil); err != nil {
+			if _, err := r.appendJSON(make([]byte, 0, 1024)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -25,7 +25,8 @@ type Invocation struct {
 	req     *invokeRequest  // the host's payload; synthesised in forwarding mode
 	resp    *invokeResponse // sent back to the host when the handler returns nil
 	httpReq *HTTPRequest
-	ic      *trigger.InvocationContext
+	ic      trigger.InvocationContext // decoded once, for middleware and handler alike
+	hasIC   bool
 }
 
 // HTTPRequest decodes the HTTP trigger.
@@ -77,8 +78,8 @@ func (inv *Invocation) Endpoints() ([]signalr.EndpointRef, error) {
 // connection, user, claims and arguments of the upstream call. Its Bind method decodes the
 // arguments into typed values.
 func (inv *Invocation) InvocationContext() (trigger.InvocationContext, error) {
-	if inv.ic != nil {
-		return *inv.ic, nil
+	if inv.hasIC {
+		return inv.ic, nil
 	}
 	if !inv.fn.trigger.Is(manifest.TypeSignalRTrigger) {
 		return trigger.InvocationContext{}, fmt.Errorf("bindings: function %q is not triggered by SignalR", inv.Function)
@@ -87,7 +88,7 @@ func (inv *Invocation) InvocationContext() (trigger.InvocationContext, error) {
 	if err != nil {
 		return trigger.InvocationContext{}, err
 	}
-	inv.ic = &c
+	inv.ic, inv.hasIC = c, true
 	return c, nil
 }
 
