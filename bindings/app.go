@@ -66,6 +66,8 @@ type App struct {
 
 	settingsMu sync.Mutex
 	settings   func(setting string) map[string]string // nil: the process environment
+
+	local localState // what the local runner needs beyond the declarations; guarded by mu
 }
 
 type function struct {
@@ -202,7 +204,11 @@ func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
 		if err != nil {
 			return fmt.Errorf("bindings: function %q: %w", name, err)
 		}
-		return a.HTTP(name, &o.HTTPOptions, m.serve)
+		if err := a.HTTP(name, &o.HTTPOptions, m.serve); err != nil {
+			return err
+		}
+		a.usesSetting(name, m.setting)
+		return nil
 	}
 	return a.HTTP(name, &o.HTTPOptions,
 		func(ctx context.Context, inv *Invocation) error {

@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"context"
+	"slices"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/admin"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/apphooks"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/corelog"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/fakehost"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/localsettings"
@@ -43,6 +45,23 @@ const LocalPortDefault = 7071
 // environmentSetting names the Functions environment, which func start sets to Development
 // and Azure to Production.
 const environmentSetting = "AZURE_FUNCTIONS_ENVIRONMENT"
+
+// localState is what the local runner needs to know of an App beyond its declarations.
+type localState struct {
+	// page is the URL path of the first Page, where / leads.
+	page string
+	// settings are the connection settings functions read in the App itself rather than
+	// through a binding (NegotiateOptions.Mint): function name and setting.
+	settings [][2]string
+}
+
+// usesSetting notes that function reads a connection setting without a binding, so the runner
+// checks it and starts an emulator for it as for a binding's.
+func (a *App) usesSetting(function, setting string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.local.settings = append(a.local.settings, [2]string{function, setting})
+}
 
 // localEnv is what a local run reads and writes outside the App: the process's by default,
 // substitutes in tests.
@@ -151,9 +170,11 @@ func (s *localServer) Close() {
 // startLocal starts everything a local run needs and prints what it started.
 func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err error) {
 	m := a.manifest()
-	file, err := localsettings.Load(env.dir)
-	if err != nil {
-		return nil, fmt.Errorf("bindings: %w", err)
+	file := &localsettings.File{}
+	if env.dir != "" { // "" only from bindingstest.StartLocal without a Dir
+		if file, err = localsettings.Load(env.dir); err != nil {
+			return nil, fmt.Errorf("bindings: %w", err)
+		}
 	}
 	for _, w := range file.Warnings {
 		fmt.Fprintln(env.stdout, "Warning:", w)
@@ -188,7 +209,10 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
 	// The emulators' own debug lines would repeat what the -v trace lines say.
 	emuLogger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	services, err := s.resolveServices(m, settings, publish, emuLogger)
+	a.mu.RLock()
+	extra := slices.Clone(a.local.settings)
+	a.mu.RUnlock()
+	services, err := s.resolveServices(m, extra, settings, publish, emuLogger)
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +250,7 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 	hooks := fakehost.Hooks{
 		Log:            s.log,
 		DiscardRecords: true,
+		Front:          signIn,
 		Admin: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			adminReady.Wait()
 			adminHandler.ServeHTTP(w, r)
@@ -300,5 +325,33 @@ func (s *localServer) fireTimer(ctx context.Context, f timer.Firing) {
 	_ = s.host.Run(ctx, f.Function, info, corelog.TimerReason(f.Time), details...)
 }
 
-// pagePath is the URL path of the App's page, "" when it has none.
-func (a *App) pagePath() string { return "" }
+func init() {
+	// bindingstest.StartLocal runs an App as the start command does, in a test's process.
+	apphooks.StartLocal = func(h http.Handler, cfg apphooks.LocalConfig) (*apphooks.LocalServer, error) {
+		a, ok := h.(*App)
+		if !ok || a == nil {
+			return nil, errors.New("bindingstest: StartLocal needs a *bindings.App")
+		}
+		out := cfg.Output
+		if out == nil {
+			out = io.Discard
+		}
+		env := localEnv{stdout: out, stderr: out, dir: cfg.Dir, setenv: func(string, string) error { return nil }}
+		for _, k := range sortedKeys(cfg.Settings) {
+			env.environ = append(env.environ, k+"="+cfg.Settings[k])
+		}
+		addr := cfg.Addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		s, err := a.startLocal(localConfig{addr: addr, verbose: cfg.Verbose}, env)
+		if err != nil {
+			return nil, err
+		}
+		ls := &apphooks.LocalServer{URL: s.url, Close: s.Close}
+		for _, e := range s.emulators {
+			ls.Emulators = append(ls.Emulators, e.server)
+		}
+		return ls, nil
+	}
+}

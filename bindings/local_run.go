@@ -143,12 +143,13 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 	for _, t := range timers {
 		schedules[t.Name] = t
 	}
-	hasTrigger, adminOnly := false, 0
+	hasTrigger, hasHTTP, adminOnly := false, false, 0
 	for _, fn := range m.Functions {
 		trig, _ := fn.Trigger()
 		fmt.Fprintf(&b, "\t%s: ", fn.Name)
 		switch {
 		case trig.Is(manifest.TypeHTTPTrigger):
+			hasHTTP = true
 			if len(trig.Methods) > 0 {
 				fmt.Fprintf(&b, "[%s] ", strings.ToUpper(strings.Join(trig.Methods, ",")))
 			}
@@ -196,6 +197,9 @@ func (s *localServer) printStartup(out io.Writer, m *manifest.Manifest, timers [
 	}
 	if page != "" {
 		fmt.Fprintf(&b, "Page: %s%s\n", base, page)
+	}
+	if hasHTTP {
+		b.WriteString("Sign-in: ?user=<name> (or an X-User header) signs a user in, unverified, as App Service authentication would\n")
 	}
 	fmt.Fprintf(&b, "Listening on %s (Ctrl+C to stop)\n", s.url)
 	_, _ = io.WriteString(out, b.String())

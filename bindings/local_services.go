@@ -43,10 +43,19 @@ func isEmulatorValue(v string) bool {
 }
 
 // connectionSettings returns, in order of first use, every connection setting the SignalR
-// bindings of m read, with the functions reading each.
-func connectionSettings(m *manifest.Manifest) ([]string, map[string][]string) {
+// bindings of m read, then those of extra (function and setting), with the functions reading
+// each.
+func connectionSettings(m *manifest.Manifest, extra [][2]string) ([]string, map[string][]string) {
 	var order []string
 	users := map[string][]string{}
+	use := func(fn, name string) {
+		if _, seen := users[name]; !seen {
+			order = append(order, name)
+		}
+		if fns := users[name]; len(fns) == 0 || fns[len(fns)-1] != fn {
+			users[name] = append(fns, fn)
+		}
+	}
 	for _, fn := range m.Functions {
 		for _, b := range fn.Bindings {
 			switch {
@@ -55,14 +64,11 @@ func connectionSettings(m *manifest.Manifest) ([]string, map[string][]string) {
 			default:
 				continue
 			}
-			name := b.Setting()
-			if _, seen := users[name]; !seen {
-				order = append(order, name)
-			}
-			if fns := users[name]; len(fns) == 0 || fns[len(fns)-1] != fn.Name {
-				users[name] = append(fns, fn.Name)
-			}
+			use(fn.Name, b.Setting())
 		}
+	}
+	for _, e := range extra {
+		use(e[0], e[1])
 	}
 	return order, users
 }
@@ -83,8 +89,8 @@ func configured(setting string, settings map[string]string) bool {
 // emulators asked for, and checks every setting now, so a bad one stops the start with its
 // name rather than failing the first request. Emulators' connection strings are written into
 // settings and publish.
-func (s *localServer) resolveServices(m *manifest.Manifest, settings, publish map[string]string, emuLogger *slog.Logger) ([]localService, error) {
-	order, users := connectionSettings(m)
+func (s *localServer) resolveServices(m *manifest.Manifest, extra [][2]string, settings, publish map[string]string, emuLogger *slog.Logger) ([]localService, error) {
+	order, users := connectionSettings(m, extra)
 	if len(order) == 0 {
 		return nil, nil
 	}

@@ -3,6 +3,7 @@ package bindings
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -443,11 +445,11 @@ func TestMainCommands(t *testing.T) {
 		usage     bool
 		stdoutHas string
 	}{
-		{name: "help", args: []string{"help"}, stdoutHas: "start [-addr host:port] [-v]"},
+		{name: "help", args: []string{"help"}, stdoutHas: "[start] [-addr host:port] [-v]"},
 		{name: "-h", args: []string{"-h"}, stdoutHas: "functionjson [-check] DIR"},
 		{name: "start -h", args: []string{"start", "-h"}, wantErr: flag.ErrHelp, stdoutHas: "-addr host:port"},
 		{name: "unknown command", args: []string{"serve"}, usage: true, errText: `unknown command "serve"; run ` + "`demo help`"},
-		{name: "flag without command", args: []string{"-addr", ":0"}, usage: true, errText: "flags follow a command, as in `demo start -addr :0`"},
+		{name: "flags without command", args: []string{"-v", "-port", "1"}, usage: true, errText: "flag provided but not defined: -port"},
 		{name: "unknown start flag", args: []string{"start", "-port", "1"}, usage: true, errText: "flag provided but not defined: -port; usage: start [-addr host:port] [-v]"},
 		{name: "start argument", args: []string{"start", "now"}, usage: true, errText: `unexpected argument "now"`},
 		{name: "functionjson without dir", args: []string{"functionjson"}, errText: "functionjson needs one directory"},
@@ -508,7 +510,7 @@ func TestMainWithoutArgumentsStarts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	app := demoApp(t)
-	go func() { done <- app.main(ctx, "demo", []string{"start", "-addr", "127.0.0.1:0"}, env) }()
+	go func() { done <- app.main(ctx, "demo", []string{"-addr", "127.0.0.1:0"}, env) }() // start is implied
 	eventually(t, l.stdout, "Listening on http://127.0.0.1:")
 	cancel()
 	select {
@@ -663,4 +665,90 @@ func FuzzReadTrace(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The runner sends / to the App's first page and says where it is.
+func TestStartLocalLeadsToThePage(t *testing.T) {
+	t.Parallel()
+	app := demoApp(t)
+	require.NoError(t, app.Page("site", fstest.MapFS{"index.html": {Data: []byte("<h1>demo page</h1>")}}, nil))
+	require.NoError(t, app.Page("other", fstest.MapFS{}, nil))
+	l := startTest(t, app, localConfig{}, "")
+	assert.Contains(t, l.stdout.String(), "Page: "+l.url+"api/site/\n")
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(l.url)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "/api/site/", resp.Header.Get("Location"))
+	status, body := get(t, l.url)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "demo page")
+	status, _ = get(t, l.url+"elsewhere")
+	assert.Equal(t, http.StatusNotFound, status)
+}
+
+// A local run signs in the user a page names, as App Service authentication signs in a user
+// in Azure, and drops the principal headers a client sends itself.
+func TestStartLocalSignsInThePagesUser(t *testing.T) {
+	t.Parallel()
+	app := NewApp(&AppOptions{Logger: quietLogger})
+	require.NoError(t, app.Negotiate("user", "demo", &NegotiateOptions{HTTPOptions: HTTPOptions{AuthLevel: AuthLevelAnonymous}, Mint: &negotiate.HandlerOptions{}}))
+	l := startTest(t, app, localConfig{}, "")
+	require.Len(t, l.emulators, 1, "the setting NegotiateOptions.Mint reads gets an emulator")
+	assert.Contains(t, l.stdout.String(), "Sign-in: ?user=<name> (or an X-User header) signs a user in")
+	tests := []struct {
+		name   string
+		query  string
+		header http.Header
+		status int
+		user   string
+	}{
+		{"anonymous", "", nil, 200, ""},
+		{"the page's name", "?user=alice", nil, 200, "alice"},
+		{"x-user", "", http.Header{"X-User": {"bob"}}, 200, "bob"},
+		{"unicode name", "?user=Jos%C3%A9", nil, 200, "José"},
+		{"a client's own principal header is dropped", "", http.Header{negotiate.HeaderClientPrincipalID: {"mallory"}}, 200, ""},
+		{"the page's name over a client's header", "?user=alice", http.Header{negotiate.HeaderClientPrincipalID: {"mallory"}}, 200, "alice"},
+		{"name too long", "?user=" + strings.Repeat("a", maxLocalUserLength+1), nil, 400, ""},
+		{"name with a newline", "?user=a%0Ab", nil, 400, ""},
+		{"name with spaces around", "?user=%20a", nil, 400, ""},
+		{"blank name", "?user=%20%20%20", nil, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, l.url+"api/user"+tt.query, nil)
+			require.NoError(t, err)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, tt.status, resp.StatusCode)
+			var info struct {
+				AccessToken string `json:"accessToken"`
+				Error       string `json:"error"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+			if tt.status != http.StatusOK {
+				assert.Contains(t, info.Error, "user name")
+				return
+			}
+			assert.Equal(t, tt.user, tokenUser(t, info.AccessToken))
+		})
+	}
+}
+
+// tokenUser is the asrs.s.uid claim of an access token, read without verifying it.
+func tokenUser(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3)
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	user, _ := claims["asrs.s.uid"].(string)
+	return user
 }

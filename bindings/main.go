@@ -69,7 +69,8 @@ func plural(n int, what string) string {
 //
 //	(none)                        under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set)
 //	                              the custom handler, as the host starts it; elsewhere start
-//	start [-addr host:port] [-v]  run the app locally, as func start does
+//	[start] [-addr host:port] [-v]
+//	                              run the app locally, as func start does
 //	functionjson [-check] DIR     write host.json and the function.json files into DIR, or
 //	                              with -check fail when the files there differ
 //	help, -h                      print the usage
@@ -163,7 +164,15 @@ func (a *App) main(ctx context.Context, prog string, args []string, env localEnv
 		return nil
 	}
 	if strings.HasPrefix(cmd, "-") {
-		return &usageError{fmt.Sprintf("%s: flags follow a command, as in `%s start %s`; run `%s help` for the usage", prog, prog, strings.Join(args, " "), prog)}
+		if underHost(env.environ) {
+			return &usageError{fmt.Sprintf("%s: flags follow a command, as in `%s start %s`; under the Functions host the program takes no arguments", prog, prog, strings.Join(args, " "))}
+		}
+		// Flags alone are the start command's, as no argument at all is start.
+		cfg, err := parseStartFlags(args, env.stdout)
+		if err != nil {
+			return err
+		}
+		return a.runLocal(ctx, cfg, env)
 	}
 	return &usageError{fmt.Sprintf("%s: unknown command %q; run `%s help` for the usage", prog, cmd, prog)}
 }
@@ -174,7 +183,7 @@ func printUsage(w io.Writer, prog string) {
 Commands:
   (none)          run locally (start), or under the Functions host
                   (FUNCTIONS_CUSTOMHANDLER_PORT set) serve as its custom handler
-  start [-addr host:port] [-v]
+  [start] [-addr host:port] [-v]
                   run the app locally as func start does: local.settings.json,
                   an embedded SignalR Service emulator for each connection setting
                   that is not set, timers, POST /admin/functions/<name>, and a log

@@ -108,7 +108,7 @@ func TestChatRunsFromABuild(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build ./examples/chat: %s", out)
 
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "start", "-addr", "127.0.0.1:0")
 	cmd.Env = cleanEnv()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -132,7 +132,7 @@ func TestChatRunsFromABuild(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	urlRE := regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/)`)
+	urlRE := regexp.MustCompile(`Listening on (http://127\.0\.0\.1:\d+/)`)
 	var url string
 	for url == "" {
 		select {
@@ -146,7 +146,7 @@ func TestChatRunsFromABuild(t *testing.T) {
 			t.Fatalf("no URL printed; stdout:\n%s", printed.String())
 		}
 	}
-	assert.Contains(t, printed.String(), "SignalR Service emulator")
+	assert.Contains(t, printed.String(), "SignalR Service for AzureSignalRConnectionString: emulator at http://127.0.0.1:")
 
 	resp, err := http.Get(url + "api/negotiate?user=newcomer")
 	require.NoError(t, err)

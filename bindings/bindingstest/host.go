@@ -7,6 +7,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/fakehost"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
 // DefaultHostVersion is the host version the fake host reports.
@@ -27,6 +28,12 @@ type Options struct {
 	// SignalRConnectionString is used for every connection setting the bindings name
 	// (AzureSignalRConnectionString by default) that Settings does not hold.
 	SignalRConnectionString string
+	// Emulator, when set, is the SignalR Service the bindings use: its connection string
+	// stands in for SignalRConnectionString (unless that is set) and its upstream is wired to
+	// the host's webhook, so clients' messages and connection events reach the SignalR
+	// triggers, as under App.Main's start command. Without it an emulator's upstream has to
+	// be set by hand, or the triggers never fire.
+	Emulator *signalrtest.Server
 	// Settings are app settings, the Values of local.settings.json. Settings not found here
 	// or through SignalRConnectionString are read from the environment.
 	Settings map[string]string

@@ -2,6 +2,7 @@ package bindingstest_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -9,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
 // TestOfficialClientEndToEnd runs the whole local stack with the official JavaScript client:
@@ -66,4 +69,23 @@ func TestOfficialClientEndToEnd(t *testing.T) {
 			assert.True(t, connected, "the connected trigger ran")
 		})
 	}
+}
+
+// With Options.Emulator the host uses the emulator and wires its upstream to the webhook, so
+// the triggers fire with nothing else set up.
+func TestOptionsEmulatorWiresTheUpstream(t *testing.T) {
+	jsclient.Require(t)
+	emu := signalrtest.NewServer(&signalrtest.Options{Logger: quiet})
+	t.Cleanup(emu.Close)
+	host, err := bindingstest.NewHost(chatApp(t), &bindingstest.Options{Emulator: emu, Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := jsclient.Start(t, jsclient.Config{URL: host.URL + "/api", Headers: map[string]string{"x-ms-client-principal-id": "bob"}})
+	result, err := c.Invoke(ctx, "broadcast", "hello")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"echo":"hello","n":3}`, string(result))
+	assert.NotEmpty(t, emu.UpstreamCalls(), "the emulator called the webhook")
+	assert.NotContains(t, fmt.Sprintf("%v", bindingstest.Options{Emulator: emu}), "AccessKey")
 }

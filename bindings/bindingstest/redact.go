@@ -25,6 +25,9 @@ func (o Options) String() string {
 	if o.SignalRConnectionString != "" {
 		parts = append(parts, "SignalRConnectionString: REDACTED")
 	}
+	if o.Emulator != nil {
+		parts = append(parts, "Emulator: "+o.Emulator.String())
+	}
 	if len(o.Settings) > 0 {
 		names := make([]string, 0, len(o.Settings))
 		for k := range o.Settings {

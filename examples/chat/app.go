@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/trigger"
@@ -78,7 +77,7 @@ func newApp() (*bindings.App, error) {
 		app.SignalRTrigger("disconnected", hub, trigger.CategoryConnections, trigger.EventDisconnected, nil, announce("left"), out),
 		app.SignalRMessage("hubBroadcast", hub, "broadcast", text, hubBroadcast, out),
 		app.SignalRMessage("echo", hub, "echo", text, echo),
-		webassets.Register(app, page),
+		app.Page("web", page, nil),
 	)
 }
 

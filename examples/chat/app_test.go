@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
-	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
@@ -25,11 +24,13 @@ import (
 
 // startChat runs the chat locally on a free port: the emulator, the fake Functions host and
 // the page, as `go run ./examples/chat` does.
-func startChat(t *testing.T) *localdev.Server {
+func startChat(t *testing.T) *bindingstest.Local {
 	t.Helper()
-	s, err := localdev.Start(localdev.Config{Name: "chat", Build: newApp, Addr: "127.0.0.1:0"})
+	app, err := newApp()
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	s, err := bindingstest.StartLocal(app, nil)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
 	return s
 }
 
@@ -40,7 +41,7 @@ func ctxFor(t *testing.T) context.Context {
 }
 
 // post calls an HTTP function as user and returns the status and the decoded JSON answer.
-func post(t *testing.T, s *localdev.Server, fn, user string, body any) (int, map[string]any) {
+func post(t *testing.T, s *bindingstest.Local, fn, user string, body any) (int, map[string]any) {
 	t.Helper()
 	raw, err := json.Marshal(body)
 	require.NoError(t, err)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,27 +12,33 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"bytes"
-	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
+	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
-	"net/http/httptest"
 )
 
-// startChatOnEndpoints runs the chat locally with two emulators, as
-// `go run ./examples/chat -endpoints 2` does.
-func startChatOnEndpoints(t *testing.T) *localdev.Server {
+// startChatOnEndpoints runs the chat locally with two emulators as two service endpoints, as
+// `AzureSignalRConnectionString=UseEmulator=true Azure__SignalR__Endpoints__second=UseEmulator=true
+// go run ./examples/chat` does.
+func startChatOnEndpoints(t *testing.T) *bindingstest.Local {
 	t.Helper()
-	s, err := localdev.Start(localdev.Config{Name: "chat", Build: newApp, Addr: "127.0.0.1:0", Endpoints: 2})
+	app, err := newApp()
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
-	require.Len(t, s.Emulators(), 2)
+	s, err := bindingstest.StartLocal(app, &bindingstest.LocalOptions{Settings: map[string]string{
+		signalr.DefaultConnectionSetting:     bindings.EmulatorConnectionString,
+		"Azure__SignalR__Endpoints__second": bindings.EmulatorConnectionString,
+	}})
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	require.Len(t, s.Emulators, 2)
 	return s
 }
 
 // negotiateAs calls the chat's negotiate function as user ("" for anonymous).
-func negotiateAs(t *testing.T, s *localdev.Server, user string) negotiate.ConnectionInfo {
+func negotiateAs(t *testing.T, s *bindingstest.Local, user string) negotiate.ConnectionInfo {
 	t.Helper()
 	resp, err := http.Post(s.URL+"api/negotiate?user="+url.QueryEscape(user), "application/json", nil)
 	require.NoError(t, err)
@@ -47,7 +55,7 @@ func TestNegotiateOnSeveralEndpoints(t *testing.T) {
 	t.Parallel()
 	s := startChatOnEndpoints(t)
 	want := map[string]bool{}
-	for _, emu := range s.Emulators() {
+	for _, emu := range s.Emulators {
 		want[emu.URL+"/client/?hub="+hub] = true
 	}
 	for _, user := range []string{"alice", ""} {
@@ -77,7 +85,7 @@ func TestBroadcastReachesClientsOnEveryEndpoint(t *testing.T) {
 		}
 	}
 	require.Len(t, clients, 2, "negotiation never chose one of the endpoints")
-	for _, emu := range s.Emulators() {
+	for _, emu := range s.Emulators {
 		require.Len(t, emu.Connections(hub), 1, "one client on %s", emu.URL)
 	}
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
-	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -49,7 +48,7 @@ func newApp(store Store) (*bindings.App, error) {
 		app.HTTP("listTasks", &bindings.HTTPOptions{Methods: []string{"get"}, AuthLevel: anon}, listTasks(store)),
 		app.HTTP("addTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, addTask(store), out),
 		app.HTTP("completeTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, completeTask(store), out),
-		webassets.Register(app, page),
+		app.Page("web", page, nil),
 	)
 }
 

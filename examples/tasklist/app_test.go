@@ -13,18 +13,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
-	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
+	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 )
 
 // startTasklist runs the task list locally on a free port, as `go run ./examples/tasklist` does.
-func startTasklist(t *testing.T) *localdev.Server {
+func startTasklist(t *testing.T) *bindingstest.Local {
 	t.Helper()
-	s, err := localdev.Start(localdev.Config{Name: "tasklist", Addr: "127.0.0.1:0",
-		Build: func() (*bindings.App, error) { return newApp(newMemoryStore()) }})
+	app, err := newApp(newMemoryStore())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	s, err := bindingstest.StartLocal(app, nil)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
 	return s
 }
 
@@ -35,7 +35,7 @@ func ctxFor(t *testing.T) context.Context {
 }
 
 // call calls an HTTP function and decodes its JSON answer into out (nil ignores it).
-func call(t *testing.T, s *localdev.Server, method, fn string, body any, out any) int {
+func call(t *testing.T, s *bindingstest.Local, method, fn string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

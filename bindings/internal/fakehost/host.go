@@ -22,6 +22,7 @@ import (
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
 // DefaultHostVersion is the host version the fake host reports.
@@ -43,6 +44,12 @@ type Options struct {
 	// SignalRConnectionString is used for every connection setting the bindings name
 	// (AzureSignalRConnectionString by default) that Settings does not hold.
 	SignalRConnectionString string
+	// Emulator, when set, is the SignalR Service the bindings use: its connection string
+	// stands in for SignalRConnectionString (unless that is set) and its upstream is wired to
+	// the host's webhook, so clients' messages and connection events reach the SignalR
+	// triggers, as under App.Main's start command. Without it an emulator's upstream has to
+	// be set by hand, or the triggers never fire.
+	Emulator *signalrtest.Server
 	// Settings are app settings, the Values of local.settings.json. Settings not found here
 	// or through SignalRConnectionString are read from the environment.
 	Settings map[string]string
@@ -238,6 +245,9 @@ func newHost(opts *Options) (*Host, error) {
 	for k, v := range h.opts.Settings {
 		h.settings[k] = v
 	}
+	if h.opts.Emulator != nil && h.opts.SignalRConnectionString == "" {
+		h.opts.SignalRConnectionString = h.opts.Emulator.ConnectionString()
+	}
 	if h.opts.HostVersion == "" {
 		h.opts.HostVersion = DefaultHostVersion
 	}
@@ -299,8 +309,15 @@ func (h *Host) start() error {
 		return fmt.Errorf("bindingstest: listening on %s: %w", addr, err)
 	}
 	h.URL = "http://" + ln.Addr().String()
-	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: connContext}
+	var handler http.Handler = h
+	if h.hooks.Front != nil {
+		handler = h.hooks.Front(h)
+	}
+	h.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ConnContext: connContext}
 	go func() { _ = h.srv.Serve(captureListener{ln}) }()
+	if h.opts.Emulator != nil {
+		h.opts.Emulator.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: h.URL + WebhookPath, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
+	}
 	return nil
 }
 

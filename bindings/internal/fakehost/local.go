@@ -24,6 +24,9 @@ type Hooks struct {
 	// Admin serves the paths under /admin/, such as the admin endpoint that runs non-HTTP
 	// functions; nil leaves them to the HTTP functions and Fallback.
 	Admin http.Handler
+	// Front, when set, wraps the host's handler, as App Service authentication stands in
+	// front of the host in Azure.
+	Front func(http.Handler) http.Handler
 }
 
 // span is one invocation as Hooks.Log shows it; the zero span shows nothing.
