@@ -28,7 +28,7 @@ func startChatOnEndpoints(t *testing.T) *bindingstest.Local {
 	app, err := newApp()
 	require.NoError(t, err)
 	s, err := bindingstest.StartLocal(app, &bindingstest.LocalOptions{Settings: map[string]string{
-		signalr.DefaultConnectionSetting:     bindings.EmulatorConnectionString,
+		signalr.DefaultConnectionSetting:    bindings.EmulatorConnectionString,
 		"Azure__SignalR__Endpoints__second": bindings.EmulatorConnectionString,
 	}})
 	require.NoError(t, err)
