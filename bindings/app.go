@@ -3,22 +3,18 @@ package bindings
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/negotiate"
-	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
 // HandlerFunc handles one invocation. Returning an error fails the invocation: the host gets a
@@ -43,38 +39,41 @@ type AppOptions struct {
 	// EnableProxyingHTTPRequest sets enableProxyingHttpRequest, the streaming successor of
 	// forwarding, with the same routing.
 	EnableProxyingHTTPRequest bool
-	// ExtensionBundleVersion is the extension bundle range; default DefaultExtensionBundleVersion.
+	// ExtensionBundleVersion is the extension bundle range; default "[4.*, 5.0.0)", the v4
+	// bundles, which carry the SignalR bindings.
 	ExtensionBundleVersion string
 	// Logger receives handler failures; nil means slog.Default(), which writes to stderr.
 	Logger *slog.Logger
 	// MaxRequestBytes bounds invocation bodies; default 128 MiB (the host accepts 100 MB
 	// HTTP bodies, which grow by a third in base64).
 	MaxRequestBytes int64
-	// ShutdownTimeout is how long ListenAndServe lets invocations finish after SIGTERM or
-	// SIGINT; default 30 s.
+	// ShutdownTimeout is how long Main lets invocations finish after SIGTERM or SIGINT;
+	// default 30 s.
 	ShutdownTimeout time.Duration
 }
 
-// DefaultExtensionBundleVersion is the extension bundle range host.json asks for; it carries
-// the SignalR bindings.
-const DefaultExtensionBundleVersion = "[4.*, 5.0.0)"
-
 // App is a custom handler: functions declared in Go, served to the Functions host, and written
-// out as function.json and host.json. Register every function before serving; an App is then
-// safe for concurrent use.
+// out as function.json and host.json. Register every function (and middleware) before serving;
+// an App is then safe for concurrent use. Registration reports what the host would reject as
+// an error, as trigger.Router's does.
 type App struct {
 	opts      AppOptions
 	mu        sync.RWMutex
 	functions []*function
 	byName    map[string]*function
+	mws       []func(HandlerFunc) HandlerFunc
+	chain     atomic.Pointer[HandlerFunc]
+
+	settingsMu sync.Mutex
+	settings   func(setting string) map[string]string // nil: the process environment
 }
 
 type function struct {
-	decl    Function
+	decl    manifest.Function
 	handler HandlerFunc
 	httpIn  string // trigger binding name when the trigger is httpTrigger
 	httpOut string // http output binding name
-	trigger Binding
+	trigger manifest.Binding
 }
 
 // NewApp returns an empty App.
@@ -87,7 +86,7 @@ func NewApp(opts *AppOptions) *App {
 		a.opts.ExecutablePath = "handler"
 	}
 	if a.opts.ExtensionBundleVersion == "" {
-		a.opts.ExtensionBundleVersion = DefaultExtensionBundleVersion
+		a.opts.ExtensionBundleVersion = manifest.DefaultExtensionBundleVersion
 	}
 	if a.opts.MaxRequestBytes <= 0 {
 		a.opts.MaxRequestBytes = 128 << 20
@@ -105,8 +104,8 @@ func (a *App) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// RoutePrefix is the HTTP route prefix without slashes: "api" unless AppOptions says otherwise.
-func (a *App) RoutePrefix() string {
+// routePrefix is the HTTP route prefix without slashes: "api" unless AppOptions says otherwise.
+func (a *App) routePrefix() string {
 	if a.opts.RoutePrefix == nil {
 		return "api"
 	}
@@ -120,22 +119,28 @@ func (a *App) Func(name string, handler HandlerFunc, bindings ...Binding) error 
 	if handler == nil {
 		return fmt.Errorf("bindings: function %q has a nil handler", name)
 	}
-	decl := Function{Name: name, Bindings: append([]Binding(nil), bindings...)}
+	decl := manifest.Function{Name: name, Bindings: make([]manifest.Binding, len(bindings))}
+	for i, b := range bindings {
+		if b.err != nil {
+			return fmt.Errorf("bindings: function %q: %w", name, b.err)
+		}
+		decl.Bindings[i] = b.b
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	all := make([]Function, 0, len(a.functions)+1)
+	all := make([]manifest.Function, 0, len(a.functions)+1)
 	for _, f := range a.functions {
 		all = append(all, f.decl)
 	}
-	if err := validateApp(append(all, decl)); err != nil {
+	if err := manifest.ValidateApp(append(all, decl)); err != nil {
 		return err
 	}
 	fn := &function{decl: decl, handler: handler}
 	fn.trigger, _ = decl.Trigger()
-	if fn.trigger.Is(TypeHTTPTrigger) {
+	if fn.trigger.Is(manifest.TypeHTTPTrigger) {
 		fn.httpIn = fn.trigger.Name
 	}
-	if out, ok := decl.Find(TypeHTTP, DirectionOut); ok {
+	if out, ok := decl.Find(manifest.TypeHTTP, manifest.DirectionOut); ok {
 		fn.httpOut = out.Name
 	}
 	a.functions = append(a.functions, fn)
@@ -143,56 +148,63 @@ func (a *App) Func(name string, handler HandlerFunc, bindings ...Binding) error 
 	return nil
 }
 
-// HTTPOptions configures a function registered with HTTP. A nil pointer means defaults.
-type HTTPOptions struct {
-	// Route is the route template; "" means the function name.
-	Route string
-	// Methods lists accepted methods; empty means all.
-	Methods []string
-	// AuthLevel defaults to AuthLevelFunction.
-	AuthLevel AuthLevel
-}
-
 // HTTP registers an HTTP function: an httpTrigger named "req", an http output named "res",
 // and any extra bindings (a SignalROutput to send messages, for instance). In the handler,
 // inv.HTTPRequest reads the request and inv.Respond writes the response.
 func (a *App) HTTP(name string, opts *HTTPOptions, handler HandlerFunc, extra ...Binding) error {
-	if opts == nil {
-		opts = &HTTPOptions{}
-	}
-	bs := append([]Binding{
-		HTTPTrigger("req", &HTTPTriggerOptions{Route: opts.Route, Methods: opts.Methods, AuthLevel: opts.AuthLevel}),
-		HTTPOutput("res"),
-	}, extra...)
+	bs := append([]Binding{HTTPTrigger("req", opts), HTTPOutput("res")}, extra...)
 	return a.Func(name, handler, bs...)
 }
 
-// NegotiateOptions configures a negotiate function. A nil pointer means defaults.
+// NegotiateOptions configures a negotiate function. A nil pointer means defaults: the
+// function name as route, post and get, AuthLevelFunction, and a connection info without a
+// user.
 type NegotiateOptions struct {
-	// Route defaults to the function name, so clients use <prefix>/ as their hub URL when the
-	// function is named "negotiate".
-	Route string
-	// Methods defaults to post and get.
-	Methods []string
-	// AuthLevel defaults to AuthLevelFunction; browsers calling it directly need
-	// AuthLevelAnonymous.
-	AuthLevel AuthLevel
-	// ConnectionInfo configures the signalRConnectionInfo input (user id expression, idToken…).
-	ConnectionInfo *ConnectionInfoOptions
+	// HTTPOptions are the function's route, methods (default post and get) and authorization.
+	// With the function named "negotiate" and the default route, clients use <prefix>/ as their
+	// hub URL.
+	HTTPOptions
+	// ConnectionInfoOptions configure the signalRConnectionInfo input the host mints the token
+	// with: the user id expression, id token claims and connection setting.
+	ConnectionInfoOptions
+	// Mint, when set, makes the App mint the connection info itself, exactly as
+	// negotiate.Handler does with these options, instead of the host through a
+	// signalRConnectionInfo input. The zero value, &negotiate.HandlerOptions{}, gives the token
+	// the user App Service authentication signed in (its x-ms-client-principal headers) when
+	// there is one, and no user otherwise: what no userId binding expression can say, since an
+	// expression whose value is missing fails the invocation for anonymous callers. Mint.UserID
+	// and Mint.Claims replace that rule with the application's own.
+	//
+	// The function then declares no SignalR binding. The App reaches the service through the
+	// connection setting (ConnectionStringSetting, and Azure__SignalR__Endpoints__<name> for
+	// several endpoints) read from the app settings, which the Functions host passes to the
+	// custom handler as environment variables and bindingstest passes to an App the same way,
+	// so both hosts answer alike. The binding expressions UserID, IDToken and ClaimTypeList do
+	// not apply, nor does Mint.AllowedOrigins (the host answers CORS); setting them is an
+	// error, as is a hub taken from an app setting.
+	Mint *negotiate.HandlerOptions
 }
 
-// Negotiate registers a negotiate function for hub: the host mints the connection info
-// (signalRConnectionInfo input "connectionInfo") and the function returns it as JSON
-// {url, accessToken}, which SignalR clients follow to the service.
+// Negotiate registers a negotiate function for hub: by default the host mints the connection
+// info (signalRConnectionInfo input "connectionInfo") and the function returns it as JSON
+// {url, accessToken}, which SignalR clients follow to the service; with
+// NegotiateOptions.Mint the App mints it.
 func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
-	if opts == nil {
-		opts = &NegotiateOptions{}
+	var o NegotiateOptions
+	if opts != nil {
+		o = *opts
 	}
-	methods := opts.Methods
-	if len(methods) == 0 {
-		methods = []string{"post", "get"}
+	if len(o.Methods) == 0 {
+		o.Methods = []string{"post", "get"}
 	}
-	return a.HTTP(name, &HTTPOptions{Route: opts.Route, Methods: methods, AuthLevel: opts.AuthLevel},
+	if o.Mint != nil {
+		m, err := newMinter(a, hub, &o)
+		if err != nil {
+			return fmt.Errorf("bindings: function %q: %w", name, err)
+		}
+		return a.HTTP(name, &o.HTTPOptions, m.serve)
+	}
+	return a.HTTP(name, &o.HTTPOptions,
 		func(ctx context.Context, inv *Invocation) error {
 			info, err := inv.ConnectionInfo()
 			if err != nil {
@@ -200,113 +212,59 @@ func (a *App) Negotiate(name, hub string, opts *NegotiateOptions) error {
 			}
 			return inv.Respond(http.StatusOK, nil, info)
 		},
-		SignalRConnectionInfo("connectionInfo", hub, opts.ConnectionInfo))
+		SignalRConnectionInfo("connectionInfo", hub, &o.ConnectionInfoOptions))
 }
 
-// SignalRTrigger registers a function triggered by SignalR clients: category CategoryMessages
-// with event = the hub method they call, or CategoryConnections with EventConnected or
-// EventDisconnected. The trigger binding is named "invocation"; inv.SignalRInvocation reads it
-// and inv.Return answers an invoke() call.
+// SignalRTrigger registers a function triggered by SignalR clients: category
+// trigger.CategoryMessages with event = the hub method they call, or
+// trigger.CategoryConnections with trigger.EventConnected or trigger.EventDisconnected. The
+// trigger binding is named "invocation"; inv.InvocationContext reads it and inv.Return answers
+// an invoke() call. SignalRMessage is the typed form for messages.
 func (a *App) SignalRTrigger(name, hub, category, event string, opts *SignalRTriggerOptions, handler HandlerFunc, extra ...Binding) error {
 	bs := append([]Binding{SignalRTrigger("invocation", hub, category, event, opts)}, extra...)
 	return a.Func(name, handler, bs...)
 }
 
-// Functions returns the registered declarations in registration order.
-func (a *App) Functions() []Function {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	out := make([]Function, len(a.functions))
-	for i, f := range a.functions {
-		out[i] = f.decl
-	}
-	return out
-}
-
-// Invocation is one call of a function: the host's request, the response being built, and
-// helpers that know the function's binding names.
-type Invocation struct {
-	// Function is the function name.
-	Function string
-	// ID is the host's invocation id (X-Azure-Functions-InvocationId).
-	ID string
-	// Request is the payload the host sent. In forwarding mode it is synthesised from the raw
-	// request, with the HTTP trigger in Data.
-	Request *InvokeRequest
-	// Response is sent back to the host when the handler returns nil.
-	Response *InvokeResponse
-
-	fn      *function
-	httpReq *HTTPRequest
-}
-
-// HTTPRequest decodes the HTTP trigger.
-func (inv *Invocation) HTTPRequest() (*HTTPRequest, error) {
-	if inv.httpReq != nil {
-		return inv.httpReq, nil
-	}
-	if inv.fn.httpIn == "" {
-		return nil, fmt.Errorf("bindings: function %q has no HTTP trigger", inv.Function)
-	}
-	req, err := inv.Request.HTTPRequest(inv.fn.httpIn)
-	if err != nil {
-		return nil, err
-	}
-	inv.httpReq = req
-	return req, nil
-}
-
-// ConnectionInfo decodes the function's signalRConnectionInfo input.
-func (inv *Invocation) ConnectionInfo() (negotiate.ConnectionInfo, error) {
-	b, err := inv.only(TypeSignalRConnectionInfo, DirectionIn)
-	if err != nil {
-		return negotiate.ConnectionInfo{}, err
-	}
-	return inv.Request.ConnectionInfo(b.Name)
-}
-
-// Respond sets the function's http output (see NewHTTPResponse for status, headers and body).
-func (inv *Invocation) Respond(status int, headers http.Header, body any) error {
-	if inv.fn.httpOut == "" {
-		return fmt.Errorf("bindings: function %q has no http output", inv.Function)
-	}
-	return inv.Response.HTTP(inv.fn.httpOut, status, headers, body)
-}
-
-// Send appends messages and group actions to the function's signalR output.
-func (inv *Invocation) Send(items ...signalr.Action) error {
-	b, err := inv.only(TypeSignalR, DirectionOut)
-	if err != nil {
-		return err
-	}
-	return inv.Response.SignalR(b.Name, items...)
-}
-
-// Log appends a line to the invocation's log.
-func (inv *Invocation) Log(format string, args ...any) { inv.Response.Log(format, args...) }
-
-// Return sets the return value; for a SignalR trigger it answers the client's invoke().
-func (inv *Invocation) Return(v any) { inv.Response.Return(v) }
-
-func (inv *Invocation) only(t string, dir Direction) (Binding, error) {
-	var found []Binding
-	for _, b := range inv.fn.decl.Bindings {
-		if b.Is(t) && b.Direction == dir {
-			found = append(found, b)
+// Use adds middleware around every function's handler, outermost first, as trigger.Router.Use
+// does: it runs for every invocation once the host's payload is read, sees the same
+// *Invocation (its accessors read the inputs), and by returning an error without calling next
+// fails the invocation as the handler would (for an invoke() call the client gets the error;
+// for connected, the service refuses the connection). An authorization filter, such as the
+// C# samples' [FunctionAuthorize], is one Use call. nil entries are ignored.
+func (a *App) Use(mw ...func(next HandlerFunc) HandlerFunc) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range mw {
+		if m != nil {
+			a.mws = append(a.mws, m)
 		}
 	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return Binding{}, fmt.Errorf("bindings: function %q has no %s binding", inv.Function, t)
+	a.chain.Store(nil)
+}
+
+// handler returns the middleware chain around the invocation's own handler.
+func (a *App) handler() HandlerFunc {
+	if h := a.chain.Load(); h != nil {
+		return *h
 	}
-	return Binding{}, fmt.Errorf("bindings: function %q has %d %s bindings; use Invocation.Request or Response with a binding name", inv.Function, len(found), t)
+	// Built under the write lock so a concurrent Use cannot be overwritten by a chain built
+	// from the older middleware list.
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if h := a.chain.Load(); h != nil {
+		return *h
+	}
+	h := HandlerFunc(func(ctx context.Context, inv *Invocation) error { return inv.fn.handler(ctx, inv) })
+	for i := len(a.mws) - 1; i >= 0; i-- {
+		h = a.mws[i](h)
+	}
+	a.chain.Store(&h)
+	return h
 }
 
 // ServeHTTP answers the host: GET / is the readiness probe, POST /{function} an invocation.
 // With forwarding or proxying enabled, raw requests to HTTP-only functions are routed by
-// their route templates.
+// their route templates. It also lets tests and other servers embed the App.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.URL.Path, "/")
 	if path == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -343,22 +301,22 @@ func (a *App) serveInvocation(w http.ResponseWriter, r *http.Request, fn *functi
 		a.fail(w, fn.decl.Name, fmt.Errorf("bindings: reading the invocation body: %w", err))
 		return
 	}
-	req, err := ParseInvokeRequest(body)
+	req, err := parseInvokeRequest(body)
 	if err != nil {
 		a.fail(w, fn.decl.Name, err)
 		return
 	}
 	inv := &Invocation{Function: fn.decl.Name, ID: r.Header.Get("X-Azure-Functions-InvocationId"),
-		Request: req, Response: &InvokeResponse{}, fn: fn}
-	if err := a.run(r.Context(), fn, inv); err != nil {
+		req: req, resp: &invokeResponse{}, fn: fn}
+	if err := a.invoke(r.Context(), inv); err != nil {
 		a.fail(w, fn.decl.Name, err)
 		return
 	}
-	if err := checkReturnTrap(fn, inv.Response); err != nil {
+	if err := checkReturnTrap(fn, inv.resp); err != nil {
 		a.fail(w, fn.decl.Name, err)
 		return
 	}
-	out, err := inv.Response.appendJSON(make([]byte, 0, 1024))
+	out, err := inv.resp.appendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		a.fail(w, fn.decl.Name, fmt.Errorf("bindings: marshalling the response: %w", err))
 		return
@@ -371,14 +329,14 @@ func (a *App) serveInvocation(w http.ResponseWriter, r *http.Request, fn *functi
 // checkReturnTrap refuses a bare base64-able string for a $return binding, which the host
 // would decode into bytes: GetBindingValue runs on every $return string, HTTP included, so
 // ReturnValue "test" reaches an HTTP caller as the bytes b5 eb 2d (spec §8.3).
-func checkReturnTrap(fn *function, resp *InvokeResponse) error {
+func checkReturnTrap(fn *function, resp *invokeResponse) error {
 	for _, b := range fn.decl.Bindings {
-		if b.Name != ReturnBindingName || b.DataType == "binary" {
+		if b.Name != manifest.ReturnBindingName || b.DataType == "binary" {
 			continue
 		}
 		if err := checkBase64Trap(resp.ReturnValue); err != nil {
-			if b.Is(TypeHTTP) {
-				return fmt.Errorf("bindings: HTTP return value %w; answer with Invocation.Respond or InvokeResponse.HTTP, which send an object", err)
+			if b.Is(manifest.TypeHTTP) {
+				return fmt.Errorf("bindings: HTTP return value %w; answer with Invocation.Respond, which sends an object", err)
 			}
 			return fmt.Errorf("bindings: return value %w", err)
 		}
@@ -386,22 +344,22 @@ func checkReturnTrap(fn *function, resp *InvokeResponse) error {
 	return nil
 }
 
-// run calls the handler, turning a panic into an error so one bad invocation cannot take the
-// process down.
-func (a *App) run(ctx context.Context, fn *function, inv *Invocation) (err error) {
+// invoke calls the middleware and the handler, turning a panic into an error so one bad
+// invocation cannot take the process down.
+func (a *App) invoke(ctx context.Context, inv *Invocation) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("bindings: function %q panicked: %v\n%s", fn.decl.Name, p, debug.Stack())
+			err = fmt.Errorf("bindings: function %q panicked: %v\n%s", inv.Function, p, debug.Stack())
 		}
 	}()
-	return fn.handler(ctx, inv)
+	return a.handler()(ctx, inv)
 }
 
 // fail answers a failed invocation: 500, so the host fails it, and a log line on stderr, which
 // the host shows in its log stream.
 func (a *App) fail(w http.ResponseWriter, name string, err error) {
 	a.logger().Error("function failed", "function", name, "error", err.Error())
-	body, _ := json.Marshal(InvokeResponse{Logs: []string{fmt.Sprintf("function %s failed: %v", name, err)}})
+	body, _ := json.Marshal(invokeResponse{Logs: []string{fmt.Sprintf("function %s failed: %v", name, err)}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusInternalServerError)
 	_, _ = w.Write(body)
@@ -410,7 +368,7 @@ func (a *App) fail(w http.ResponseWriter, name string, err error) {
 // matchForwarded finds the HTTP-only function whose route matches a raw request.
 func (a *App) matchForwarded(r *http.Request) (*function, map[string]string) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
-	if prefix := a.RoutePrefix(); prefix != "" {
+	if prefix := a.routePrefix(); prefix != "" {
 		rest, ok := cutPrefixFold(path, prefix)
 		if !ok || (rest != "" && rest[0] != '/') {
 			return nil, nil
@@ -456,85 +414,34 @@ func (a *App) serveForwarded(w http.ResponseWriter, r *http.Request, fn *functio
 		}
 	}
 	inv := &Invocation{Function: fn.decl.Name, ID: r.Header.Get("X-Azure-Functions-InvocationId"),
-		Request:  &InvokeRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}},
-		Response: &InvokeResponse{}, fn: fn, httpReq: req}
-	if err := a.run(r.Context(), fn, inv); err != nil {
+		req:  &invokeRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}},
+		resp: &invokeResponse{}, fn: fn, httpReq: req}
+	if err := a.invoke(r.Context(), inv); err != nil {
 		a.logger().Error("function failed", "function", fn.decl.Name, "error", err.Error())
 		http.Error(w, "function failed", http.StatusInternalServerError)
 		return
 	}
-	for _, line := range inv.Response.Logs {
+	for _, line := range inv.resp.Logs {
 		a.logger().Info(line, "function", fn.decl.Name)
 	}
 	var out any
-	if fn.httpOut == ReturnBindingName {
-		out = inv.Response.ReturnValue
+	if fn.httpOut == manifest.ReturnBindingName {
+		out = inv.resp.ReturnValue
 	} else {
-		out = inv.Response.Outputs[fn.httpOut]
+		out = inv.resp.Outputs[fn.httpOut]
 	}
-	resp, ok := out.(HTTPResponse)
+	resp, ok := out.(httpResponse)
 	if !ok {
 		if out != nil {
-			a.logger().Error("function failed", "function", fn.decl.Name, "error", fmt.Sprintf("http output is %T; set it with Respond or InvokeResponse.HTTP", out))
+			a.logger().Error("function failed", "function", fn.decl.Name, "error", fmt.Sprintf("http output is %T; set it with Respond", out))
 			http.Error(w, "function failed", http.StatusInternalServerError)
 			return
 		}
-		resp = HTTPResponse{StatusCode: http.StatusOK}
+		resp = httpResponse{StatusCode: http.StatusOK}
 	}
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.WriteString(w, resp.Body)
-}
-
-// Port environment variables, current and legacy.
-const (
-	PortEnv       = "FUNCTIONS_CUSTOMHANDLER_PORT"
-	LegacyPortEnv = "FUNCTIONS_HTTPWORKER_PORT"
-)
-
-// ListenAndServe serves the App on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (or the legacy
-// FUNCTIONS_HTTPWORKER_PORT) until SIGTERM or SIGINT, then lets running invocations finish.
-func (a *App) ListenAndServe() error {
-	port := os.Getenv(PortEnv)
-	if port == "" {
-		port = os.Getenv(LegacyPortEnv)
-	}
-	if port == "" {
-		return fmt.Errorf("bindings: %s is not set; the Functions host sets it (run under `func start`, or use bindingstest.NewHost for local development)", PortEnv)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
-	if err != nil {
-		return fmt.Errorf("bindings: listening on port %s: %w", port, err)
-	}
-	return a.Serve(ctx, ln)
-}
-
-// Serve serves the App on ln until ctx is done, then shuts down gracefully.
-func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler: a,
-		// The host is the only client, on loopback; invocations may legitimately run as long as
-		// functionTimeout, so only header reads are bounded.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // also stops the shutdown goroutine when Serve fails on its own
-	done := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
-		defer cancel()
-		done <- srv.Shutdown(sctx)
-	}()
-	err := srv.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return <-done
-	}
-	return err
 }

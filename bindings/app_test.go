@@ -21,6 +21,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -38,8 +39,8 @@ func chatApp(t testing.TB, opts *bindings.AppOptions) *bindings.App {
 	}
 	app := bindings.NewApp(opts)
 	require.NoError(t, app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{
-		AuthLevel:      bindings.AuthLevelAnonymous,
-		ConnectionInfo: &bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
+		HTTPOptions:           bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous},
+		ConnectionInfoOptions: bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
 	}))
 	require.NoError(t, app.HTTP("messages", &bindings.HTTPOptions{Methods: []string{"POST"}, AuthLevel: bindings.AuthLevelAnonymous},
 		func(ctx context.Context, inv *bindings.Invocation) error {
@@ -60,11 +61,11 @@ func chatApp(t testing.TB, opts *bindings.AppOptions) *bindings.App {
 			return inv.Respond(http.StatusAccepted, nil, nil)
 		},
 		bindings.SignalROutput("signalRMessages", "chat", nil)))
-	require.NoError(t, app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
+	require.NoError(t, app.SignalRTrigger("broadcast", "chat", trigger.CategoryMessages, "broadcast",
 		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message"}}, noop,
 		bindings.SignalROutput("signalRMessages", "chat", nil)))
-	require.NoError(t, app.SignalRTrigger("connected", "chat", bindings.CategoryConnections, bindings.EventConnected,
-		&bindings.SignalRTriggerOptions{ConnectionStringSetting: "ChatConnection"}, noop))
+	require.NoError(t, app.SignalRTrigger("connected", "chat", trigger.CategoryConnections, trigger.EventConnected,
+		&bindings.SignalRTriggerOptions{SignalROptions: bindings.SignalROptions{ConnectionStringSetting: "ChatConnection"}}, noop))
 	return app
 }
 
@@ -73,7 +74,7 @@ func TestFunctionJSONGolden(t *testing.T) {
 	require.NoError(t, app.CheckFunctionJSON(filepath.Join("testdata", "functions")))
 
 	dir := t.TempDir()
-	require.NoError(t, app.WriteFunctionJSON(dir))
+	require.NoError(t, app.Run([]string{"functionjson", dir}))
 	for _, name := range []string{"host.json", "negotiate/function.json", "messages/function.json", "broadcast/function.json", "connected/function.json"} {
 		want, err := os.ReadFile(filepath.Join("testdata", "functions", name))
 		require.NoError(t, err)
@@ -81,27 +82,12 @@ func TestFunctionJSONGolden(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(got), name)
 	}
-
-	m, err := bindings.ReadManifest(dir)
-	require.NoError(t, err)
-	assert.Equal(t, "api", m.Host.RoutePrefix)
-	assert.Equal(t, "chat", m.Host.ExecutablePath)
-	assert.Equal(t, bindings.DefaultExtensionBundleVersion, m.Host.ExtensionBundleVersion)
-	require.Len(t, m.Functions, 4)
-	for _, f := range app.Functions() {
-		got, ok := m.Function(strings.ToUpper(f.Name))
-		require.True(t, ok, f.Name)
-		assert.Equal(t, f, got, "round trip of %s", f.Name)
-	}
-	trig, ok := m.Functions[1].Trigger()
-	require.True(t, ok)
-	assert.Equal(t, "ChatConnection", trig.Setting())
 }
 
 func TestCheckFunctionJSONDrift(t *testing.T) {
 	app := chatApp(t, nil)
 	dir := t.TempDir()
-	require.NoError(t, app.WriteFunctionJSON(dir))
+	require.NoError(t, app.Run([]string{"functionjson", dir}))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "messages", "function.json"), []byte("{}\n"), 0o644))
 	require.NoError(t, os.Remove(filepath.Join(dir, "broadcast", "function.json")))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "old"), 0o755))
@@ -120,62 +106,45 @@ func TestHostJSONOptions(t *testing.T) {
 		ExecutablePath: "app", Arguments: []string{"--port", "%PORT%"}, WorkingDirectory: "bin",
 		RoutePrefix: &empty, EnableForwardingHTTPRequest: true, EnableProxyingHTTPRequest: true,
 	})
-	files, err := app.Manifest().Files()
+	dir := t.TempDir()
+	require.NoError(t, app.Run([]string{"functionjson", dir}))
+	hostJSON, err := os.ReadFile(filepath.Join(dir, "host.json"))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{
 		"version":"2.0",
 		"customHandler":{"description":{"defaultExecutablePath":"app","arguments":["--port","%PORT%"],"workingDirectory":"bin"},
 			"enableForwardingHttpRequest":true,"enableProxyingHttpRequest":true},
 		"extensionBundle":{"id":"Microsoft.Azure.Functions.ExtensionBundle","version":"[4.*, 5.0.0)"},
-		"extensions":{"http":{"routePrefix":""}}}`, string(files["host.json"]))
-	assert.Equal(t, "", app.RoutePrefix())
+		"extensions":{"http":{"routePrefix":""}}}`, string(hostJSON))
 }
 
-func TestReadManifestLegacyAndErrors(t *testing.T) {
+func TestGenericBinding(t *testing.T) {
+	app := bindings.NewApp(nil)
+	require.NoError(t, app.Func("jobs", noop, bindings.HTTPTrigger("req", nil),
+		bindings.GenericBinding("queue", bindings.DirectionOut, "jobs", map[string]any{"queueName": "work", "connection2": "X", "DataType": "binary"})))
 	dir := t.TempDir()
-	_, err := bindings.ReadManifest(dir)
-	require.ErrorContains(t, err, "reading host.json")
-
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "host.json"), []byte(`{"version":"2.0"}`), 0o644))
-	_, err = bindings.ReadManifest(dir)
-	require.ErrorContains(t, err, "no customHandler section")
-
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "host.json"), []byte(`{"version":"2.0","httpWorker":{"description":{"defaultExecutablePath":"old"}}}`), 0o644))
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "q"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "q", "function.json"),
-		[]byte(`{"bindings":[{"Type":"queueTrigger","Direction":"IN","Name":"msg","queueName":"jobs","connection":"Storage"}]}`), 0o644))
-	m, err := bindings.ReadManifest(dir)
+	require.NoError(t, app.Run([]string{"functionjson", dir}))
+	fj, err := os.ReadFile(filepath.Join(dir, "jobs", "function.json"))
 	require.NoError(t, err)
-	assert.Equal(t, "old", m.Host.ExecutablePath)
-	assert.Equal(t, "api", m.Host.RoutePrefix, "default route prefix")
-	require.Len(t, m.Functions, 1)
-	b := m.Functions[0].Bindings[0]
-	assert.Equal(t, bindings.DirectionIn, b.Direction, "direction normalised")
-	assert.Equal(t, "Storage", b.Connection)
-	assert.Equal(t, map[string]any{"queueName": "jobs"}, b.Extra)
+	assert.JSONEq(t, `{"bindings":[{"type":"httpTrigger","direction":"in","name":"req","authLevel":"function"},
+		{"type":"queue","direction":"out","name":"jobs","dataType":"binary","connection2":"X","queueName":"work"}]}`, string(fj),
+		"known properties land in their place whatever their casing, the others after them in key order")
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "q", "function.json"), []byte(`{"bindings":[{"type":"http","direction":"out","name":"res"}]}`), 0o644))
-	_, err = bindings.ReadManifest(dir)
-	require.ErrorContains(t, err, "has 0 triggers")
-
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "q", "function.json"), []byte(`{"bindings":{}}`), 0o644))
-	_, err = bindings.ReadManifest(dir)
-	require.ErrorContains(t, err, "q/function.json is not valid")
-}
-
-func TestGenericBindingRoundTrip(t *testing.T) {
-	b := bindings.GenericBinding("queue", bindings.DirectionOut, "jobs", map[string]any{"queueName": "work", "connection2": "X"})
-	j, err := json.Marshal(b)
-	require.NoError(t, err)
-	assert.Equal(t, `{"type":"queue","direction":"out","name":"jobs","connection2":"X","queueName":"work"}`, string(j))
-	var back bindings.Binding
-	require.NoError(t, json.Unmarshal(j, &back))
-	assert.Equal(t, b, back)
-
-	_, err = json.Marshal(bindings.GenericBinding("queue", bindings.DirectionOut, "jobs", map[string]any{"Route": "x"}))
-	require.ErrorContains(t, err, "shadows a known property")
-	require.Error(t, json.Unmarshal([]byte(`{"type":1}`), &back))
-	require.Error(t, json.Unmarshal([]byte(`[]`), &back))
+	tests := []struct {
+		name  string
+		props map[string]any
+		want  string
+	}{
+		{"own argument as a property", map[string]any{"Name": "other"}, `property "Name" is set by GenericBinding's own arguments`},
+		{"known property of the wrong type", map[string]any{"route": 5}, `binding "b"`},
+		{"value JSON cannot express", map[string]any{"x": make(chan int)}, `binding "b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := bindings.NewApp(nil).Func("f", noop, bindings.HTTPTrigger("req", nil), bindings.GenericBinding("queue", bindings.DirectionOut, "b", tt.props))
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
 }
 
 func TestRegistrationValidation(t *testing.T) {
@@ -187,15 +156,15 @@ func TestRegistrationValidation(t *testing.T) {
 		wantErr  string
 	}{
 		{name: "bad function name", fn: "1abc", bindings: []bindings.Binding{httpIn}, wantErr: "function name \"1abc\" is invalid"},
-		{name: "duplicate name", fn: "Negotiate", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Route: "other"})}, wantErr: `functions "negotiate" and "Negotiate" have the same name`},
+		{name: "duplicate name", fn: "Negotiate", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPOptions{Route: "other"})}, wantErr: `functions "negotiate" and "Negotiate" have the same name`},
 		{name: "no trigger", fn: "f", bindings: []bindings.Binding{bindings.HTTPOutput("res")}, wantErr: "has 0 triggers"},
 		{name: "two triggers", fn: "f", bindings: []bindings.Binding{httpIn, bindings.SignalRTrigger("t", "chat", "messages", "x", nil)}, wantErr: "has 2 triggers"},
 		{name: "duplicate binding name", fn: "f", bindings: []bindings.Binding{httpIn, bindings.HTTPOutput("REQ")}, wantErr: `two bindings are named "REQ"`},
 		{name: "bad binding name", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("a-b", nil)}, wantErr: "binding name \"a-b\" is invalid"},
-		{name: "return as input", fn: "f", bindings: []bindings.Binding{httpIn, {Type: "blob", Direction: bindings.DirectionIn, Name: "$return"}}, wantErr: "must be an output"},
-		{name: "no type", fn: "f", bindings: []bindings.Binding{httpIn, {Direction: bindings.DirectionIn, Name: "x"}}, wantErr: "binding 1 has no type"},
-		{name: "bad direction", fn: "f", bindings: []bindings.Binding{httpIn, {Type: "blob", Direction: "sideways", Name: "x"}}, wantErr: "direction \"sideways\""},
-		{name: "trigger as output", fn: "f", bindings: []bindings.Binding{{Type: "queueTrigger", Direction: bindings.DirectionOut, Name: "q"}}, wantErr: "must have direction in"},
+		{name: "return as input", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("blob", bindings.DirectionIn, "$return", nil)}, wantErr: "must be an output"},
+		{name: "no type", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("", bindings.DirectionIn, "x", nil)}, wantErr: "binding 1 has no type"},
+		{name: "bad direction", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("blob", "sideways", "x", nil)}, wantErr: "direction \"sideways\""},
+		{name: "trigger as output", fn: "f", bindings: []bindings.Binding{bindings.GenericBinding("queueTrigger", bindings.DirectionOut, "q", nil)}, wantErr: "must have direction in"},
 		{name: "missing hub", fn: "f", bindings: []bindings.Binding{httpIn, bindings.SignalROutput("out", "", nil)}, wantErr: `signalR "out" has no hubName`},
 		{name: "invalid hub", fn: "f", bindings: []bindings.Binding{httpIn, bindings.SignalROutput("out", "9chat", nil)}, wantErr: "hub name \"9chat\" is invalid"},
 		{name: "http output without http trigger", fn: "f", bindings: []bindings.Binding{bindings.SignalRTrigger("t", "chat", "messages", "x", nil), bindings.HTTPOutput("res")}, wantErr: "http output \"res\" needs an httpTrigger"},
@@ -208,25 +177,25 @@ func TestRegistrationValidation(t *testing.T) {
 		{name: "duplicate parameter names", fn: "f", bindings: []bindings.Binding{bindings.SignalRTrigger("t", "chat", "messages", "x", &bindings.SignalRTriggerOptions{ParameterNames: []string{"a", "A"}})}, wantErr: "names parameter \"A\" twice"},
 		{name: "empty parameter name", fn: "f", bindings: []bindings.Binding{bindings.SignalRTrigger("t", "chat", "messages", "x", &bindings.SignalRTriggerOptions{ParameterNames: []string{""}})}, wantErr: "empty parameter name"},
 		{name: "same trigger twice", fn: "f", bindings: []bindings.Binding{bindings.SignalRTrigger("t", "CHAT", "messages", "Broadcast", nil)}, wantErr: "both trigger on hub"},
-		{name: "route collision", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Route: "Messages", Methods: []string{"post", "get"}})}, wantErr: "both serve route"},
-		{name: "bad method", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Methods: []string{"fetch"}})}, wantErr: "method \"fetch\""},
-		{name: "bad auth level", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{AuthLevel: "public"})}, wantErr: "authLevel \"public\""},
-		{name: "bad route", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Route: "/abs"})}, wantErr: "starts with \"/\""},
-		{name: "signalR as input", fn: "f", bindings: []bindings.Binding{httpIn, {Type: "signalR", Direction: bindings.DirectionIn, Name: "s", HubName: "chat"}}, wantErr: "must be an output"},
-		{name: "connection info as output", fn: "f", bindings: []bindings.Binding{httpIn, {Type: "signalRConnectionInfo", Direction: bindings.DirectionOut, Name: "s", HubName: "chat"}}, wantErr: "must be an input"},
-		{name: "http as input", fn: "f", bindings: []bindings.Binding{httpIn, {Type: "http", Direction: bindings.DirectionIn, Name: "x"}}, wantErr: "must be an output"},
+		{name: "route collision", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPOptions{Route: "Messages", Methods: []string{"post", "get"}})}, wantErr: "both serve route"},
+		{name: "bad method", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPOptions{Methods: []string{"fetch"}})}, wantErr: "method \"fetch\""},
+		{name: "bad auth level", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPOptions{AuthLevel: "public"})}, wantErr: "authLevel \"public\""},
+		{name: "bad route", fn: "f", bindings: []bindings.Binding{bindings.HTTPTrigger("req", &bindings.HTTPOptions{Route: "/abs"})}, wantErr: "starts with \"/\""},
+		{name: "signalR as input", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("signalR", bindings.DirectionIn, "s", map[string]any{"hubName": "chat"})}, wantErr: "must be an output"},
+		{name: "connection info as output", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("signalRConnectionInfo", bindings.DirectionOut, "s", map[string]any{"hubName": "chat"})}, wantErr: "must be an input"},
+		{name: "http as input", fn: "f", bindings: []bindings.Binding{httpIn, bindings.GenericBinding("http", bindings.DirectionIn, "x", nil)}, wantErr: "must be an output"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			app := chatApp(t, nil)
-			before := len(app.Functions())
+			before := len(app.FunctionNames())
 			require.ErrorContains(t, app.Func(tt.fn, noop, tt.bindings...), tt.wantErr)
-			assert.Len(t, app.Functions(), before, "a rejected function is not registered")
+			assert.Len(t, app.FunctionNames(), before, "a rejected function is not registered")
 		})
 	}
 	app := chatApp(t, nil)
 	require.ErrorContains(t, app.Func("f", nil, httpIn), "nil handler")
-	require.NoError(t, app.Func("f", noop, bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Route: "messages", Methods: []string{"get"}})), "same route, other method")
+	require.NoError(t, app.Func("f", noop, bindings.HTTPTrigger("req", &bindings.HTTPOptions{Route: "messages", Methods: []string{"get"}})), "same route, other method")
 	require.NoError(t, app.Func("g", noop, httpIn, bindings.SignalROutput("out", "{query.hub}", nil)), "hub binding expressions are not checked as names")
 }
 
@@ -266,7 +235,7 @@ func TestServeNegotiate(t *testing.T) {
 	app := chatApp(t, nil)
 	w := invoke(t, app, "negotiate", readTestdata(t, "negotiate.json"))
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	var resp bindings.InvokeResponse
+	var resp struct{ Outputs map[string]any }
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
 	res := resp.Outputs["res"].(map[string]any)
 	assert.Equal(t, float64(200), res["statusCode"])
@@ -422,7 +391,7 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 
 func TestServeSignalRTrigger(t *testing.T) {
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
-	require.NoError(t, app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
+	require.NoError(t, app.SignalRTrigger("broadcast", "chat", trigger.CategoryMessages, "broadcast",
 		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message", "options"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			c, err := inv.InvocationContext()
@@ -535,11 +504,12 @@ func TestSignalRMessageTyped(t *testing.T) {
 		opts    *bindings.SignalRTriggerOptions
 		wantErr string
 	}{
-		{name: "nil", handler: nil, wantErr: "expected func"},
-		{name: "not a func", handler: 42, wantErr: "expected func"},
-		{name: "no context", handler: func(*bindings.Invocation) error { return nil }, wantErr: "must start with"},
-		{name: "variadic", handler: func(context.Context, *bindings.Invocation, ...string) error { return nil }, wantErr: "not be variadic"},
-		{name: "no error", handler: func(context.Context, *bindings.Invocation) string { return "" }, wantErr: "must return error"},
+		{name: "nil", handler: nil, wantErr: "nil handler"},
+		{name: "not a func", handler: 42, wantErr: "want func(context.Context, *bindings.Invocation, args...) error or (R, error), got int"},
+		{name: "no context", handler: func(*bindings.Invocation) error { return nil }, wantErr: "got func(*bindings.Invocation) error"},
+		{name: "variadic", handler: func(context.Context, *bindings.Invocation, ...string) error { return nil }, wantErr: "got func(context.Context, *bindings.Invocation, ...string) error"},
+		{name: "no error", handler: func(context.Context, *bindings.Invocation) string { return "" }, wantErr: "or (R, error)"},
+		{name: "channel argument", handler: func(context.Context, *bindings.Invocation, chan int) error { return nil }, wantErr: "argument 0 of type chan int cannot be decoded from JSON"},
 		{name: "parameter count", handler: func(context.Context, *bindings.Invocation, string) error { return nil },
 			opts: &bindings.SignalRTriggerOptions{ParameterNames: []string{"a", "b"}}, wantErr: "2 parameterNames for a handler taking 1 arguments"},
 	}

@@ -1,10 +1,12 @@
 package bindings
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
+
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 )
 
 // Direction is a binding's direction in function.json.
@@ -28,285 +30,166 @@ const (
 	AuthLevelAdmin AuthLevel = "admin"
 )
 
-// PossibleAuthLevelValues returns the defined AuthLevel values.
-func PossibleAuthLevelValues() []AuthLevel {
-	return []AuthLevel{AuthLevelAnonymous, AuthLevelFunction, AuthLevelAdmin}
-}
-
-// SignalR trigger categories and the events of the connections category.
-const (
-	CategoryConnections = "connections"
-	CategoryMessages    = "messages"
-	EventConnected      = "connected"
-	EventDisconnected   = "disconnected"
-)
-
-// Binding types this package knows.
-const (
-	TypeHTTPTrigger           = "httpTrigger"
-	TypeHTTP                  = "http"
-	TypeSignalRConnectionInfo = "signalRConnectionInfo"
-	TypeSignalRNegotiation    = "signalRNegotiation"
-	TypeSignalREndpoints      = "signalREndpoints"
-	TypeSignalR               = "signalR"
-	TypeSignalRTrigger        = "signalRTrigger"
-)
-
-// DefaultConnectionStringSetting is the app setting SignalR bindings read when they name none.
-const DefaultConnectionStringSetting = "AzureSignalRConnectionString"
-
-// Binding is one entry of a function.json bindings array. Build it with HTTPTrigger, HTTPOutput,
-// SignalRConnectionInfo, SignalRNegotiation, SignalREndpoints, SignalROutput, SignalRTrigger or
-// GenericBinding; the fields are exported so declarations read from disk can be inspected.
+// Binding is one entry of a function's bindings in function.json, declared with HTTPTrigger,
+// HTTPOutput, SignalRConnectionInfo, SignalRNegotiation, SignalREndpoints, SignalROutput,
+// SignalRTrigger or GenericBinding and registered with App.Func (or as an extra binding of
+// App.HTTP, App.SignalRTrigger and App.SignalRMessage), which reports what the host would
+// reject.
 type Binding struct {
-	Type      string
-	Direction Direction
-	Name      string
-	DataType  string
-
-	// httpTrigger
-	AuthLevel AuthLevel
-	Methods   []string
-	Route     string
-
-	// signalRConnectionInfo, signalRNegotiation, signalREndpoints, signalR, signalRTrigger
-	HubName       string
-	UserID        string
-	IDToken       string
-	ClaimTypeList []string
-	Category      string
-	Event         string
-	// ParameterNames names the arguments of a messages trigger; each argument is also delivered
-	// in Metadata under its name.
-	ParameterNames []string
-	// ConnectionStringSetting names the app setting with the connection string;
-	// "" means AzureSignalRConnectionString.
-	ConnectionStringSetting string
-	// Connection is the newer spelling of ConnectionStringSetting, read from function.json.
-	Connection string
-
-	// Extra holds any other property, written after the known ones in key order.
-	Extra map[string]any
+	b   manifest.Binding
+	err error // a declaration GenericBinding could not express, reported at registration
 }
 
-// bindingJSON fixes the property order of generated function.json files.
-type bindingJSON struct {
-	Type                    string    `json:"type"`
-	Direction               Direction `json:"direction"`
-	Name                    string    `json:"name"`
-	DataType                string    `json:"dataType,omitempty"`
-	AuthLevel               AuthLevel `json:"authLevel,omitempty"`
-	Methods                 []string  `json:"methods,omitempty"`
-	Route                   string    `json:"route,omitempty"`
-	HubName                 string    `json:"hubName,omitempty"`
-	UserID                  string    `json:"userId,omitempty"`
-	IDToken                 string    `json:"idToken,omitempty"`
-	ClaimTypeList           []string  `json:"claimTypeList,omitempty"`
-	Category                string    `json:"category,omitempty"`
-	Event                   string    `json:"event,omitempty"`
-	ParameterNames          []string  `json:"parameterNames,omitempty"`
-	ConnectionStringSetting string    `json:"connectionStringSetting,omitempty"`
-	Connection              string    `json:"connection,omitempty"`
-}
-
-// MarshalJSON writes the function.json form: camelCase names, known properties in a fixed
-// order, then Extra sorted by key.
-func (b Binding) MarshalJSON() ([]byte, error) {
-	known, err := json.Marshal(bindingJSON{
-		Type: b.Type, Direction: b.Direction, Name: b.Name, DataType: b.DataType,
-		AuthLevel: b.AuthLevel, Methods: b.Methods, Route: b.Route,
-		HubName: b.HubName, UserID: b.UserID, IDToken: b.IDToken, ClaimTypeList: b.ClaimTypeList,
-		Category: b.Category, Event: b.Event, ParameterNames: b.ParameterNames,
-		ConnectionStringSetting: b.ConnectionStringSetting, Connection: b.Connection,
-	})
-	if err != nil || len(b.Extra) == 0 {
-		return known, err
-	}
-	var buf bytes.Buffer
-	buf.Write(known[:len(known)-1])
-	for _, k := range sortedKeys(b.Extra) {
-		if _, isKnown := knownProperty(k); isKnown {
-			return nil, fmt.Errorf("bindings: binding %q: Extra property %q shadows a known property", b.Name, k)
-		}
-		kj, _ := json.Marshal(k)
-		vj, err := json.Marshal(b.Extra[k])
-		if err != nil {
-			return nil, fmt.Errorf("bindings: binding %q: property %q: %w", b.Name, k, err)
-		}
-		buf.WriteByte(',')
-		buf.Write(kj)
-		buf.WriteByte(':')
-		buf.Write(vj)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
-
-var knownProperties = []string{"type", "direction", "name", "dataType", "authLevel", "methods", "route",
-	"hubName", "userId", "idToken", "claimTypeList", "category", "event", "parameterNames",
-	"connectionStringSetting", "connection"}
-
-func knownProperty(k string) (string, bool) {
-	for _, p := range knownProperties {
-		if strings.EqualFold(p, k) {
-			return p, true
-		}
-	}
-	return "", false
-}
-
-// UnmarshalJSON reads a function.json binding; property names match case-insensitively, as
-// the host reads them, and unknown properties land in Extra.
-func (b *Binding) UnmarshalJSON(data []byte) error {
-	var props map[string]json.RawMessage
-	if err := json.Unmarshal(data, &props); err != nil {
-		return fmt.Errorf("bindings: a binding is not a JSON object: %w", err)
-	}
-	var out Binding
-	var known bindingJSON
-	knownRaw := map[string]json.RawMessage{}
-	for k, v := range props {
-		if p, ok := knownProperty(k); ok {
-			knownRaw[p] = v
-			continue
-		}
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
-			return err
-		}
-		if out.Extra == nil {
-			out.Extra = map[string]any{}
-		}
-		out.Extra[k] = x
-	}
-	j, _ := json.Marshal(knownRaw)
-	if err := json.Unmarshal(j, &known); err != nil {
-		return fmt.Errorf("bindings: binding property has the wrong type: %w", err)
-	}
-	out.Type, out.Direction, out.Name, out.DataType = known.Type, Direction(strings.ToLower(string(known.Direction))), known.Name, known.DataType
-	out.AuthLevel, out.Methods, out.Route = AuthLevel(strings.ToLower(string(known.AuthLevel))), known.Methods, known.Route
-	out.HubName, out.UserID, out.IDToken, out.ClaimTypeList = known.HubName, known.UserID, known.IDToken, known.ClaimTypeList
-	out.Category, out.Event, out.ParameterNames = known.Category, known.Event, known.ParameterNames
-	out.ConnectionStringSetting, out.Connection = known.ConnectionStringSetting, known.Connection
-	*b = out
-	return nil
-}
-
-// Is reports whether the binding has type t, compared case-insensitively as the host does.
-func (b Binding) Is(t string) bool { return strings.EqualFold(b.Type, t) }
-
-// IsTrigger reports whether the binding is a trigger.
-func (b Binding) IsTrigger() bool {
-	return len(b.Type) > len("trigger") && strings.EqualFold(b.Type[len(b.Type)-len("trigger"):], "trigger")
-}
-
-// Setting is the app setting holding the binding's connection string: connectionStringSetting,
-// else connection, else AzureSignalRConnectionString.
-func (b Binding) Setting() string {
-	switch {
-	case b.ConnectionStringSetting != "":
-		return b.ConnectionStringSetting
-	case b.Connection != "":
-		return b.Connection
-	}
-	return DefaultConnectionStringSetting
-}
-
-// HTTPTriggerOptions configures an HTTP trigger. A nil *HTTPTriggerOptions means defaults.
-type HTTPTriggerOptions struct {
+// HTTPOptions are the route, methods and authorization of an HTTP trigger, shared by
+// HTTPTrigger, App.HTTP and App.Negotiate. A nil *HTTPOptions means defaults.
+type HTTPOptions struct {
 	// Route is the route template below the route prefix, such as "items/{id}"; "" means the
 	// function name.
 	Route string
-	// Methods lists the accepted methods, lowercase; empty means all.
+	// Methods lists the accepted methods; empty means all (App.Negotiate: post and get).
 	Methods []string
-	// AuthLevel defaults to AuthLevelFunction, the host's default.
+	// AuthLevel defaults to AuthLevelFunction, the host's default; browsers calling a function
+	// directly need AuthLevelAnonymous.
 	AuthLevel AuthLevel
 }
 
 // HTTPTrigger declares an HTTP trigger.
-func HTTPTrigger(name string, opts *HTTPTriggerOptions) Binding {
+func HTTPTrigger(name string, opts *HTTPOptions) Binding {
 	if opts == nil {
-		opts = &HTTPTriggerOptions{}
+		opts = &HTTPOptions{}
 	}
 	level := opts.AuthLevel
 	if level == "" {
 		level = AuthLevelFunction
 	}
-	methods := make([]string, len(opts.Methods))
-	for i, m := range opts.Methods {
-		methods[i] = strings.ToLower(m)
+	var methods []string
+	for _, m := range opts.Methods {
+		methods = append(methods, strings.ToLower(m))
 	}
-	if len(methods) == 0 {
-		methods = nil
-	}
-	return Binding{Type: TypeHTTPTrigger, Direction: DirectionIn, Name: name, AuthLevel: level, Methods: methods, Route: opts.Route}
+	return Binding{b: manifest.Binding{Type: manifest.TypeHTTPTrigger, Direction: manifest.DirectionIn, Name: name,
+		AuthLevel: manifest.AuthLevel(level), Methods: methods, Route: opts.Route}}
 }
 
 // HTTPOutput declares an HTTP output; name may be "$return".
 func HTTPOutput(name string) Binding {
-	return Binding{Type: TypeHTTP, Direction: DirectionOut, Name: name}
+	return Binding{b: manifest.Binding{Type: manifest.TypeHTTP, Direction: manifest.DirectionOut, Name: name}}
 }
 
-// ConnectionInfoOptions configures a signalRConnectionInfo input. A nil pointer means defaults.
+// SignalROptions is what every SignalR binding can set. A nil *SignalROptions means defaults.
+type SignalROptions struct {
+	// ConnectionStringSetting names the app setting with the connection string (or the prefix
+	// of identity-based settings); "" means signalr.DefaultConnectionSetting,
+	// AzureSignalRConnectionString. Named endpoints (Azure__SignalR__Endpoints__<name>) join it
+	// as further service instances.
+	ConnectionStringSetting string
+}
+
+// ConnectionInfoOptions configures the token-minting inputs, signalRConnectionInfo and
+// signalRNegotiation. A nil pointer means defaults.
 type ConnectionInfoOptions struct {
+	SignalROptions
 	// UserID is the user id put in the access token: a literal or a binding expression such as
-	// "{headers.x-ms-client-principal-id}" or "{query.userId}".
+	// "{headers.x-ms-client-principal-id}" or "{query.userId}". A binding expression whose value
+	// is missing fails the invocation; see NegotiateOptions.Mint for "the signed-in user when
+	// there is one".
 	UserID string
 	// IDToken is a binding expression yielding a JWT whose claims ClaimTypeList copies.
 	IDToken string
 	// ClaimTypeList names the IDToken claims copied into the access token.
 	ClaimTypeList []string
-	// ConnectionStringSetting names the app setting with the connection string.
-	ConnectionStringSetting string
 }
 
-// SignalRConnectionInfo declares a signalRConnectionInfo input for hub.
+// SignalRConnectionInfo declares a signalRConnectionInfo input for hub: the URL and access token
+// a client connects with, minted by the host. Read it with Invocation.ConnectionInfo.
 func SignalRConnectionInfo(name, hub string, opts *ConnectionInfoOptions) Binding {
+	return connectionInfoBinding(manifest.TypeSignalRConnectionInfo, name, hub, opts)
+}
+
+// SignalRNegotiation declares a signalRNegotiation input for hub: a connection info for every
+// service endpoint, with the endpoint's type, name and health, so the function chooses which
+// one the client connects to. The extension mints one token per endpoint with the same user
+// and claims. Read it with Invocation.Negotiation.
+func SignalRNegotiation(name, hub string, opts *ConnectionInfoOptions) Binding {
+	return connectionInfoBinding(manifest.TypeSignalRNegotiation, name, hub, opts)
+}
+
+func connectionInfoBinding(typ, name, hub string, opts *ConnectionInfoOptions) Binding {
 	if opts == nil {
 		opts = &ConnectionInfoOptions{}
 	}
-	return Binding{Type: TypeSignalRConnectionInfo, Direction: DirectionIn, Name: name, HubName: hub,
+	return Binding{b: manifest.Binding{Type: typ, Direction: manifest.DirectionIn, Name: name, HubName: hub,
 		UserID: opts.UserID, IDToken: opts.IDToken, ClaimTypeList: opts.ClaimTypeList,
-		ConnectionStringSetting: opts.ConnectionStringSetting}
+		ConnectionStringSetting: opts.ConnectionStringSetting}}
 }
 
-// SignalROutputOptions configures a signalR output. A nil pointer means defaults.
-type SignalROutputOptions struct {
-	// ConnectionStringSetting names the app setting with the connection string.
-	ConnectionStringSetting string
-}
-
-// SignalROutput declares a signalR output for hub.
-func SignalROutput(name, hub string, opts *SignalROutputOptions) Binding {
+// SignalREndpoints declares a signalREndpoints input for hub: every service endpoint with its
+// type, name, URL and health, for instance to narrow a signalR output's messages with
+// signalr.Message.Endpoints. Read it with Invocation.Endpoints.
+func SignalREndpoints(name, hub string, opts *SignalROptions) Binding {
 	if opts == nil {
-		opts = &SignalROutputOptions{}
+		opts = &SignalROptions{}
 	}
-	return Binding{Type: TypeSignalR, Direction: DirectionOut, Name: name, HubName: hub,
-		ConnectionStringSetting: opts.ConnectionStringSetting}
+	return Binding{b: manifest.Binding{Type: manifest.TypeSignalREndpoints, Direction: manifest.DirectionIn, Name: name, HubName: hub,
+		ConnectionStringSetting: opts.ConnectionStringSetting}}
+}
+
+// SignalROutput declares a signalR output for hub: the messages and group actions
+// Invocation.Send writes.
+func SignalROutput(name, hub string, opts *SignalROptions) Binding {
+	if opts == nil {
+		opts = &SignalROptions{}
+	}
+	return Binding{b: manifest.Binding{Type: manifest.TypeSignalR, Direction: manifest.DirectionOut, Name: name, HubName: hub,
+		ConnectionStringSetting: opts.ConnectionStringSetting}}
 }
 
 // SignalRTriggerOptions configures a signalRTrigger. A nil pointer means defaults.
 type SignalRTriggerOptions struct {
+	// SignalROptions names the connection setting, whose access keys check upstream
+	// signatures.
+	SignalROptions
 	// ParameterNames names the invocation's arguments (messages category only); the count must
-	// match what clients send.
+	// match what clients send. Each argument is also delivered in the invocation's metadata
+	// under its name (Invocation.Metadata).
 	ParameterNames []string
-	// ConnectionStringSetting names the app setting with the connection string, whose access
-	// keys check upstream signatures.
-	ConnectionStringSetting string
 }
 
-// SignalRTrigger declares a signalRTrigger: category is CategoryMessages (event = the hub
-// method clients call) or CategoryConnections (event = EventConnected or EventDisconnected).
+// SignalRTrigger declares a signalRTrigger: category is trigger.CategoryMessages (event = the
+// hub method clients call) or trigger.CategoryConnections (event = trigger.EventConnected or
+// trigger.EventDisconnected).
 func SignalRTrigger(name, hub, category, event string, opts *SignalRTriggerOptions) Binding {
 	if opts == nil {
 		opts = &SignalRTriggerOptions{}
 	}
-	return Binding{Type: TypeSignalRTrigger, Direction: DirectionIn, Name: name, HubName: hub,
+	return Binding{b: manifest.Binding{Type: manifest.TypeSignalRTrigger, Direction: manifest.DirectionIn, Name: name, HubName: hub,
 		Category: category, Event: event, ParameterNames: opts.ParameterNames,
-		ConnectionStringSetting: opts.ConnectionStringSetting}
+		ConnectionStringSetting: opts.ConnectionStringSetting}}
 }
 
-// GenericBinding declares a binding of any other extension; properties are written as given.
+// GenericBinding declares a binding of any other extension (a queue, a timer, a blob…), or
+// any binding with properties the typed helpers do not set, such as "dataType": "binary".
+// properties are the function.json properties besides type, direction and name, written as
+// given; property names match the known ones without case, as the host reads them. A property
+// that does not fit its known meaning (a number for "route") is reported by App.Func.
 func GenericBinding(typ string, dir Direction, name string, properties map[string]any) Binding {
-	return Binding{Type: typ, Direction: dir, Name: name, Extra: properties}
+	props := make(map[string]any, len(properties)+3)
+	for k, v := range properties {
+		switch strings.ToLower(k) {
+		case "type", "direction", "name":
+			return Binding{b: manifest.Binding{Type: typ, Direction: manifest.Direction(dir), Name: name},
+				err: fmt.Errorf("bindings: binding %q: property %q is set by GenericBinding's own arguments", name, k)}
+		}
+		props[k] = v
+	}
+	maps.Copy(props, map[string]any{"type": typ, "direction": dir, "name": name})
+	b := manifest.Binding{Type: typ, Direction: manifest.Direction(dir), Name: name}
+	raw, err := json.Marshal(props)
+	if err == nil {
+		err = json.Unmarshal(raw, &b)
+	}
+	if err != nil {
+		return Binding{b: manifest.Binding{Type: typ, Direction: manifest.Direction(dir), Name: name},
+			err: fmt.Errorf("bindings: binding %q: %w", name, err)}
+	}
+	return Binding{b: b}
 }

@@ -14,21 +14,13 @@ import (
 
 // MarshalJSON writes {"Outputs":{…},"Logs":[…],"ReturnValue":…}, never with null collections,
 // outputs in key order.
-func (r InvokeResponse) MarshalJSON() ([]byte, error) {
+func (r invokeResponse) MarshalJSON() ([]byte, error) {
 	return r.appendJSON(make([]byte, 0, 1024))
 }
 
-// AppendJSON appends the response as MarshalJSON writes it to dst. It skips the validation
-// pass encoding/json makes over a MarshalJSON result, so it is the cheaper way to write a
-// response by hand.
-func (r *InvokeResponse) AppendJSON(dst []byte) ([]byte, error) {
-	if dst == nil {
-		dst = make([]byte, 0, 1024)
-	}
-	return r.appendJSON(dst)
-}
-
-func (r *InvokeResponse) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends the response as MarshalJSON writes it to b, without the validation pass
+// encoding/json makes over a MarshalJSON result.
+func (r *invokeResponse) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"Outputs":{`...)
 	var err error
 	if len(r.Outputs) == 1 {
@@ -70,7 +62,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
-	case HTTPResponse:
+	case httpResponse:
 		return x.appendJSON(b), nil
 	case []signalr.Action:
 		b = append(b, '[')
@@ -93,11 +85,11 @@ func appendValue(b []byte, v any) ([]byte, error) {
 }
 
 // MarshalJSON writes {"statusCode":n,"headers":{…},"body":"…"}.
-func (r HTTPResponse) MarshalJSON() ([]byte, error) {
+func (r httpResponse) MarshalJSON() ([]byte, error) {
 	return r.appendJSON(make([]byte, 0, 64+len(r.Body))), nil
 }
 
-func (r HTTPResponse) appendJSON(b []byte) []byte {
+func (r httpResponse) appendJSON(b []byte) []byte {
 	b = append(b, `{"statusCode":`...)
 	b = strconv.AppendInt(b, int64(r.StatusCode), 10)
 	b = append(b, `,"headers":{`...)

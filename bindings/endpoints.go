@@ -12,50 +12,6 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
-// NegotiationOptions configures a signalRNegotiation input. A nil pointer means defaults. The
-// properties are those of signalRConnectionInfo: the extension mints one token per endpoint
-// with the same user and claims.
-type NegotiationOptions struct {
-	// UserID is the user id put in every access token: a literal or a binding expression such
-	// as "{headers.x-ms-client-principal-id}" or "{query.userId}".
-	UserID string
-	// IDToken is a binding expression yielding a JWT whose claims ClaimTypeList copies.
-	IDToken string
-	// ClaimTypeList names the IDToken claims copied into the access tokens.
-	ClaimTypeList []string
-	// ConnectionStringSetting names the app setting with the connection string of the unnamed
-	// primary endpoint; the named endpoints come from Azure:SignalR:Endpoints.
-	ConnectionStringSetting string
-}
-
-// SignalRNegotiation declares a signalRNegotiation input for hub: a connection info for every
-// service endpoint, with the endpoint's type, name and health, so the function chooses which
-// one the client connects to. Read it with Invocation.Negotiation.
-func SignalRNegotiation(name, hub string, opts *NegotiationOptions) Binding {
-	// The same properties as signalRConnectionInfo, so the same declaration with another type.
-	b := SignalRConnectionInfo(name, hub, (*ConnectionInfoOptions)(opts))
-	b.Type = TypeSignalRNegotiation
-	return b
-}
-
-// EndpointsOptions configures a signalREndpoints input. A nil pointer means defaults.
-type EndpointsOptions struct {
-	// ConnectionStringSetting names the app setting with the connection string of the unnamed
-	// primary endpoint; the named endpoints come from Azure:SignalR:Endpoints.
-	ConnectionStringSetting string
-}
-
-// SignalREndpoints declares a signalREndpoints input for hub: every service endpoint with its
-// type, name, URL and health, for instance to narrow a signalR output's messages with
-// signalr.Message.Endpoints. Read it with Invocation.Endpoints.
-func SignalREndpoints(name, hub string, opts *EndpointsOptions) Binding {
-	if opts == nil {
-		opts = &EndpointsOptions{}
-	}
-	return Binding{Type: TypeSignalREndpoints, Direction: DirectionIn, Name: name, HubName: hub,
-		ConnectionStringSetting: opts.ConnectionStringSetting}
-}
-
 // endpointTypeWire is an endpoint's type as the extension writes it: "Primary" or "Secondary"
 // (StringEnumConverter, current releases) or 0 or 1 (the enum's number, older releases).
 type endpointTypeWire signalr.EndpointType
@@ -113,14 +69,14 @@ func (w endpointWire) ref(i int) (signalr.EndpointRef, error) {
 // extension's value is a JObject, which the host sends as a plain JSON object; the encodings
 // other inputs get (JSON text in a string, once or twice) are accepted too, so are endpoint
 // types written as numbers.
-func (r *InvokeRequest) Negotiation(name string) (negotiate.Negotiation, error) {
+func (r *invokeRequest) negotiation(name string) (negotiate.Negotiation, error) {
 	var w struct {
 		Endpoints *[]struct {
 			endpointWire
 			ConnectionInfo *connectionInfoWire `json:"connectionInfo"`
 		} `json:"endpoints"`
 	}
-	if err := r.Decode(name, &w); err != nil {
+	if err := r.decode(name, &w); err != nil {
 		return negotiate.Negotiation{}, err
 	}
 	if w.Endpoints == nil {
@@ -149,9 +105,9 @@ func (r *InvokeRequest) Negotiation(name string) (negotiate.Negotiation, error) 
 // value is a JArray, which the host serializes into a JSON string; a plain array and the
 // triple encoding of signalRConnectionInfo are accepted too, so are endpoint types written as
 // numbers.
-func (r *InvokeRequest) Endpoints(name string) ([]signalr.EndpointRef, error) {
+func (r *invokeRequest) endpoints(name string) ([]signalr.EndpointRef, error) {
 	var w []endpointWire
-	if err := r.Decode(name, &w); err != nil {
+	if err := r.decode(name, &w); err != nil {
 		return nil, err
 	}
 	if w == nil {
@@ -166,22 +122,4 @@ func (r *InvokeRequest) Endpoints(name string) ([]signalr.EndpointRef, error) {
 		out[i] = ref
 	}
 	return out, nil
-}
-
-// Negotiation decodes the function's signalRNegotiation input.
-func (inv *Invocation) Negotiation() (negotiate.Negotiation, error) {
-	b, err := inv.only(TypeSignalRNegotiation, DirectionIn)
-	if err != nil {
-		return negotiate.Negotiation{}, err
-	}
-	return inv.Request.Negotiation(b.Name)
-}
-
-// Endpoints decodes the function's signalREndpoints input.
-func (inv *Invocation) Endpoints() ([]signalr.EndpointRef, error) {
-	b, err := inv.only(TypeSignalREndpoints, DirectionIn)
-	if err != nil {
-		return nil, err
-	}
-	return inv.Request.Endpoints(b.Name)
 }

@@ -3,21 +3,28 @@ package bindings_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/signalr"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 // A chat backend in a few lines: a negotiate function and a function that broadcasts what it
-// is posted. Under the Functions host, main would end with app.ListenAndServe().
+// is posted. A program ends its main with app.Main(), which serves the Functions host and
+// writes the function.json files (`go run . functionjson .`); here the host's invocation is
+// played by hand.
 func Example() {
 	app := bindings.NewApp(&bindings.AppOptions{ExecutablePath: "chat"})
-	check(app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous}))
+	check(app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{
+		HTTPOptions: bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous},
+	}))
 	check(app.HTTP("messages", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: bindings.AuthLevelAnonymous},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			req, err := inv.HTTPRequest()
@@ -37,12 +44,8 @@ func Example() {
 		},
 		bindings.SignalROutput("signalRMessages", "chat", nil)))
 
-	for _, f := range app.Functions() {
-		fmt.Println(f.Name, len(f.Bindings), "bindings")
-	}
-	// Output:
-	// negotiate 3 bindings
-	// messages 3 bindings
+	fmt.Println(invokeExample(app, "messages", `{"Data":{"req":{"Url":"http://localhost:7071/api/messages","Method":"POST","Headers":{"Content-Type":["application/json"]},"Body":"{\"text\":\"hi\"}"}},"Metadata":{}}`))
+	// Output: {"Outputs":{"res":{"statusCode":202,"headers":{},"body":""},"signalRMessages":[{"target":"newMessage","arguments":["hi"]}]},"Logs":[],"ReturnValue":null}
 }
 
 func check(err error) {
@@ -51,73 +54,87 @@ func check(err error) {
 	}
 }
 
-// Decode undoes the host's double encoding according to the target type.
-func ExampleInvokeRequest_Decode() {
-	var req bindings.InvokeRequest
-	_ = json.Unmarshal([]byte(`{"Data":{"msg":"\"\\\"hi\\\"\"","count":"4","blob":"AAE="},"Metadata":{}}`), &req)
+// invokeExample posts an invocation payload to the App as the Functions host does and returns
+// the App's answer.
+func invokeExample(app *bindings.App, function, payload string) string {
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/"+function, strings.NewReader(payload)))
+	return w.Body.String()
+}
 
-	var msg string
-	var count int
-	var blob []byte
-	check(req.Decode("msg", &msg))
-	check(req.Decode("count", &count))
-	check(req.Decode("blob", &blob))
-	fmt.Printf("%s %d %v\n", msg, count, blob)
+// Input undoes the host's encoding according to the target type: strings, numbers and arrays
+// arrive serialized a second time, byte[] as base64.
+func ExampleInvocation_Input() {
+	app := bindings.NewApp(nil)
+	check(app.Func("job", func(ctx context.Context, inv *bindings.Invocation) error {
+		var msg string
+		var count int
+		var blob []byte
+		if err := errors.Join(inv.Input("msg", &msg), inv.Input("count", &count), inv.Input("blob", &blob)); err != nil {
+			return err
+		}
+		fmt.Printf("%s %d %v\n", msg, count, blob)
+		return nil
+	},
+		bindings.GenericBinding("queueTrigger", bindings.DirectionIn, "msg", map[string]any{"queueName": "jobs"}),
+		bindings.GenericBinding("blob", bindings.DirectionIn, "count", map[string]any{"path": "counts/{queueTrigger}"}),
+		bindings.GenericBinding("blob", bindings.DirectionIn, "blob", map[string]any{"path": "data/{queueTrigger}", "dataType": "binary"})))
+
+	invokeExample(app, "job", `{"Data":{"msg":"\"\\\"hi\\\"\"","count":"4","blob":"AAE="},"Metadata":{}}`)
 	// Output: "hi" 4 [0 1]
 }
 
 // ConnectionInfo reads a signalRConnectionInfo input, which the host encodes three times.
-func ExampleInvokeRequest_ConnectionInfo() {
+func ExampleInvocation_ConnectionInfo() {
+	app := bindings.NewApp(nil)
+	check(app.HTTP("negotiate", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		info, err := inv.ConnectionInfo()
+		if err != nil {
+			return err
+		}
+		fmt.Println(info.URL)
+		fmt.Println(info) // the token is redacted
+		return inv.Respond(http.StatusOK, nil, info)
+	}, bindings.SignalRConnectionInfo("connectionInfo", "chat", nil)))
+
 	inner := "{\n  \"url\": \"https://x.service.signalr.net/client/?hub=chat\",\n  \"accessToken\": \"eyJ…\"\n}"
 	once, _ := json.Marshal(inner)
 	twice, _ := json.Marshal(string(once))
-	req := bindings.InvokeRequest{Data: map[string]json.RawMessage{"connectionInfo": twice}}
-
-	info, err := req.ConnectionInfo("connectionInfo")
-	check(err)
-	fmt.Println(info.URL)
-	fmt.Println(info) // the token is redacted
+	invokeExample(app, "negotiate", `{"Data":{"req":{"Method":"POST","Url":"http://localhost/api/negotiate"},"connectionInfo":`+string(twice)+`},"Metadata":{}}`)
 	// Output:
 	// https://x.service.signalr.net/client/?hub=chat
 	// negotiate.ConnectionInfo{URL: https://x.service.signalr.net/client/?hub=chat, AccessToken: REDACTED}
 }
 
-// The response builder writes the shapes the host honours.
-func ExampleInvokeResponse() {
-	var resp bindings.InvokeResponse
-	check(resp.HTTP("res", http.StatusCreated, nil, map[string]int{"id": 7}))
-	check(resp.SignalR("signalRMessages", signalr.Message{Target: "created", Arguments: []any{7}}))
-	resp.Log("created %d", 7)
-	b, err := resp.AppendJSON(nil)
-	check(err)
-	fmt.Println(string(b))
-	// Output: {"Outputs":{"res":{"statusCode":201,"headers":{"Content-Type":"application/json"},"body":"{\"id\":7}"},"signalRMessages":[{"target":"created","arguments":[7]}]},"Logs":["created 7"],"ReturnValue":null}
-}
-
 // Output refuses strings the host would mistake for base64.
-func ExampleInvokeResponse_Output() {
-	var resp bindings.InvokeResponse
-	fmt.Println(resp.Output("queue", "test"))
-	fmt.Println(resp.Output("queue", map[string]string{"text": "test"}))
+func ExampleInvocation_Output() {
+	app := bindings.NewApp(nil)
+	check(app.HTTP("enqueue", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		fmt.Println(inv.Output("queue", "test"))
+		fmt.Println(inv.Output("queue", map[string]string{"text": "test"}))
+		return inv.Respond(http.StatusAccepted, nil, nil)
+	}, bindings.GenericBinding("queue", bindings.DirectionOut, "queue", map[string]any{"queueName": "jobs"})))
+
+	invokeExample(app, "enqueue", `{"Data":{"req":{"Method":"POST","Url":"http://localhost/api/enqueue"}},"Metadata":{}}`)
 	// Output:
 	// bindings: output "queue" is a string that is valid base64, which the host decodes into bytes; send an object, or []byte for binary data
 	// <nil>
 }
 
-// WriteFunctionJSON generates host.json and function.json from the declarations.
-func ExampleApp_WriteFunctionJSON() {
+// Main's functionjson command writes host.json and function.json from the declarations;
+// CheckFunctionJSON, in a test, catches the files drifting from them.
+func ExampleApp_CheckFunctionJSON() {
 	app := bindings.NewApp(nil)
-	check(app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
+	check(app.SignalRTrigger("broadcast", "chat", trigger.CategoryMessages, "broadcast",
 		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message"}},
 		func(ctx context.Context, inv *bindings.Invocation) error { return nil }))
 
-	dir, _ := os.MkdirTemp("", "functions")
-	defer os.RemoveAll(dir)
-	check(app.WriteFunctionJSON(dir))
-	b, _ := os.ReadFile(dir + "/broadcast/function.json")
+	// testdata/example holds the files `go run . functionjson testdata/example` wrote.
+	fmt.Println(app.CheckFunctionJSON(filepath.Join("testdata", "example")))
+	b, _ := os.ReadFile(filepath.Join("testdata", "example", "broadcast", "function.json"))
 	fmt.Print(string(b))
-	fmt.Println(app.CheckFunctionJSON(dir))
 	// Output:
+	// <nil>
 	// {
 	//   "bindings": [
 	//     {
@@ -133,7 +150,6 @@ func ExampleApp_WriteFunctionJSON() {
 	//     }
 	//   ]
 	// }
-	// <nil>
 }
 
 // ServeHTTP answers the host's invocation requests.
@@ -165,11 +181,40 @@ func ExampleApp_SignalRMessage() {
 			return a + b, nil
 		}))
 
-	payload := `{"Data":{"invocation":{"Arguments":[2,3],"Error":null,"Category":"messages","Event":"add","Hub":"calc","ConnectionId":"c1","UserId":null,"Headers":{},"Query":{},"Claims":{}}},"Metadata":{"a":"2","b":"3"}}`
-	w := httptest.NewRecorder()
-	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/add", strings.NewReader(payload)))
-	fmt.Println(w.Body.String())
+	fmt.Println(invokeExample(app, "add", `{"Data":{"invocation":{"Arguments":[2,3],"Error":null,"Category":"messages","Event":"add","Hub":"calc","ConnectionId":"c1","UserId":null,"Headers":{},"Query":{},"Claims":{}}},"Metadata":{"a":"2","b":"3"}}`))
 	// Output: {"Outputs":{},"Logs":[],"ReturnValue":5}
+}
+
+// An authorization filter, like the C# samples' [FunctionAuthorize], is one Use call: here
+// hub methods of SignalR triggers need the caller's "role" claim to be "admin". A refused
+// invoke() call gets the error as its result; other functions pass through.
+func ExampleApp_Use() {
+	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
+	app.Use(func(next bindings.HandlerFunc) bindings.HandlerFunc {
+		return func(ctx context.Context, inv *bindings.Invocation) error {
+			ic, err := inv.InvocationContext()
+			if err != nil {
+				return next(ctx, inv) // not triggered by SignalR
+			}
+			if ic.Category == trigger.CategoryMessages && ic.Claims["role"] != "admin" {
+				return fmt.Errorf("user %q may not call %s", ic.UserID, ic.Event)
+			}
+			return next(ctx, inv)
+		}
+	})
+	check(app.SignalRMessage("shutdown", "ops", "shutdown", nil,
+		func(ctx context.Context, inv *bindings.Invocation, reason string) (string, error) {
+			return "shutting down: " + reason, nil
+		}))
+
+	call := func(user, role string) string {
+		return invokeExample(app, "shutdown", `{"Data":{"invocation":{"Arguments":["maintenance"],"Category":"messages","Event":"shutdown","Hub":"ops","ConnectionId":"c1","UserId":"`+user+`","Claims":{"role":"`+role+`"}}},"Metadata":{}}`)
+	}
+	fmt.Println(call("alice", "admin"))
+	fmt.Println(call("mallory", "guest"))
+	// Output:
+	// {"Outputs":{},"Logs":[],"ReturnValue":"shutting down: maintenance"}
+	// {"Outputs":{},"Logs":["function shutdown failed: user \"mallory\" may not call shutdown"],"ReturnValue":null}
 }
 
 // A negotiate function that chooses among several service endpoints itself: the
@@ -189,39 +234,49 @@ func ExampleSignalRNegotiation() {
 			}
 			return inv.Respond(http.StatusServiceUnavailable, nil, map[string]string{"error": "no endpoint is online"})
 		},
-		bindings.SignalRNegotiation("negotiation", "chat", &bindings.NegotiationOptions{UserID: "{headers.x-ms-client-principal-id}"})))
+		bindings.SignalRNegotiation("negotiation", "chat", &bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"})))
 
 	// The host sends the extension's value as a JSON object.
-	payload := `{"Data":{"req":{"Method":"POST","Url":"http://localhost/api/negotiate"},"negotiation":{"endpoints":[
+	answer := invokeExample(app, "negotiate", `{"Data":{"req":{"Method":"POST","Url":"http://localhost/api/negotiate"},"negotiation":{"endpoints":[
 		{"endpointType":"Primary","name":"east","endpoint":"https://east.service.signalr.net","online":false,
 		 "connectionInfo":{"url":"https://east.service.signalr.net/client/?hub=chat","accessToken":"a"}},
 		{"endpointType":"Secondary","name":"west","endpoint":"https://west.service.signalr.net","online":true,
-		 "connectionInfo":{"url":"https://west.service.signalr.net/client/?hub=chat","accessToken":"b"}}]}},"Metadata":{}}`
-	w := httptest.NewRecorder()
-	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/negotiate", strings.NewReader(payload)))
+		 "connectionInfo":{"url":"https://west.service.signalr.net/client/?hub=chat","accessToken":"b"}}]}},"Metadata":{}}`)
 	var resp struct {
-		Outputs map[string]bindings.HTTPResponse
+		Outputs map[string]struct {
+			StatusCode int    `json:"statusCode"`
+			Body       string `json:"body"`
+		}
 	}
-	check(json.Unmarshal(w.Body.Bytes(), &resp))
+	check(json.Unmarshal([]byte(answer), &resp))
 	fmt.Println(resp.Outputs["res"].StatusCode, resp.Outputs["res"].Body)
 	// Output:
 	// 200 {"url":"https://west.service.signalr.net/client/?hub=chat","accessToken":"b"}
 }
 
 // The signalREndpoints input lists the endpoints; the host sends the extension's array as JSON
-// text in a string.
-func ExampleInvokeRequest_Endpoints() {
-	var req bindings.InvokeRequest
-	_ = json.Unmarshal([]byte(`{"Data":{"endpoints":"[{\"endpointType\":\"Primary\",\"name\":\"\",\"endpoint\":\"https://a.service.signalr.net\",\"online\":true},{\"endpointType\":\"Secondary\",\"name\":\"b\",\"endpoint\":\"https://b.service.signalr.net\",\"online\":false}]"}}`), &req)
-	eps, err := req.Endpoints("endpoints")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, e := range eps {
-		fmt.Printf("%s %q %s online=%v\n", e.EndpointType, e.Name, e.Endpoint, e.Online)
-	}
+// text in a string. Several inputs of one type are read by name with Input.
+func ExampleInvocation_Endpoints() {
+	app := bindings.NewApp(nil)
+	check(app.HTTP("endpoints", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		eps, err := inv.Endpoints()
+		if err != nil {
+			return err
+		}
+		var same []signalr.EndpointRef
+		if err := inv.Input("endpoints", &same); err != nil {
+			return err
+		}
+		for _, e := range eps {
+			fmt.Printf("%s %q %s online=%v\n", e.EndpointType, e.Name, e.Endpoint, e.Online)
+		}
+		fmt.Println(len(same), "by name")
+		return inv.Respond(http.StatusOK, nil, eps)
+	}, bindings.SignalREndpoints("endpoints", "chat", nil)))
+
+	invokeExample(app, "endpoints", `{"Data":{"req":{"Method":"GET","Url":"http://localhost/api/endpoints"},"endpoints":"[{\"endpointType\":\"Primary\",\"name\":\"\",\"endpoint\":\"https://a.service.signalr.net\",\"online\":true},{\"endpointType\":\"Secondary\",\"name\":\"b\",\"endpoint\":\"https://b.service.signalr.net\",\"online\":false}]"},"Metadata":{}}`)
 	// Output:
 	// Primary "" https://a.service.signalr.net online=true
 	// Secondary "b" https://b.service.signalr.net online=false
+	// 2 by name
 }

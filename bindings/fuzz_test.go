@@ -1,12 +1,10 @@
-package bindings_test
+package bindings
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
-
-	"github.com/funcsignalr/funcsignalr/bindings"
 )
 
 // FuzzDecode feeds arbitrary binding values to Decode for every target kind: it must return a
@@ -20,7 +18,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"v": raw}}
+		req := &invokeRequest{Data: map[string]json.RawMessage{"v": raw}}
 		var (
 			s  string
 			b  []byte
@@ -35,10 +33,10 @@ func FuzzDecode(f *testing.F) {
 			m map[string]any
 		)
 		for _, target := range []any{&s, &b, &tm, &rm, &a, &n, &st, &m} {
-			_ = req.Decode("v", target)
+			_ = req.decode("v", target)
 		}
-		_, _ = req.ConnectionInfo("v")
-		if err := req.Decode("v", &rm); err == nil && len(rm) > 0 && !json.Valid(rm) {
+		_, _ = req.connectionInfo("v")
+		if err := req.decode("v", &rm); err == nil && len(rm) > 0 && !json.Valid(rm) {
 			t.Fatalf("Decode into json.RawMessage produced invalid JSON %q from %q", rm, raw)
 		}
 	})
@@ -56,8 +54,8 @@ func FuzzHTTPRequest(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"req": raw}}
-		r, err := req.HTTPRequest("req")
+		req := &invokeRequest{Data: map[string]json.RawMessage{"req": raw}}
+		r, err := req.httpRequest("req")
 		if err != nil {
 			return
 		}
@@ -73,14 +71,15 @@ func FuzzInvokeRequest(f *testing.F) {
 	f.Add([]byte(`{"Data":null,"Metadata":{"sys":"{\"UtcNow\":\"x\"}"}}`))
 	f.Add([]byte(`{"Metadata":{"sys":{"UtcNow":7}}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		var req bindings.InvokeRequest
+		var req invokeRequest
 		if json.Unmarshal(raw, &req) != nil {
 			return
 		}
-		_, _ = req.Sys()
+		var sys struct{ UtcNow time.Time }
+		_ = req.decodeMetadata("sys", &sys)
 		for name := range req.Data {
-			_, _ = req.HTTPRequest(name)
-			_, _ = req.ConnectionInfo(name)
+			_, _ = req.httpRequest(name)
+			_, _ = req.connectionInfo(name)
 		}
 	})
 }
@@ -93,14 +92,14 @@ func FuzzParseInvokeRequest(f *testing.F) {
 	f.Add([]byte(`{"Data":{"a":1,"a":2}}`))
 	f.Add([]byte(`[1]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got, err := bindings.ParseInvokeRequest(body)
+		got, err := parseInvokeRequest(body)
 		if tb := bytes.TrimSpace(body); len(tb) == 0 || tb[0] != '{' {
 			if err == nil {
 				t.Fatalf("ParseInvokeRequest accepted %q, which is not an object", body)
 			}
 			return
 		}
-		var want bindings.InvokeRequest
+		var want invokeRequest
 		wantErr := json.Unmarshal(body, &want)
 		if wantErr != nil {
 			if err != nil {

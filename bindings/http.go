@@ -139,7 +139,7 @@ type httpRequestLoose struct {
 }
 
 // HTTPRequest decodes the HTTP trigger named name.
-func (r *InvokeRequest) HTTPRequest(name string) (*HTTPRequest, error) {
+func (r *invokeRequest) httpRequest(name string) (*HTTPRequest, error) {
 	raw, ok := r.Data[name]
 	if !ok {
 		return nil, fmt.Errorf("bindings: no input binding %q in the invocation; it has %s", name, keyList(r.Data))

@@ -7,16 +7,16 @@ import (
 	"strings"
 )
 
-// ParseInvokeRequest decodes an invocation body; App uses it. It is faster than json.Unmarshal
-// into an InvokeRequest: the envelope is split by hand in one pass, and each Data and Metadata
+// parseInvokeRequest decodes an invocation body. It is faster than json.Unmarshal
+// into an invokeRequest: the envelope is split by hand in one pass, and each Data and Metadata
 // value is checked when it is decoded rather than up front. The values refer to body instead
 // of copying it, so body must not be modified afterwards.
-func ParseInvokeRequest(body []byte) (*InvokeRequest, error) {
+func parseInvokeRequest(body []byte) (*invokeRequest, error) {
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return nil, errNoPayload
 	}
-	req := &InvokeRequest{}
+	req := &invokeRequest{}
 	end, err := eachMember(body, i, func(key string, value []byte) error {
 		var dst *map[string]json.RawMessage
 		switch {

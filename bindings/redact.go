@@ -74,38 +74,26 @@ func (r HTTPRequest) String() string {
 	return b.String()
 }
 
-// GoString is String, so %#v redacts too.
-func (r HTTPRequest) GoString() string { return r.String() }
-
 // String lists the Data and Metadata keys; values may hold tokens.
-func (r InvokeRequest) String() string {
-	return "bindings.InvokeRequest{Data: " + keyList(r.Data) + ", Metadata: " + keyList(r.Metadata) + "}"
+func (r invokeRequest) String() string {
+	return "{Data: " + keyList(r.Data) + ", Metadata: " + keyList(r.Metadata) + "}"
 }
 
-// GoString is String.
-func (r InvokeRequest) GoString() string { return r.String() }
-
 // String lists the outputs and counts the logs; output values may hold tokens.
-func (r InvokeResponse) String() string {
+func (r invokeResponse) String() string {
 	ret := "nil"
 	if r.ReturnValue != nil {
 		ret = "set"
 	}
-	return "bindings.InvokeResponse{Outputs: [" + strings.Join(sortedKeys(r.Outputs), ", ") + "], Logs: " +
+	return "{Outputs: [" + strings.Join(sortedKeys(r.Outputs), ", ") + "], Logs: " +
 		strconv.Itoa(len(r.Logs)) + ", ReturnValue: " + ret + "}"
 }
 
-// GoString is String.
-func (r InvokeResponse) GoString() string { return r.String() }
-
 // String shows the status, header names and body size; a negotiate body holds a token.
-func (r HTTPResponse) String() string {
-	return "bindings.HTTPResponse{StatusCode: " + strconv.Itoa(r.StatusCode) + ", Headers: [" +
+func (r httpResponse) String() string {
+	return "{StatusCode: " + strconv.Itoa(r.StatusCode) + ", Headers: [" +
 		strings.Join(sortedKeys(r.Headers), " ") + "], Body: " + strconv.Itoa(len(r.Body)) + " bytes}"
 }
-
-// GoString is String.
-func (r HTTPResponse) GoString() string { return r.String() }
 
 // Format prints String for every verb.
 func (r HTTPRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
@@ -114,37 +102,34 @@ func (r HTTPRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.S
 func (r HTTPRequest) LogValue() slog.Value { return redact.Value(r.String()) }
 
 // Format prints String for every verb.
-func (r InvokeRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+func (r invokeRequest) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
 
 // LogValue logs String.
-func (r InvokeRequest) LogValue() slog.Value { return redact.Value(r.String()) }
+func (r invokeRequest) LogValue() slog.Value { return redact.Value(r.String()) }
 
 // Format prints String for every verb.
-func (r InvokeResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+func (r invokeResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
 
 // LogValue logs String.
-func (r InvokeResponse) LogValue() slog.Value { return redact.Value(r.String()) }
+func (r invokeResponse) LogValue() slog.Value { return redact.Value(r.String()) }
 
 // Format prints String for every verb.
-func (r HTTPResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
+func (r httpResponse) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String()) }
 
 // LogValue logs String.
-func (r HTTPResponse) LogValue() slog.Value { return redact.Value(r.String()) }
+func (r httpResponse) LogValue() slog.Value { return redact.Value(r.String()) }
 
 // String names the function and invocation, with the request and response redacted.
 func (inv Invocation) String() string {
 	s := "bindings.Invocation{Function: " + inv.Function + ", ID: " + inv.ID
-	if inv.Request != nil {
-		s += ", Request: " + inv.Request.String()
+	if inv.req != nil {
+		s += ", Request: " + inv.req.String()
 	}
-	if inv.Response != nil {
-		s += ", Response: " + inv.Response.String()
+	if inv.resp != nil {
+		s += ", Response: " + inv.resp.String()
 	}
 	return s + "}"
 }
-
-// GoString is String.
-func (inv Invocation) GoString() string { return inv.String() }
 
 // Format prints String for every verb.
 func (inv Invocation) Format(f fmt.State, verb rune) { redact.Format(f, verb, inv.String()) }

@@ -1,4 +1,4 @@
-package bindings_test
+package bindings
 
 import (
 	"fmt"
@@ -6,20 +6,18 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/funcsignalr/funcsignalr/bindings"
 )
 
 func TestStringsRedactSecrets(t *testing.T) {
 	const secret = "s3cr3t-t0ken"
-	req := &bindings.HTTPRequest{
+	req := &HTTPRequest{
 		URL: "http://h/api/x?code=" + secret + "&name=go", Method: "GET",
 		Headers: map[string][]string{"Authorization": {"Bearer " + secret}, "x-functions-key": {secret}, "Accept": {"a"}},
 		Body:    []byte(secret),
 	}
-	var resp bindings.InvokeResponse
-	require.NoError(t, resp.HTTP("res", 200, nil, map[string]string{"accessToken": secret}))
-	resp.Return(secret)
+	var resp invokeResponse
+	require.NoError(t, resp.setHTTP("res", 200, nil, map[string]string{"accessToken": secret}))
+	resp.setReturn(secret)
 	payload := loadPayload(t, "negotiate.json")
 
 	for _, v := range []any{req, payload, resp, &resp, resp.Outputs["res"]} {
@@ -30,8 +28,8 @@ func TestStringsRedactSecrets(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "bindings.HTTPRequest{GET http://h/api/x?code=REDACTED&name=go, Headers: [Accept Authorization(REDACTED) x-functions-key(REDACTED)], Body: 12 bytes}", req.String())
-	assert.Equal(t, "bindings.InvokeRequest{Data: [connectionInfo, req], Metadata: [Headers, Query, negotiateVersion, sys]}", payload.String())
-	assert.Equal(t, "bindings.InvokeResponse{Outputs: [res], Logs: 0, ReturnValue: set}", resp.String())
-	assert.Equal(t, "bindings.HTTPResponse{StatusCode: 200, Headers: [Content-Type], Body: 30 bytes}", fmt.Sprint(resp.Outputs["res"]))
-	assert.Equal(t, "bindings.HTTPRequest{GET (unparsable URL), Headers: [], Body: 0 bytes}", (&bindings.HTTPRequest{Method: "GET", URL: "http://[::1"}).String())
+	assert.Equal(t, "{Data: [connectionInfo, req], Metadata: [Headers, Query, negotiateVersion, sys]}", payload.String())
+	assert.Equal(t, "{Outputs: [res], Logs: 0, ReturnValue: set}", resp.String())
+	assert.Equal(t, "{StatusCode: 200, Headers: [Content-Type], Body: 30 bytes}", fmt.Sprint(resp.Outputs["res"]))
+	assert.Equal(t, "bindings.HTTPRequest{GET (unparsable URL), Headers: [], Body: 0 bytes}", (&HTTPRequest{Method: "GET", URL: "http://[::1"}).String())
 }

@@ -11,30 +11,21 @@ import (
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
 
-// InvokeRequest is the body the Functions host POSTs to a custom handler for one invocation:
+// invokeRequest is the body the Functions host POSTs to a custom handler for one invocation:
 // one Data entry per trigger and input binding, keyed by binding name, and the trigger's
 // binding data in Metadata.
 //
-// Values are kept as the host sent them; Decode and the typed accessors undo the host's
-// encoding (strings, numbers, bools and arrays serialized a second time, byte[] as base64).
-type InvokeRequest struct {
+// Values are kept as the host sent them; decode and the typed readers undo the host's
+// encoding (strings, numbers, bools and arrays serialized a second time, byte[] as base64), as
+// Invocation.Input documents.
+type invokeRequest struct {
 	Data     map[string]json.RawMessage `json:"Data"`
 	Metadata map[string]json.RawMessage `json:"Metadata"`
 }
 
-// Decode stores the input binding name from Data in v, a non-nil pointer, undoing exactly as
-// many layers of host encoding as the type of v calls for:
-//
-//   - *string gets the original string: a value serialized twice ("\"hi\"") loses both layers;
-//     a base64 or date string is returned as is.
-//   - *[]byte gets the bytes of a base64 value (byte[] inputs) or of a serialized string.
-//   - *time.Time parses a DateTime, in ISO 8601 or in .NET's invariant "01/02/2006 15:04:05".
-//   - *bool takes true and false in any casing: JSON's true as well as .NET's True.
-//   - *json.RawMessage gets the JSON of the original value.
-//   - any other type is decoded from the JSON the value holds after the host's layers are
-//     removed: numbers, bools and arrays from their serialized form, structs and maps from an
-//     object or from JSON text carried in a string (queue messages, signalRConnectionInfo).
-func (r *InvokeRequest) Decode(name string, v any) error {
+// decode stores the input binding name from Data in v, a non-nil pointer, undoing as many
+// layers of host encoding as the type of v calls for (see Invocation.Input).
+func (r *invokeRequest) decode(name string, v any) error {
 	raw, ok := r.Data[name]
 	if !ok {
 		return fmt.Errorf("bindings: no input binding %q in the invocation; it has %s", name, keyList(r.Data))
@@ -45,16 +36,9 @@ func (r *InvokeRequest) Decode(name string, v any) error {
 	return nil
 }
 
-// DecodeMetadata is Decode for an entry of Metadata: trigger binding data such as a query
-// parameter, a property of a JSON request body, a SignalR trigger parameter named in
-// parameterNames, or sys.
-//
-// The host turns each top-level scalar property of a JSON request body into a .NET string
-// before serializing it again (spec §8.2): {"n":2,"ok":true,"at":"2024-01-02T03:04:05Z"}
-// arrives as "\"2\"", "\"True\"" and "\"01/02/2024 03:04:05\"". DecodeMetadata reads these
-// back into numbers (parsed from the inner text), bools (True and False accepted) and
-// time.Time; decoding into a string gives the .NET text.
-func (r *InvokeRequest) DecodeMetadata(name string, v any) error {
+// decodeMetadata is decode for an entry of Metadata, the trigger's binding data (see
+// Invocation.Metadata, and spec §8.2 for the .NET strings of JSON body properties).
+func (r *invokeRequest) decodeMetadata(name string, v any) error {
 	raw, ok := r.Metadata[name]
 	if !ok {
 		return fmt.Errorf("bindings: no metadata %q in the invocation; it has %s", name, keyList(r.Metadata))
@@ -63,35 +47,6 @@ func (r *InvokeRequest) DecodeMetadata(name string, v any) error {
 		return fmt.Errorf("bindings: decoding metadata %q: %w", name, err)
 	}
 	return nil
-}
-
-// Sys is the system binding data every invocation carries in Metadata.sys.
-type Sys struct {
-	// MethodName is the function name.
-	MethodName string `json:"MethodName"`
-	// UtcNow is the host's clock when the invocation started.
-	UtcNow time.Time `json:"UtcNow"`
-	// RandGuid is a fresh GUID, the value of the {rand-guid} binding expression.
-	RandGuid string `json:"RandGuid"`
-}
-
-// Sys decodes Metadata.sys.
-func (r *InvokeRequest) Sys() (Sys, error) {
-	var wire struct {
-		MethodName string
-		UtcNow     json.RawMessage
-		RandGuid   string
-	}
-	if err := r.DecodeMetadata("sys", &wire); err != nil {
-		return Sys{}, err
-	}
-	s := Sys{MethodName: wire.MethodName, RandGuid: wire.RandGuid}
-	if len(wire.UtcNow) > 0 && string(wire.UtcNow) != "null" {
-		if err := decodeValue(wire.UtcNow, &s.UtcNow); err != nil {
-			return Sys{}, fmt.Errorf("bindings: decoding metadata \"sys\": UtcNow: %w", err)
-		}
-	}
-	return s, nil
 }
 
 // connectionInfoWire is the extension's SignalRConnectionInfo: camelCase, as JObject.FromObject
@@ -105,9 +60,9 @@ type connectionInfoWire struct {
 // ConnectionInfo decodes a signalRConnectionInfo input. The host sends it encoded three times
 // (the extension's indented JSON, serialized as a string, inside the JSON body); a single
 // encoding and a plain object are accepted too.
-func (r *InvokeRequest) ConnectionInfo(name string) (negotiate.ConnectionInfo, error) {
+func (r *invokeRequest) connectionInfo(name string) (negotiate.ConnectionInfo, error) {
 	var w connectionInfoWire
-	if err := r.Decode(name, &w); err != nil {
+	if err := r.decode(name, &w); err != nil {
 		return negotiate.ConnectionInfo{}, err
 	}
 	if w.URL == "" || w.AccessToken == "" {

@@ -1,4 +1,4 @@
-package bindings_test
+package bindings
 
 import (
 	"context"
@@ -12,22 +12,20 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/funcsignalr/funcsignalr/bindings"
 )
 
-func loadPayload(t testing.TB, name string) *bindings.InvokeRequest {
+func loadPayload(t testing.TB, name string) *invokeRequest {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
-	var req bindings.InvokeRequest
+	var req invokeRequest
 	require.NoError(t, json.Unmarshal(raw, &req))
 	return &req
 }
 
 func TestHTTPRequestGolden(t *testing.T) {
 	req := loadPayload(t, "http_trigger.json")
-	r, err := req.HTTPRequest("req")
+	r, err := req.httpRequest("req")
 	require.NoError(t, err)
 
 	assert.Equal(t, "http://localhost:7071/api/messages/42?lang=en&tag=a&tag=b", r.URL)
@@ -57,39 +55,43 @@ func TestHTTPRequestGolden(t *testing.T) {
 	// Metadata: body scalars as .NET strings serialized again, objects plain, Query/Headers as
 	// string maps, the query last-value-wins.
 	var text string
-	require.NoError(t, req.DecodeMetadata("text", &text))
+	require.NoError(t, req.decodeMetadata("text", &text))
 	assert.Equal(t, "hello", text)
 	var count int
-	require.NoError(t, req.DecodeMetadata("count", &count))
+	require.NoError(t, req.decodeMetadata("count", &count))
 	assert.Equal(t, 2, count)
 	var ok bool
-	require.NoError(t, req.DecodeMetadata("ok", &ok))
+	require.NoError(t, req.decodeMetadata("ok", &ok))
 	assert.True(t, ok)
 	var at time.Time
-	require.NoError(t, req.DecodeMetadata("at", &at))
+	require.NoError(t, req.decodeMetadata("at", &at))
 	assert.Equal(t, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), at)
 	var tag string
-	require.NoError(t, req.DecodeMetadata("tag", &tag))
+	require.NoError(t, req.decodeMetadata("tag", &tag))
 	assert.Equal(t, "b", tag)
 	var id42 string
-	require.NoError(t, req.DecodeMetadata("id", &id42))
+	require.NoError(t, req.decodeMetadata("id", &id42))
 	assert.Equal(t, "42", id42)
 	var nested struct{ X int }
-	require.NoError(t, req.DecodeMetadata("nested", &nested))
+	require.NoError(t, req.decodeMetadata("nested", &nested))
 	assert.Equal(t, 1, nested.X)
 	var headers map[string]string
-	require.NoError(t, req.DecodeMetadata("Headers", &headers))
+	require.NoError(t, req.decodeMetadata("Headers", &headers))
 	assert.Equal(t, "application/json,text/plain", headers["Accept"])
 
-	sys, err := req.Sys()
-	require.NoError(t, err)
+	var sys struct {
+		MethodName string
+		UtcNow     time.Time
+		RandGuid   string
+	}
+	require.NoError(t, req.decodeMetadata("sys", &sys))
 	assert.Equal(t, "messages", sys.MethodName)
 	assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", sys.RandGuid)
 	assert.Equal(t, time.Date(2026, 11, 23, 13, 14, 3, 123456700, time.UTC), sys.UtcNow.UTC())
 }
 
 func TestHTTPRequestOctetStreamBody(t *testing.T) {
-	r, err := loadPayload(t, "http_trigger_octet.json").HTTPRequest("req")
+	r, err := loadPayload(t, "http_trigger_octet.json").httpRequest("req")
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0, 1, 2, 0xff, 0xfe, 'A'}, r.Body, "base64 body decoded for application/octet-stream")
 	assert.Empty(t, r.Params)
@@ -97,13 +99,13 @@ func TestHTTPRequestOctetStreamBody(t *testing.T) {
 
 func TestHTTPRequestLegacyQueryString(t *testing.T) {
 	req := loadPayload(t, "http_trigger_legacy_query.json")
-	r, err := req.HTTPRequest("req")
+	r, err := req.httpRequest("req")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"a": "1"}, r.Query)
 	assert.Nil(t, r.Body, "no Body key: nil body")
 	assert.Equal(t, "localhost:7071", r.Header("host"))
 	var a int
-	require.NoError(t, req.DecodeMetadata("a", &a))
+	require.NoError(t, req.decodeMetadata("a", &a))
 	assert.Equal(t, 1, a)
 }
 
@@ -111,27 +113,27 @@ func TestHTTPRequestForms(t *testing.T) {
 	tests := []struct {
 		name    string
 		raw     string
-		check   func(t *testing.T, r *bindings.HTTPRequest)
+		check   func(t *testing.T, r *HTTPRequest)
 		wantErr string
 	}{
 		{
 			name: "multipart body is base64",
 			raw:  `{"Url":"u","Method":"POST","Headers":{"content-type":["multipart/form-data; boundary=x"]},"Body":"LS14DQo="}`,
-			check: func(t *testing.T, r *bindings.HTTPRequest) {
+			check: func(t *testing.T, r *HTTPRequest) {
 				assert.Equal(t, []byte("--x\r\n"), r.Body)
 			},
 		},
 		{
 			name: "text body kept verbatim even if it looks like base64",
 			raw:  `{"Url":"u","Method":"POST","Headers":{"Content-Type":["text/plain"]},"Body":"dGVzdA=="}`,
-			check: func(t *testing.T, r *bindings.HTTPRequest) {
+			check: func(t *testing.T, r *HTTPRequest) {
 				assert.Equal(t, []byte("dGVzdA=="), r.Body)
 			},
 		},
 		{
 			name: "single-string header values and numeric route values tolerated",
 			raw:  `{"Url":"u","Method":"GET","Query":"","Headers":{"X-One":"v"},"Params":{"id":7,"name":"n"}}`,
-			check: func(t *testing.T, r *bindings.HTTPRequest) {
+			check: func(t *testing.T, r *HTTPRequest) {
 				assert.Equal(t, []string{"v"}, r.HeaderValues("x-one"))
 				assert.Equal(t, map[string]string{"id": "7", "name": "n"}, r.Params)
 				assert.Nil(t, r.Query)
@@ -140,7 +142,7 @@ func TestHTTPRequestForms(t *testing.T) {
 		{
 			name: "whole value serialized as a string",
 			raw:  `"{\"Url\":\"u\",\"Method\":\"GET\"}"`,
-			check: func(t *testing.T, r *bindings.HTTPRequest) {
+			check: func(t *testing.T, r *HTTPRequest) {
 				assert.Equal(t, "GET", r.Method)
 			},
 		},
@@ -151,8 +153,8 @@ func TestHTTPRequestForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"req": json.RawMessage(tt.raw)}}
-			r, err := req.HTTPRequest("req")
+			req := &invokeRequest{Data: map[string]json.RawMessage{"req": json.RawMessage(tt.raw)}}
+			r, err := req.httpRequest("req")
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				return
@@ -178,7 +180,7 @@ func TestDecodeMetadataDotNetStrings(t *testing.T) {
 		{name: "False", raw: `"\"False\""`, into: func() any { return new(bool) }, want: false},
 		{name: "JSON true from a trigger argument", raw: `"true"`, into: func() any { return new(bool) }, want: true},
 		{name: "plain JSON bool", raw: `true`, into: func() any { return new(bool) }, want: true},
-		{name: "named bool type", raw: `"\"True\""`, into: func() any { return new(flag) }, want: flag(true)},
+		{name: "named bool type", raw: `"\"True\""`, into: func() any { return new(flagType) }, want: flagType(true)},
 		{name: "not a bool", raw: `"\"yes\""`, into: func() any { return new(bool) }, wantErr: `value "yes" is not a boolean; expected true or false`},
 		{name: "integer from its text", raw: `"\"2\""`, into: func() any { return new(int) }, want: 2},
 		{name: "negative", raw: `"\"-7\""`, into: func() any { return new(int64) }, want: int64(-7)},
@@ -192,9 +194,9 @@ func TestDecodeMetadataDotNetStrings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := &bindings.InvokeRequest{Metadata: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
+			req := &invokeRequest{Metadata: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
 			dst := tt.into()
-			err := req.DecodeMetadata("v", dst)
+			err := req.decodeMetadata("v", dst)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				return
@@ -205,10 +207,10 @@ func TestDecodeMetadataDotNetStrings(t *testing.T) {
 	}
 }
 
-type flag bool
+type flagType bool
 
 func TestHTTPRequestJSONErrors(t *testing.T) {
-	r := &bindings.HTTPRequest{}
+	r := &HTTPRequest{}
 	var v map[string]any
 	require.ErrorContains(t, r.JSON(&v), "body is empty")
 	r.Body = []byte("{nope")
@@ -217,14 +219,14 @@ func TestHTTPRequestJSONErrors(t *testing.T) {
 
 func TestConnectionInfoTripleEncoded(t *testing.T) {
 	req := loadPayload(t, "negotiate.json")
-	info, err := req.ConnectionInfo("connectionInfo")
+	info, err := req.connectionInfo("connectionInfo")
 	require.NoError(t, err)
 	assert.Equal(t, "https://x.service.signalr.net/client/?hub=chat", info.URL)
 	assert.Equal(t, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL3guc2VydmljZS5zaWduYWxyLm5ldC9jbGllbnQvP2h1Yj1jaGF0In0.c2lnbmF0dXJl", info.AccessToken)
 
 	// The same value as a plain string: the indented JSON the extension produced.
 	var s string
-	require.NoError(t, req.Decode("connectionInfo", &s))
+	require.NoError(t, req.decode("connectionInfo", &s))
 	assert.Contains(t, s, "{\n  \"url\": \"https://x.service.signalr.net/client/?hub=chat\",")
 }
 
@@ -245,8 +247,8 @@ func TestConnectionInfoForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"connectionInfo": json.RawMessage(tt.raw)}}
-			info, err := req.ConnectionInfo("connectionInfo")
+			req := &invokeRequest{Data: map[string]json.RawMessage{"connectionInfo": json.RawMessage(tt.raw)}}
+			info, err := req.connectionInfo("connectionInfo")
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.NotContains(t, err.Error(), "tok")
@@ -264,62 +266,62 @@ func TestDecodeQueueStyle(t *testing.T) {
 	req := loadPayload(t, "queue.json")
 
 	var msg string
-	require.NoError(t, req.Decode("msg", &msg))
+	require.NoError(t, req.decode("msg", &msg))
 	assert.Equal(t, "hi", msg, "double-encoded string loses both layers")
 
 	var order struct {
 		ID   int    `json:"id"`
 		Item string `json:"item"`
 	}
-	require.NoError(t, req.Decode("order", &order), "JSON text in a queue message decodes into a struct")
+	require.NoError(t, req.decode("order", &order), "JSON text in a queue message decodes into a struct")
 	assert.Equal(t, 7, order.ID)
 	assert.Equal(t, "tea", order.Item)
 
 	var orderText string
-	require.NoError(t, req.Decode("order", &orderText))
+	require.NoError(t, req.decode("order", &orderText))
 	assert.Equal(t, `{"id":7,"item":"tea"}`, orderText)
 
 	var blob []byte
-	require.NoError(t, req.Decode("blob", &blob))
+	require.NoError(t, req.decode("blob", &blob))
 	assert.Equal(t, []byte("\x00binary\xff"), blob)
 
 	var blobText string
-	require.NoError(t, req.Decode("blob", &blobText))
+	require.NoError(t, req.decode("blob", &blobText))
 	assert.Equal(t, "AGJpbmFyef8=", blobText, "a base64 string is returned as is to a string target")
 
 	var count int
-	require.NoError(t, req.Decode("count", &count))
+	require.NoError(t, req.decode("count", &count))
 	assert.Equal(t, 3, count)
 	var countText string
-	require.NoError(t, req.Decode("count", &countText))
+	require.NoError(t, req.decode("count", &countText))
 	assert.Equal(t, "3", countText)
 
 	var flag bool
-	require.NoError(t, req.Decode("flag", &flag))
+	require.NoError(t, req.decode("flag", &flag))
 	assert.True(t, flag)
 
 	var batch []string
-	require.NoError(t, req.Decode("batch", &batch))
+	require.NoError(t, req.decode("batch", &batch))
 	assert.Equal(t, []string{"a", "b"}, batch)
 
 	var test string
-	require.NoError(t, req.Decode("test", &test))
+	require.NoError(t, req.decode("test", &test))
 	assert.Equal(t, "test", test, "base64-looking text that was serialized stays text")
 
 	var dequeue int
-	require.NoError(t, req.DecodeMetadata("DequeueCount", &dequeue))
+	require.NoError(t, req.decodeMetadata("DequeueCount", &dequeue))
 	assert.Equal(t, 4, dequeue)
 	var id string
-	require.NoError(t, req.DecodeMetadata("Id", &id))
+	require.NoError(t, req.decodeMetadata("Id", &id))
 	assert.Equal(t, "b1f0e7a2-3c3d-4c1e-8f43-0e7d9a5f6c1a", id, "quotes stripped")
 	var receipt string
-	require.NoError(t, req.DecodeMetadata("PopReceipt", &receipt))
+	require.NoError(t, req.decodeMetadata("PopReceipt", &receipt))
 	assert.Equal(t, "AgAAAAMAAAAAAAAA", receipt)
 	var inserted time.Time
-	require.NoError(t, req.DecodeMetadata("InsertionTime", &inserted))
+	require.NoError(t, req.decodeMetadata("InsertionTime", &inserted))
 	assert.Equal(t, time.Date(2019, 10, 9, 17, 58, 31, 0, time.UTC), inserted.UTC())
 	var insertedText string
-	require.NoError(t, req.DecodeMetadata("InsertionTime", &insertedText))
+	require.NoError(t, req.decodeMetadata("InsertionTime", &insertedText))
 	assert.Equal(t, "2019-10-09T17:58:31+00:00", insertedText)
 }
 
@@ -360,9 +362,9 @@ func TestDecodeTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := &bindings.InvokeRequest{Data: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
+			req := &invokeRequest{Data: map[string]json.RawMessage{"v": json.RawMessage(tt.raw)}}
 			target := tt.target()
-			err := req.Decode("v", target)
+			err := req.decode("v", target)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				assert.Contains(t, err.Error(), `"v"`, "the error names the binding")
@@ -396,20 +398,19 @@ func TestDecodeTargets(t *testing.T) {
 func TestDecodeMissingBinding(t *testing.T) {
 	req := loadPayload(t, "negotiate.json")
 	var s string
-	err := req.Decode("nope", &s)
+	err := req.decode("nope", &s)
 	require.ErrorContains(t, err, `no input binding "nope"`)
 	assert.Contains(t, err.Error(), "[connectionInfo, req]")
 	assert.NotContains(t, err.Error(), "eyJ", "values are never echoed")
-	require.ErrorContains(t, req.DecodeMetadata("nope", &s), `no metadata "nope"`)
-	_, err = req.HTTPRequest("nope")
+	require.ErrorContains(t, req.decodeMetadata("nope", &s), `no metadata "nope"`)
+	_, err = req.httpRequest("nope")
 	require.Error(t, err)
-	_, err = (&bindings.InvokeRequest{}).Sys()
-	require.ErrorContains(t, err, "it has none")
+	require.ErrorContains(t, (&invokeRequest{}).decodeMetadata("sys", &s), "it has none")
 }
 
 func TestInvocationContextGolden(t *testing.T) {
 	req := loadPayload(t, "signalr_trigger.json")
-	c, err := req.Invocation("invocation")
+	c, err := req.invocationContext("invocation")
 	require.NoError(t, err)
 	assert.Equal(t, "messages", c.Category)
 	assert.Equal(t, "broadcast", c.Event)
@@ -430,22 +431,22 @@ func TestInvocationContextGolden(t *testing.T) {
 
 	// parameterNames arrive in Metadata: strings double-encoded, objects plain.
 	var message string
-	require.NoError(t, req.DecodeMetadata("message", &message))
+	require.NoError(t, req.decodeMetadata("message", &message))
 	assert.Equal(t, "hello", message)
-	require.NoError(t, req.DecodeMetadata("options", &opts))
+	require.NoError(t, req.decodeMetadata("options", &opts))
 	assert.Equal(t, "bob", opts.To)
-	sys, err := req.Sys()
-	require.NoError(t, err)
+	var sys struct{ MethodName string }
+	require.NoError(t, req.decodeMetadata("sys", &sys))
 	assert.Equal(t, "broadcast", sys.MethodName)
 
-	_, err = (&bindings.InvokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{}`)}}).Invocation("x")
+	_, err = (&invokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{}`)}}).invocationContext("x")
 	require.ErrorContains(t, err, "not a SignalR invocation context")
-	_, err = (&bindings.InvokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{"Arguments":5}`)}}).Invocation("x")
+	_, err = (&invokeRequest{Data: map[string]json.RawMessage{"x": json.RawMessage(`{"Arguments":5}`)}}).invocationContext("x")
 	require.ErrorContains(t, err, `decoding input binding "x"`)
 }
 
 func TestToHTTPRequest(t *testing.T) {
-	r, err := loadPayload(t, "http_trigger.json").HTTPRequest("req")
+	r, err := loadPayload(t, "http_trigger.json").httpRequest("req")
 	require.NoError(t, err)
 	hr, err := r.ToHTTPRequest(context.Background())
 	require.NoError(t, err)
@@ -461,8 +462,8 @@ func TestToHTTPRequest(t *testing.T) {
 	assert.Equal(t, r.Body, body)
 	assert.Equal(t, int64(len(r.Body)), hr.ContentLength)
 
-	_, err = (&bindings.HTTPRequest{URL: "http://[::1", Method: "GET"}).ToHTTPRequest(context.Background())
+	_, err = (&HTTPRequest{URL: "http://[::1", Method: "GET"}).ToHTTPRequest(context.Background())
 	require.ErrorContains(t, err, "request URL is invalid")
-	_, err = (&bindings.HTTPRequest{URL: "http://h/", Method: "BAD METHOD"}).ToHTTPRequest(context.Background())
+	_, err = (&HTTPRequest{URL: "http://h/", Method: "BAD METHOD"}).ToHTTPRequest(context.Background())
 	require.ErrorContains(t, err, "rebuilding the request")
 }

@@ -1,4 +1,4 @@
-package bindings_test
+package bindings
 
 import (
 	"encoding/json"
@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
-func marshalResponse(t *testing.T, r *bindings.InvokeResponse) map[string]json.RawMessage {
+func marshalResponse(t *testing.T, r *invokeResponse) map[string]json.RawMessage {
 	t.Helper()
 	b, err := json.Marshal(r)
 	require.NoError(t, err)
@@ -22,7 +23,7 @@ func marshalResponse(t *testing.T, r *bindings.InvokeResponse) map[string]json.R
 }
 
 func TestEmptyResponseHasNoNullCollections(t *testing.T) {
-	b, err := json.Marshal(&bindings.InvokeResponse{})
+	b, err := json.Marshal(&invokeResponse{})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"Outputs":{},"Logs":[],"ReturnValue":null}`, string(b))
 }
@@ -65,8 +66,8 @@ func TestHTTPOutputShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var r bindings.InvokeResponse
-			require.NoError(t, r.HTTP("res", tt.status, tt.headers, tt.body))
+			var r invokeResponse
+			require.NoError(t, r.setHTTP("res", tt.status, tt.headers, tt.body))
 			top := marshalResponse(t, &r)
 			var outputs map[string]json.RawMessage
 			require.NoError(t, json.Unmarshal(top["Outputs"], &outputs))
@@ -85,19 +86,19 @@ func TestHTTPOutputShape(t *testing.T) {
 }
 
 func TestHTTPOutputErrors(t *testing.T) {
-	var r bindings.InvokeResponse
-	require.ErrorContains(t, r.HTTP("res", 42, nil, nil), "HTTP status 42 is invalid")
-	require.ErrorContains(t, r.HTTP("res", 200, nil, []byte{0xff, 0xfe}), "cannot return binary bodies")
-	require.ErrorContains(t, r.HTTP("res", 200, nil, json.RawMessage(`{`)), "not valid JSON")
-	require.ErrorContains(t, r.HTTP("res", 200, nil, make(chan int)), "marshalling the HTTP body")
+	var r invokeResponse
+	require.ErrorContains(t, r.setHTTP("res", 42, nil, nil), "HTTP status 42 is invalid")
+	require.ErrorContains(t, r.setHTTP("res", 200, nil, []byte{0xff, 0xfe}), "cannot return binary bodies")
+	require.ErrorContains(t, r.setHTTP("res", 200, nil, json.RawMessage(`{`)), "not valid JSON")
+	require.ErrorContains(t, r.setHTTP("res", 200, nil, make(chan int)), "marshalling the HTTP body")
 	assert.Empty(t, r.Outputs)
 }
 
 func TestHTTPReturnBinding(t *testing.T) {
-	var r bindings.InvokeResponse
-	require.NoError(t, r.HTTP(bindings.ReturnBindingName, 404, nil, "gone"))
+	var r invokeResponse
+	require.NoError(t, r.setHTTP(manifest.ReturnBindingName, 404, nil, "gone"))
 	assert.Empty(t, r.Outputs)
-	resp, ok := r.ReturnValue.(bindings.HTTPResponse)
+	resp, ok := r.ReturnValue.(httpResponse)
 	require.True(t, ok)
 	assert.Equal(t, 404, resp.StatusCode)
 	b, err := json.Marshal(r.ReturnValue)
@@ -106,12 +107,12 @@ func TestHTTPReturnBinding(t *testing.T) {
 }
 
 func TestSignalROutput(t *testing.T) {
-	var r bindings.InvokeResponse
-	require.NoError(t, r.SignalR("signalRMessages",
+	var r invokeResponse
+	require.NoError(t, r.signalR("signalRMessages",
 		signalr.Message{Target: "newMessage"},
 		&signalr.Message{Target: "direct", Arguments: []any{"hi"}, ConnectionID: "c1"},
 	))
-	require.NoError(t, r.SignalR("signalRMessages",
+	require.NoError(t, r.signalR("signalRMessages",
 		signalr.GroupAction{Action: signalr.GroupActionAdd, GroupName: "g", UserID: "alice"},
 		&signalr.GroupAction{Action: signalr.GroupActionRemoveAll, UserID: "bob"},
 	))
@@ -123,12 +124,8 @@ func TestSignalROutput(t *testing.T) {
 	require.Len(t, items, 4)
 	for i, item := range items {
 		assert.Equal(t, byte('{'), item[0], "item %d is an object, never a bare string", i)
-		// The extension classifies an item by its target or action property.
-		var probe map[string]json.RawMessage
-		require.NoError(t, json.Unmarshal(item, &probe))
-		_, isMessage := probe["target"]
-		_, isGroupAction := probe["action"]
-		assert.True(t, isMessage != isGroupAction, "item %d is a message or a group action, as the extension reads it", i)
+		_, err := outputitem.Parse(item)
+		require.NoError(t, err, "item %d parses as the extension would", i)
 	}
 	assert.JSONEq(t, `{"target":"newMessage","arguments":[]}`, string(items[0]), "nil arguments sent as [] so the extension sees a message")
 	assert.JSONEq(t, `{"target":"direct","arguments":["hi"],"connectionId":"c1"}`, string(items[1]))
@@ -145,9 +142,9 @@ func TestSignalROutputErrors(t *testing.T) {
 	}{
 		{name: "no target", binding: "out", items: []signalr.Action{signalr.Message{}}, wantErr: `"out" item 0: signalr: message has no target`},
 		{name: "group action without user", binding: "out", items: []signalr.Action{signalr.Message{Target: "t"}, signalr.GroupAction{Action: signalr.GroupActionAdd, GroupName: "g"}}, wantErr: "item 1: signalr: group action \"add\" has neither"},
-		{name: "nil item", binding: "out", items: []signalr.Action{nil}, wantErr: "item 0 is nil"},
-		{name: "nil message pointer", binding: "out", items: []signalr.Action{(*signalr.Message)(nil)}, wantErr: "item 0 is nil"},
-		{name: "nil group pointer", binding: "out", items: []signalr.Action{(*signalr.GroupAction)(nil)}, wantErr: "item 0 is nil"},
+		{name: "nil item", binding: "out", items: []signalr.Action{nil}, wantErr: "item 0: item is nil"},
+		{name: "nil message pointer", binding: "out", items: []signalr.Action{(*signalr.Message)(nil)}, wantErr: "item 0: item is nil"},
+		{name: "nil group pointer", binding: "out", items: []signalr.Action{(*signalr.GroupAction)(nil)}, wantErr: "item 0: item is nil"},
 		{name: "return binding", binding: "$return", items: []signalr.Action{signalr.Message{Target: "t"}}, wantErr: "cannot be the return value"},
 		// SignalRAsyncCollector.cs (azure-sdk-for-net SignalR extension) handles only add and
 		// remove for a connection id: removeAll would be dropped without a word (spec §8.4).
@@ -158,8 +155,8 @@ func TestSignalROutputErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var r bindings.InvokeResponse
-			require.ErrorContains(t, r.SignalR(tt.binding, tt.items...), tt.wantErr)
+			var r invokeResponse
+			require.ErrorContains(t, r.signalR(tt.binding, tt.items...), tt.wantErr)
 			assert.Empty(t, r.Outputs, "nothing half-written")
 		})
 	}
@@ -188,8 +185,8 @@ func TestOutputBase64Trap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var r bindings.InvokeResponse
-			err := r.Output("queue", tt.value)
+			var r invokeResponse
+			err := r.output("queue", tt.value)
 			if tt.trapped {
 				require.ErrorContains(t, err, `output "queue" is a string that is valid base64`)
 				return
@@ -201,17 +198,17 @@ func TestOutputBase64Trap(t *testing.T) {
 }
 
 func TestLogsAndReturn(t *testing.T) {
-	var r bindings.InvokeResponse
-	r.Log("hello %s", "world")
-	r.Log("n=%d", 2)
-	r.Return(map[string]int{"sum": 3})
+	var r invokeResponse
+	r.logf("hello %s", "world")
+	r.logf("n=%d", 2)
+	r.setReturn(map[string]int{"sum": 3})
 	top := marshalResponse(t, &r)
 	assert.JSONEq(t, `["hello world","n=2"]`, string(top["Logs"]))
 	assert.JSONEq(t, `{"sum":3}`, string(top["ReturnValue"]))
 }
 
 func TestHTTPResponseHeaderLookup(t *testing.T) {
-	resp, err := bindings.NewHTTPResponse(200, http.Header{"X-Thing": {"a"}}, nil)
+	resp, err := newHTTPResponse(200, http.Header{"X-Thing": {"a"}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "a", resp.Header("x-thing"))
 	assert.Empty(t, resp.Header("content-type"), "no content type without a body")

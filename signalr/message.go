@@ -180,35 +180,3 @@ func unmarshalCaseInsensitive(data []byte, v any, what string) error {
 	}
 	return nil
 }
-
-// parseAction decodes one output-binding item the way the extension does: an object with a
-// target is a Message, an object with an action is a GroupAction, anything else is an error.
-func parseAction(data []byte) (Action, error) {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("signalr: output item is not a JSON object (%w); expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}", err)
-	}
-	has := func(name string) bool {
-		for k := range probe {
-			if strings.EqualFold(k, name) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has("target"):
-		var m Message
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, err
-		}
-		return m, nil
-	case has("action"):
-		var a GroupAction
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, err
-		}
-		return a, nil
-	}
-	return nil, errors.New("signalr: output item has neither target nor action; expected a message {target, arguments} or a group action {action, groupName, userId|connectionId}")
-}

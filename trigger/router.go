@@ -2,18 +2,17 @@ package trigger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
+	"github.com/funcsignalr/funcsignalr/internal/typed"
 )
 
 // Handler handles one parsed upstream request. Middleware sees every request
@@ -386,119 +385,12 @@ func FromContext(ctx context.Context) (*Invocation, bool) {
 	return inv, ok
 }
 
-var (
-	contextType    = reflect.TypeFor[context.Context]()
-	invocationType = reflect.TypeFor[*Invocation]()
-	errorType      = reflect.TypeFor[error]()
-)
-
-// compile checks fn's signature once and returns a Handler calling it.
-// Common shapes are called directly; others through reflect, with a
-// decode plan built here.
+// compile checks fn's signature once and returns a Handler calling it, with the compiler
+// bindings.App.SignalRMessage shares (internal/typed).
 func compile(fn any) (Handler, error) {
-	switch f := fn.(type) {
-	case nil:
-		return nil, errors.New("nil handler")
-	case func(context.Context, *Invocation) error:
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			if err := inv.Bind(); err != nil {
-				return nil, err
-			}
-			return nil, f(ctx, inv)
-		}, nil
-	case func(context.Context, *Invocation) (any, error):
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			if err := inv.Bind(); err != nil {
-				return nil, err
-			}
-			return f(ctx, inv)
-		}, nil
-	case func(context.Context, *Invocation, string) error:
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			var a string
-			if err := inv.Bind(&a); err != nil {
-				return nil, err
-			}
-			return nil, f(ctx, inv, a)
-		}, nil
-	case func(context.Context, *Invocation, string) (string, error):
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			var a string
-			if err := inv.Bind(&a); err != nil {
-				return nil, err
-			}
-			return f(ctx, inv, a)
-		}, nil
-	case func(context.Context, *Invocation, string, string) error:
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			var a, b string
-			if err := inv.Bind(&a, &b); err != nil {
-				return nil, err
-			}
-			return nil, f(ctx, inv, a, b)
-		}, nil
-	case func(context.Context, *Invocation, string, string) (string, error):
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			var a, b string
-			if err := inv.Bind(&a, &b); err != nil {
-				return nil, err
-			}
-			return f(ctx, inv, a, b)
-		}, nil
-	case func(context.Context, *Invocation, json.RawMessage) (any, error):
-		return func(ctx context.Context, inv *Invocation) (any, error) {
-			var a json.RawMessage
-			if err := inv.Bind(&a); err != nil {
-				return nil, err
-			}
-			return f(ctx, inv, a)
-		}, nil
+	f, err := typed.Compile(fn, (*Invocation).Bind)
+	if err != nil {
+		return nil, err
 	}
-	v := reflect.ValueOf(fn)
-	t := v.Type()
-	want := "want func(context.Context, *trigger.Invocation, args...) error or (R, error), got " + t.String()
-	if t.Kind() != reflect.Func {
-		return nil, errors.New(want)
-	}
-	if t.IsVariadic() || t.NumIn() < 2 || t.In(0) != contextType || t.In(1) != invocationType {
-		return nil, errors.New(want)
-	}
-	switch {
-	case t.NumOut() == 1 && t.Out(0) == errorType:
-	case t.NumOut() == 2 && t.Out(1) == errorType:
-	default:
-		return nil, errors.New(want)
-	}
-	argTypes := make([]reflect.Type, t.NumIn()-2)
-	for i := range argTypes {
-		at := t.In(i + 2)
-		if at.Kind() == reflect.Func || at.Kind() == reflect.Chan || at.Kind() == reflect.UnsafePointer {
-			return nil, fmt.Errorf("argument %d of type %s cannot be decoded from JSON", i, at)
-		}
-		argTypes[i] = at
-	}
-	hasResult := t.NumOut() == 2
-	return func(ctx context.Context, inv *Invocation) (any, error) {
-		in := make([]reflect.Value, 2+len(argTypes))
-		in[0], in[1] = reflect.ValueOf(ctx), reflect.ValueOf(inv)
-		dst := make([]any, len(argTypes))
-		for i, at := range argTypes {
-			p := reflect.New(at)
-			in[2+i] = p.Elem()
-			dst[i] = p.Interface()
-		}
-		if err := inv.Bind(dst...); err != nil {
-			return nil, err
-		}
-		out := v.Call(in)
-		errV := out[len(out)-1]
-		var err error
-		if !errV.IsNil() {
-			err = errV.Interface().(error)
-		}
-		if !hasResult || err != nil {
-			return nil, err
-		}
-		return out[0].Interface(), nil
-	}, nil
+	return f.Call, nil
 }

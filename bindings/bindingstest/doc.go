@@ -14,7 +14,11 @@
 //	resp, err := http.Post(host.URL+"/api/messages", "application/json", body)
 //
 // Declarations come from the *bindings.App, or from host.json and function.json files on disk
-// (Options.FunctionsDir), which also allows handlers written without package bindings.
+// (Options.FunctionsDir), which also allows handlers written without package bindings. An
+// App in the same process reads its app settings (for a negotiate function with
+// bindings.NegotiateOptions.Mint) from the host: Options.Settings and SetSetting, with
+// SignalRConnectionString standing in for the connection setting, over the environment, as a
+// custom handler reads the settings the real host puts in its environment.
 //
 // # Byte-exact payloads
 //

@@ -44,7 +44,7 @@ func endpointsApp(t *testing.T) *bindings.App {
 	echo := func(name string) bindings.HandlerFunc {
 		return func(ctx context.Context, inv *bindings.Invocation) error {
 			var v json.RawMessage
-			if err := inv.Request.Decode(name, &v); err != nil {
+			if err := inv.Input(name, &v); err != nil {
 				return err
 			}
 			var s string
@@ -55,10 +55,10 @@ func endpointsApp(t *testing.T) *bindings.App {
 		}
 	}
 	in := func(typ, name string) bindings.Binding {
-		return bindings.Binding{Type: typ, Direction: bindings.DirectionIn, Name: name, HubName: "chat"}
+		return bindings.GenericBinding(typ, bindings.DirectionIn, name, map[string]any{"hubName": "chat"})
 	}
 	require.NoError(t, app.HTTP("negotiate", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("connectionInfo"),
-		in(bindings.TypeSignalRConnectionInfo, "connectionInfo")))
+		in("signalRConnectionInfo", "connectionInfo")))
 	require.NoError(t, app.HTTP("negotiation", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("negotiation"),
 		in("signalRNegotiation", "negotiation")))
 	require.NoError(t, app.HTTP("endpoints", &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}, echo("endpoints"),

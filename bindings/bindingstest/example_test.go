@@ -52,7 +52,7 @@ func Example() {
 func ExampleNewHost_withEmulator() {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
-	_ = app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous})
+	_ = app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{HTTPOptions: bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}})
 	_ = app.HTTP("messages", &bindings.HTTPOptions{Methods: []string{"post"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			if err := inv.Send(signalr.Message{Target: "newMessage", Arguments: []any{"hi"}}); err != nil {
@@ -71,7 +71,7 @@ func ExampleNewHost_withEmulator() {
 		Logger:   quiet,
 	})
 	defer srv.Close()
-	host.SetSetting(bindings.DefaultConnectionStringSetting, srv.ConnectionString())
+	host.SetSetting(signalr.DefaultConnectionSetting, srv.ConnectionString())
 
 	resp, err := http.Post(host.URL+"/api/negotiate", "text/plain", nil)
 	if err != nil {
@@ -97,7 +97,7 @@ func ExampleNewHost_withEmulator() {
 // until Ctrl-C.
 func Example_localDevelopment() {
 	app := bindings.NewApp(nil)
-	_ = app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous})
+	_ = app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{HTTPOptions: bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}})
 
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{Addr: "127.0.0.1:7071", CORS: []string{"*"}})
 	if err != nil {
@@ -108,7 +108,7 @@ func Example_localDevelopment() {
 		Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: host.URL + bindingstest.WebhookPath}},
 	})
 	defer srv.Close()
-	host.SetSetting(bindings.DefaultConnectionStringSetting, srv.ConnectionString())
+	host.SetSetting(signalr.DefaultConnectionSetting, srv.ConnectionString())
 
 	log.Printf("functions on %s/api, SignalR Service emulator on %s", host.URL, srv.URL)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

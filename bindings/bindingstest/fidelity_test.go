@@ -23,7 +23,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 	"github.com/funcsignalr/funcsignalr/trigger"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 const customHandlerJSON = `{"version":"2.0","customHandler":{"description":{"defaultExecutablePath":"handler"}}}`

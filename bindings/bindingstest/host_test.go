@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,6 +23,9 @@ import (
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
+	"github.com/funcsignalr/funcsignalr/trigger"
+	"github.com/golang-jwt/jwt/v5"
+	"net"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -34,10 +36,12 @@ func chatApp(t *testing.T) *bindings.App {
 	t.Helper()
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
 	require.NoError(t, app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{
-		AuthLevel:      bindings.AuthLevelAnonymous,
-		ConnectionInfo: &bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
+		HTTPOptions:           bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous},
+		ConnectionInfoOptions: bindings.ConnectionInfoOptions{UserID: "{headers.x-ms-client-principal-id}"},
 	}))
-	require.NoError(t, app.Negotiate("anonymous", "chat", &bindings.NegotiateOptions{Route: "anon/negotiate", AuthLevel: bindings.AuthLevelAnonymous}))
+	require.NoError(t, app.Negotiate("anonymous", "chat", &bindings.NegotiateOptions{
+		HTTPOptions: bindings.HTTPOptions{Route: "anon/negotiate", AuthLevel: bindings.AuthLevelAnonymous},
+	}))
 	require.NoError(t, app.HTTP("messages", &bindings.HTTPOptions{Methods: []string{"post"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			req, err := inv.HTTPRequest()
@@ -56,7 +60,7 @@ func chatApp(t *testing.T) *bindings.App {
 			}
 			return inv.Respond(http.StatusAccepted, nil, map[string]string{"sent": m.Text})
 		}, bindings.SignalROutput("signalRMessages", "chat", nil)))
-	require.NoError(t, app.SignalRTrigger("broadcast", "chat", bindings.CategoryMessages, "broadcast",
+	require.NoError(t, app.SignalRTrigger("broadcast", "chat", trigger.CategoryMessages, "broadcast",
 		&bindings.SignalRTriggerOptions{ParameterNames: []string{"message"}},
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			c, err := inv.InvocationContext()
@@ -64,7 +68,7 @@ func chatApp(t *testing.T) *bindings.App {
 				return err
 			}
 			var text string
-			if err := inv.Request.DecodeMetadata("message", &text); err != nil {
+			if err := inv.Metadata("message", &text); err != nil {
 				return err
 			}
 			if text == "fail" {
@@ -76,7 +80,7 @@ func chatApp(t *testing.T) *bindings.App {
 			inv.Return(map[string]any{"echo": text, "n": 3})
 			return nil
 		}, bindings.SignalROutput("signalRMessages", "chat", nil)))
-	require.NoError(t, app.SignalRTrigger("connected", "chat", bindings.CategoryConnections, bindings.EventConnected, nil,
+	require.NoError(t, app.SignalRTrigger("connected", "chat", trigger.CategoryConnections, trigger.EventConnected, nil,
 		func(ctx context.Context, inv *bindings.Invocation) error {
 			c, err := inv.InvocationContext()
 			if err != nil {
@@ -110,7 +114,7 @@ func newFixture(t *testing.T, app http.Handler, opts *bindingstest.Options) *fix
 		Logger:   quiet,
 	})
 	t.Cleanup(srv.Close)
-	host.SetSetting(bindings.DefaultConnectionStringSetting, srv.ConnectionString())
+	host.SetSetting(signalr.DefaultConnectionSetting, srv.ConnectionString())
 	return &fixture{host: host, srv: srv}
 }
 
@@ -188,7 +192,7 @@ func TestMissingConnectionStringFails(t *testing.T) {
 	host, err := bindingstest.NewHost(chatApp(t), &bindingstest.Options{Logger: quiet, Settings: map[string]string{}})
 	require.NoError(t, err)
 	t.Cleanup(host.Close)
-	t.Setenv(bindings.DefaultConnectionStringSetting, "")
+	t.Setenv(signalr.DefaultConnectionSetting, "")
 	resp, _ := do(t, http.MethodGet, host.URL+"/api/anon/negotiate", nil, "")
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 	require.Len(t, host.Invocations(), 1)
@@ -217,10 +221,24 @@ func TestSendThroughHost(t *testing.T) {
 	require.Len(t, invs, 1)
 	inv := invs[0]
 	assert.Len(t, inv.ID, 36)
-	var req bindings.InvokeRequest
+	var req struct{ Metadata map[string]json.RawMessage }
 	require.NoError(t, json.Unmarshal(inv.Request, &req))
-	hr, err := req.HTTPRequest("req")
-	require.NoError(t, err)
+	var hr *bindings.HTTPRequest
+	var n int
+	var headers map[string]string
+	var sys struct {
+		MethodName string
+		UtcNow     time.Time
+		RandGuid   string
+	}
+	replay(t, inv.Request, bindings.HTTPTrigger("req", nil), func(inv *bindings.Invocation) {
+		var err error
+		hr, err = inv.HTTPRequest()
+		require.NoError(t, err)
+		require.NoError(t, inv.Metadata("n", &n))
+		require.NoError(t, inv.Metadata("Headers", &headers))
+		require.NoError(t, inv.Metadata("sys", &sys))
+	})
 	assert.Equal(t, f.host.URL+"/api/messages?room=1&code=secret", hr.URL)
 	assert.Equal(t, "POST", hr.Method)
 	assert.Equal(t, map[string]string{"room": "1", "code": "secret"}, hr.Query)
@@ -233,19 +251,13 @@ func TestSendThroughHost(t *testing.T) {
 
 	assert.Equal(t, `"\"hi\""`, string(req.Metadata["text"]), "string body properties serialized twice")
 	assert.Equal(t, `"\"2\""`, string(req.Metadata["n"]), "body scalars are .NET strings, serialized again")
-	var n int
-	require.NoError(t, req.DecodeMetadata("n", &n))
 	assert.Equal(t, 2, n)
 	assert.Equal(t, `{"a":1}`, string(req.Metadata["meta"]), "objects plain")
 	assert.NotContains(t, req.Metadata, "list", "arrays are not binding data")
 	assert.Equal(t, `"\"1\""`, string(req.Metadata["room"]))
 	assert.NotContains(t, req.Metadata, "code", "the key parameter is left out")
 	assert.NotContains(t, req.Metadata, "req", "the trigger value is not metadata")
-	var headers map[string]string
-	require.NoError(t, req.DecodeMetadata("Headers", &headers))
 	assert.Equal(t, "application/json", headers["Content-Type"])
-	sys, err := req.Sys()
-	require.NoError(t, err)
 	assert.Equal(t, "messages", sys.MethodName)
 	assert.Len(t, sys.RandGuid, 36)
 	assert.WithinDuration(t, time.Now(), sys.UtcNow, time.Minute)
@@ -306,7 +318,7 @@ func functionsDir(t *testing.T, opts *bindings.AppOptions, fn string, bs ...bind
 	app := bindings.NewApp(opts)
 	require.NoError(t, app.Func(fn, func(context.Context, *bindings.Invocation) error { return nil }, bs...))
 	dir := t.TempDir()
-	require.NoError(t, app.WriteFunctionJSON(dir))
+	writeFunctionJSON(t, app, dir)
 	return dir
 }
 
@@ -369,7 +381,7 @@ func TestHostHeadersAndReadiness(t *testing.T) {
 func TestForwardingMode(t *testing.T) {
 	h := &rawHandler{status: 418, contentType: "application/octet-stream", body: "\x00\x01", got: make(chan *http.Request, 1)}
 	dir := functionsDir(t, &bindings.AppOptions{EnableForwardingHTTPRequest: true}, "f",
-		bindings.HTTPTrigger("req", &bindings.HTTPTriggerOptions{Route: "files/{*path}"}), bindings.HTTPOutput("res"))
+		bindings.HTTPTrigger("req", &bindings.HTTPOptions{Route: "files/{*path}"}), bindings.HTTPOutput("res"))
 	f := newFixture(t, h, &bindingstest.Options{FunctionsDir: dir})
 	resp, body := do(t, http.MethodPut, f.host.URL+"/api/files/a/b?x=1", http.Header{"X-Custom": {"v"}}, "payload")
 	assert.Equal(t, 418, resp.StatusCode, "non-2xx passed through in forwarding mode")
@@ -430,7 +442,12 @@ func TestNewHostErrors(t *testing.T) {
 	dir := functionsDir(t, nil, "f", bindings.HTTPTrigger("req", nil))
 	_, err = bindingstest.NewHostForURL("not a url", &bindingstest.Options{FunctionsDir: dir})
 	require.ErrorContains(t, err, "not an absolute http URL")
-	_, err = bindingstest.NewHostForURL("http://127.0.0.1:1", &bindingstest.Options{FunctionsDir: dir, StartupTimeout: 100 * time.Millisecond})
+	// A port nothing listens on: bound, then released (a fixed port may be taken on the machine).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, err = bindingstest.NewHostForURL(closed, &bindingstest.Options{FunctionsDir: dir, StartupTimeout: 100 * time.Millisecond})
 	require.ErrorContains(t, err, "did not answer GET /")
 	_, err = bindingstest.NewHost(http.NotFoundHandler(), &bindingstest.Options{FunctionsDir: t.TempDir()})
 	require.ErrorContains(t, err, "host.json")
@@ -442,8 +459,8 @@ func TestNewHostErrors(t *testing.T) {
 func TestConnectionInfoExpressions(t *testing.T) {
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
 	require.NoError(t, app.Negotiate("negotiate", "%HubSetting%", &bindings.NegotiateOptions{
-		Route: "{tenant}/negotiate", AuthLevel: bindings.AuthLevelAnonymous,
-		ConnectionInfo: &bindings.ConnectionInfoOptions{
+		HTTPOptions: bindings.HTTPOptions{Route: "{tenant}/negotiate", AuthLevel: bindings.AuthLevelAnonymous},
+		ConnectionInfoOptions: bindings.ConnectionInfoOptions{
 			UserID:        "{tenant}-{query.user}",
 			IDToken:       "{headers.authorization}",
 			ClaimTypeList: []string{"name"},
@@ -479,13 +496,12 @@ func TestNewHostForURLWithEmptyRoutePrefix(t *testing.T) {
 		return inv.Respond(http.StatusOK, nil, "pong")
 	}))
 	dir := t.TempDir()
-	require.NoError(t, app.WriteFunctionJSON(dir))
+	writeFunctionJSON(t, app, dir)
 	handler := httptestServer(t, app)
 
 	host, err := bindingstest.NewHostForURL(handler, &bindingstest.Options{FunctionsDir: dir, Logger: quiet})
 	require.NoError(t, err)
 	t.Cleanup(host.Close)
-	assert.Equal(t, "", host.Manifest().Host.RoutePrefix)
 	resp, body := do(t, http.MethodGet, host.URL+"/health/ping", nil, "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "pong", string(body))

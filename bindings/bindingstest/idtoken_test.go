@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // An idToken the caller sends itself (here the Authorization header) cannot name the user of
@@ -31,8 +31,8 @@ func TestIDTokenNamesTheUserOnlyFromThePlatformHeader(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
 			require.NoError(t, app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{
-				AuthLevel:      bindings.AuthLevelAnonymous,
-				ConnectionInfo: &bindings.ConnectionInfoOptions{IDToken: tc.idToken},
+				HTTPOptions:           bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous},
+				ConnectionInfoOptions: bindings.ConnectionInfoOptions{IDToken: tc.idToken},
 			}))
 			f := newFixture(t, app, nil)
 			resp, body := do(t, http.MethodPost, f.host.URL+"/api/negotiate", http.Header{tc.header: {forged}}, "")

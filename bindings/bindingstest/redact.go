@@ -12,9 +12,6 @@ import (
 // String names the host by URL; its settings hold connection strings with access keys.
 func (h *Host) String() string { return "bindingstest.Host(" + h.URL + ")" }
 
-// GoString is String.
-func (h *Host) GoString() string { return h.String() }
-
 // String shows which options are set without their values: connection strings and settings
 // carry access keys.
 func (o Options) String() string {
@@ -52,9 +49,6 @@ func (o Options) String() string {
 	}
 	return "bindingstest.Options{" + strings.Join(parts, ", ") + "}"
 }
-
-// GoString is String.
-func (o Options) GoString() string { return o.String() }
 
 // Format prints String for every verb, so %#v and %d redact too.
 func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.String()) }

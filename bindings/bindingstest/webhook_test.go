@@ -93,17 +93,19 @@ func TestWebhookInvokeJSON(t *testing.T) {
 	invs := f.host.Invocations()
 	require.Len(t, invs, 1)
 	assert.Equal(t, "broadcast", invs[0].Function)
-	var req bindings.InvokeRequest
+	var req struct{ Data, Metadata map[string]json.RawMessage }
 	require.NoError(t, json.Unmarshal(invs[0].Request, &req))
 	raw := string(req.Data["invocation"])
 	assert.True(t, strings.HasPrefix(raw, `{"Arguments":["hi"],"Error":null,"Category":"messages","Event":"broadcast","Hub":"chat","ConnectionId":"c1","UserId":"alice","Headers":{`), raw)
-	c, err := req.Invocation("invocation")
-	require.NoError(t, err)
-	assert.Equal(t, "c1", c.ConnectionID)
 	assert.Equal(t, `"\"hi\""`, string(req.Metadata["message"]))
-	sys, err := req.Sys()
-	require.NoError(t, err)
-	assert.Equal(t, "broadcast", sys.MethodName)
+	replay(t, invs[0].Request, bindings.SignalRTrigger("invocation", "chat", trigger.CategoryMessages, "broadcast", nil), func(inv *bindings.Invocation) {
+		c, err := inv.InvocationContext()
+		require.NoError(t, err)
+		assert.Equal(t, "c1", c.ConnectionID)
+		var sys struct{ MethodName string }
+		require.NoError(t, inv.Metadata("sys", &sys))
+		assert.Equal(t, "broadcast", sys.MethodName)
+	})
 }
 
 func TestWebhookMessagePack(t *testing.T) {

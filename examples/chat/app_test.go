@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
+	"github.com/funcsignalr/funcsignalr/negotiate"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
@@ -143,45 +143,41 @@ func tokenUser(t *testing.T, token string) string {
 	return user
 }
 
-// Who the token is for: the App Service principal, else in development the name the page
-// gives, else nobody (anonymous connections are allowed).
+// Who the token is for: the App Service principal (which a local run signs in from the page's
+// name), else nobody: anonymous connections are allowed.
 func TestNegotiateUser(t *testing.T) {
 	t.Parallel()
 	srv := signalrtest.NewServer(nil)
 	t.Cleanup(srv.Close)
-	hosts := map[bool]*bindingstest.Host{}
-	for _, development := range []bool{true, false} {
-		app, err := newApp(localdev.Env{ConnectionString: srv.ConnectionString(), Development: development})
-		require.NoError(t, err)
-		host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
-		require.NoError(t, err)
-		t.Cleanup(host.Close)
-		hosts[development] = host
-	}
+	app, err := newApp()
+	require.NoError(t, err)
+	// As in Azure: the host in front of the app, the principal headers as the platform sets them.
+	host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	local := startChat(t)
 	tests := []struct {
-		name        string
-		development bool
-		query       string
-		header      http.Header
-		status      int
-		user        string
+		name   string
+		local  bool
+		query  string
+		header http.Header
+		user   string
 	}{
-		{"anonymous", false, "", nil, 200, ""},
-		{"anonymous in development", true, "", nil, 200, ""},
-		{"principal", false, "", http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, 200, "aad-123"},
-		{"principal in development", true, "?user=alice", http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, 200, "aad-123"},
-		{"page's name in development", true, "?user=alice", nil, 200, "alice"},
-		{"x-user in development", true, "", http.Header{"X-User": {"bob"}}, 200, "bob"},
-		{"unicode name", true, "?user=Jos%C3%A9", nil, 200, "José"},
-		{"page's name ignored in production", false, "?user=alice", http.Header{"X-User": {"bob"}}, 200, ""},
-		{"name too long", true, "?user=" + strings.Repeat("a", maxUserLength+1), nil, 400, ""},
-		{"name with a newline", true, "?user=a%0Ab", nil, 400, ""},
-		{"name with spaces around", true, "?user=%20a", nil, 400, ""},
+		{"anonymous", false, "", nil, ""},
+		{"principal", false, "", http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, "aad-123"},
+		{"the page's name is no identity", false, "?user=alice", http.Header{"X-User": {"bob"}}, ""},
+		{"anonymous, locally", true, "", nil, ""},
+		{"the page's name, locally", true, "?user=alice", nil, "alice"},
+		{"x-user, locally", true, "", http.Header{"X-User": {"bob"}}, "bob"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, err := http.NewRequest(http.MethodPost, hosts[tt.development].URL+"/api/negotiate"+tt.query, nil)
+			base, emu := host.URL+"/", srv
+			if tt.local {
+				base, emu = local.URL, local.Emulator()
+			}
+			req, err := http.NewRequest(http.MethodPost, base+"api/negotiate"+tt.query, nil)
 			require.NoError(t, err)
 			for k, v := range tt.header {
 				req.Header[k] = v
@@ -189,52 +185,51 @@ func TestNegotiateUser(t *testing.T) {
 			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
-			require.Equal(t, tt.status, resp.StatusCode)
-			var info struct {
-				URL         string `json:"url"`
-				AccessToken string `json:"accessToken"`
-				Error       string `json:"error"`
-			}
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			var info negotiate.ConnectionInfo
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
-			if tt.status != http.StatusOK {
-				assert.Contains(t, info.Error, "user name")
-				return
-			}
-			assert.Equal(t, srv.URL+"/client/?hub=chat", info.URL)
+			assert.Equal(t, emu.URL+"/client/?hub=chat", info.URL)
 			assert.Equal(t, tt.user, tokenUser(t, info.AccessToken))
 		})
 	}
 }
 
-// The sender of an HTTP function's message follows the same rules as negotiate.
+// The sender of an HTTP function's message is the signed-in user, as for negotiate.
 func TestSenderIsTheSignedInUser(t *testing.T) {
 	t.Parallel()
 	srv := signalrtest.NewServer(nil)
 	t.Cleanup(srv.Close)
-	app, err := newApp(localdev.Env{ConnectionString: srv.ConnectionString()}) // production
+	app, err := newApp()
 	require.NoError(t, err)
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
 	require.NoError(t, err)
 	t.Cleanup(host.Close)
 	for _, tt := range []struct {
 		header http.Header
+		status int
 		want   string
 	}{
-		{http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, `"sender":"aad-123"`},
-		{http.Header{"X-User": {"mallory"}}, `"sender":"anonymous"`},
+		{http.Header{"X-Ms-Client-Principal-Id": {"aad-123"}}, http.StatusAccepted, `"sender":"aad-123"`},
+		{http.Header{"X-User": {"mallory"}}, http.StatusAccepted, `"sender":"anonymous"`},
+		{http.Header{"X-Ms-Client-Principal": {"not base64 JSON"}}, http.StatusBadRequest, ""},
 	} {
 		req, err := http.NewRequest(http.MethodPost, host.URL+"/api/broadcast?user=mallory", strings.NewReader(`{"text":"hi"}`))
 		require.NoError(t, err)
 		for k, v := range tt.header {
 			req.Header[k] = v
 		}
+		before := len(sends(srv))
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		_ = resp.Body.Close()
-		require.Equal(t, http.StatusAccepted, resp.StatusCode)
-		calls := sends(srv)
-		require.NotEmpty(t, calls)
-		assert.Contains(t, string(calls[len(calls)-1].Body), tt.want)
+		require.Equal(t, tt.status, resp.StatusCode)
+		calls := sends(srv)[before:]
+		if tt.want == "" {
+			assert.Empty(t, calls, "a malformed principal sends nothing")
+			continue
+		}
+		require.Len(t, calls, 1)
+		assert.Contains(t, string(calls[0].Body), tt.want)
 	}
 }
 
@@ -283,13 +278,13 @@ func TestHubMethodsWithJSClient(t *testing.T) {
 
 func TestFunctionJSONUpToDate(t *testing.T) {
 	t.Parallel()
-	app, err := newApp(localdev.Env{})
+	app, err := newApp()
 	require.NoError(t, err)
 	require.NoError(t, app.CheckFunctionJSON("."), "regenerate with: go generate ./examples/chat")
 }
 
-// FuzzHTTPFunctions sends every HTTP function arbitrary bodies and users, as the host delivers
-// them: the app always answers the host, and the caller gets 202 or a 400 saying why.
+// FuzzHTTPFunctions sends every HTTP function arbitrary bodies and signed-in users, as the host
+// delivers them: the app always answers the host, and the caller gets 202 or a 400 saying why.
 func FuzzHTTPFunctions(f *testing.F) {
 	// The HTTP functions besides negotiate, whose input the host builds.
 	fns := []string{"broadcast", "sendToUser", "joinGroup", "leaveGroup", "sendToGroup"}
@@ -308,15 +303,15 @@ func FuzzHTTPFunctions(f *testing.F) {
 	} {
 		f.Add(seed.fn, seed.user, seed.body)
 	}
-	app, err := newApp(localdev.Env{Development: true})
+	app, err := newApp()
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, pick uint8, user, body string) {
 		fn := fns[int(pick)%len(fns)]
 		req := map[string]any{
 			"Method":  "POST",
 			"URL":     "http://localhost/api/" + fn,
-			"Headers": map[string][]string{},
-			"Query":   map[string]string{"user": user},
+			"Headers": map[string][]string{"X-Ms-Client-Principal-Id": {user}},
+			"Query":   map[string]string{},
 			"Params":  map[string]string{},
 		}
 		if body != "" {
@@ -333,7 +328,10 @@ func FuzzHTTPFunctions(f *testing.F) {
 		}
 		var resp struct {
 			Outputs struct {
-				Res bindings.HTTPResponse `json:"res"`
+				Res struct {
+					StatusCode int    `json:"statusCode"`
+					Body       string `json:"body"`
+				} `json:"res"`
 			}
 		}
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 )
 
 // broadcastPayload is the body the Functions host POSTs for one broadcast call, as bindingstest
@@ -20,7 +18,7 @@ var broadcastPayload = []byte(`{"Data":{"req":{"Url":"http://localhost:7071/api/
 // BenchmarkBroadcastFunction is one broadcast invocation through the custom handler: decode
 // the host's payload, validate, build the signalR output and the HTTP output, encode.
 func BenchmarkBroadcastFunction(b *testing.B) {
-	app, err := newApp(localdev.Env{})
+	app, err := newApp()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"bytes"
 	"github.com/funcsignalr/funcsignalr/examples/internal/localdev"
 	"github.com/funcsignalr/funcsignalr/internal/jsclient"
 	"github.com/funcsignalr/funcsignalr/negotiate"
-	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
+	"net/http/httptest"
 )
 
 // startChatOnEndpoints runs the chat locally with two emulators, as
@@ -92,47 +93,45 @@ func TestBroadcastReachesClientsOnEveryEndpoint(t *testing.T) {
 }
 
 // Under the Functions host the settings are the environment: with named endpoints there the
-// negotiator spans them (NewClientFromEnvironment) and its health checks stop with the app;
-// with the connection setting alone it is the single service, as before.
-func TestUserNegotiatorFromEnvironment(t *testing.T) {
+// negotiate function spans them and prefers the online primary; a bad endpoint setting fails
+// the invocation with its name.
+func TestNegotiateFromEnvironment(t *testing.T) {
 	east := signalrtest.NewServer(nil)
 	t.Cleanup(east.Close)
 	west := signalrtest.NewServer(nil)
 	t.Cleanup(west.Close)
 	t.Setenv("AzureSignalRConnectionString", east.ConnectionString())
-
-	single, err := userNegotiator(localdev.Env{})
-	require.NoError(t, err)
-	assert.Equal(t, []signalr.EndpointRef{{EndpointType: signalr.EndpointTypePrimary, Endpoint: east.URL, Online: true}}, endpointsOf(t, single))
-
 	t.Setenv("Azure__SignalR__Endpoints__west__secondary", west.ConnectionString())
-	var stops []func()
-	multi, err := userNegotiator(localdev.Env{OnClose: func(f func()) { stops = append(stops, f) }})
+	app, err := newApp()
 	require.NoError(t, err)
-	assert.Equal(t, []signalr.EndpointRef{
-		{EndpointType: signalr.EndpointTypePrimary, Endpoint: east.URL, Online: true},
-		{EndpointType: signalr.EndpointTypeSecondary, Name: "west", Endpoint: west.URL, Online: true},
-	}, endpointsOf(t, multi))
-	info, err := multi.Negotiate(t.Context(), hub, &negotiate.Options{UserID: "alice"})
-	require.NoError(t, err)
-	assert.Equal(t, east.URL+"/client/?hub=chat", info.URL, "the online primary is preferred")
-	require.Len(t, stops, 1, "the health checks are stopped with the app")
-	stops[0]()
+
+	// The payload the host sends for a signed-in caller.
+	payload := []byte(`{"Data":{"req":{"Url":"https://chat.azurewebsites.net/api/negotiate","Method":"POST",` +
+		`"Headers":{"X-Ms-Client-Principal-Id":["alice"]}}},"Metadata":{}}`)
+	answer := func() (int, string) {
+		rec := httptest.NewRecorder()
+		app.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/negotiate", bytes.NewReader(payload)))
+		return rec.Code, rec.Body.String()
+	}
+	for range 10 {
+		code, body := answer()
+		require.Equal(t, http.StatusOK, code, body)
+		var resp struct {
+			Outputs struct {
+				Res struct {
+					Body string `json:"body"`
+				} `json:"res"`
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &resp))
+		var info negotiate.ConnectionInfo
+		require.NoError(t, json.Unmarshal([]byte(resp.Outputs.Res.Body), &info))
+		assert.Equal(t, east.URL+"/client/?hub=chat", info.URL, "the online primary is preferred")
+		assert.Equal(t, "alice", tokenUser(t, info.AccessToken))
+	}
 
 	t.Setenv("Azure__SignalR__Endpoints__west__secondary", "Endpoint=nonsense")
-	_, err = userNegotiator(localdev.Env{})
-	require.Error(t, err)
-	assert.True(t, strings.Contains(err.Error(), "west"), "the error names the endpoint: %v", err)
-}
-
-// endpointsOf returns the endpoints a negotiator mints for, with their health.
-func endpointsOf(t *testing.T, n *negotiate.Negotiator) []signalr.EndpointRef {
-	t.Helper()
-	neg, err := n.NegotiateAll(t.Context(), hub, nil)
-	require.NoError(t, err)
-	var refs []signalr.EndpointRef
-	for _, e := range neg.Endpoints {
-		refs = append(refs, e.EndpointRef)
-	}
-	return refs
+	code, body := answer()
+	assert.Equal(t, http.StatusInternalServerError, code)
+	assert.True(t, strings.Contains(body, "west"), "the error names the endpoint: %s", body)
 }

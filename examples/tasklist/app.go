@@ -45,7 +45,7 @@ func newApp(store Store) (*bindings.App, error) {
 	anon := bindings.AuthLevelAnonymous
 	return app, errors.Join(
 		// Anyone may watch the list: the connection carries no user.
-		app.Negotiate("negotiate", hub, &bindings.NegotiateOptions{AuthLevel: anon}),
+		app.Negotiate("negotiate", hub, &bindings.NegotiateOptions{HTTPOptions: bindings.HTTPOptions{AuthLevel: anon}}),
 		app.HTTP("listTasks", &bindings.HTTPOptions{Methods: []string{"get"}, AuthLevel: anon}, listTasks(store)),
 		app.HTTP("addTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, addTask(store), out),
 		app.HTTP("completeTask", &bindings.HTTPOptions{Methods: []string{"post"}, AuthLevel: anon}, completeTask(store), out),

@@ -22,7 +22,7 @@ import (
 func startTasklist(t *testing.T) *localdev.Server {
 	t.Helper()
 	s, err := localdev.Start(localdev.Config{Name: "tasklist", Addr: "127.0.0.1:0",
-		Build: func(localdev.Env) (*bindings.App, error) { return newApp(newMemoryStore()) }})
+		Build: func() (*bindings.App, error) { return newApp(newMemoryStore()) }})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -156,8 +156,11 @@ func FuzzFunctions(f *testing.F) {
 		require.Equal(t, http.StatusOK, rec.Code, "%s %q: %s", fn, body, rec.Body)
 		var resp struct {
 			Outputs struct {
-				Res            bindings.HTTPResponse `json:"res"`
-				SignalRMessage []json.RawMessage     `json:"signalRMessages"`
+				Res struct {
+					StatusCode int    `json:"statusCode"`
+					Body       string `json:"body"`
+				} `json:"res"`
+				SignalRMessage []json.RawMessage `json:"signalRMessages"`
 			}
 		}
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp))

@@ -24,5 +24,5 @@ import (
 var static embed.FS
 
 func main() {
-	localdev.Command("tasklist", func(localdev.Env) (*bindings.App, error) { return newApp(newMemoryStore()) })
+	localdev.Command("tasklist", func() (*bindings.App, error) { return newApp(newMemoryStore()) })
 }

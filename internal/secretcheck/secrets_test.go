@@ -6,7 +6,6 @@ package secretcheck
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 	"github.com/funcsignalr/funcsignalr/trigger"
+	"net/http/httptest"
 )
 
 // The secrets: each is a distinctive string that cannot appear by accident.
@@ -102,12 +102,7 @@ func subjects(t *testing.T) []subject {
 		Headers: map[string][]string{"Authorization": {"Bearer " + bearer}, "X-Functions-Key": {functionKey}},
 		Body:    []byte(`{"token":"` + bearer + `"}`),
 	}
-	httpResp := bindings.HTTPResponse{StatusCode: 200, Body: `{"accessToken":"` + bearer + `"}`}
-	invokeReq := bindings.InvokeRequest{Data: map[string]json.RawMessage{
-		"connectionInfo": json.RawMessage(`{"url":"https://` + endpointHost + `","accessToken":"` + bearer + `"}`),
-	}}
-	invokeResp := bindings.InvokeResponse{ReturnValue: json.RawMessage(`"` + bearer + `"`)}
-	invocation := bindings.Invocation{Function: "negotiate", ID: "inv-1", Request: &invokeReq, Response: &invokeResp}
+	invocation := negotiateInvocation(t)
 
 	return []subject{
 		{name: "signalr.ConnectionString", ptr: cs, useful: endpointHost},
@@ -132,11 +127,35 @@ func subjects(t *testing.T) []subject {
 		{name: "signalrtest.Server", ptr: emu, pointerOnly: true, useful: emu.URL},
 		{name: "bindingstest.Options", ptr: &hostOpts, useful: "AzureSignalRConnectionString"},
 		{name: "bindings.HTTPRequest", ptr: httpReq, useful: "app.example"},
-		{name: "bindings.HTTPResponse", ptr: &httpResp, useful: "200"},
-		{name: "bindings.InvokeRequest", ptr: &invokeReq, useful: "connectionInfo"},
-		{name: "bindings.InvokeResponse", ptr: &invokeResp, useful: "ReturnValue"},
-		{name: "bindings.Invocation", ptr: &invocation, useful: "negotiate"},
+		{name: "bindings.Invocation", ptr: invocation, useful: "connectionInfo"},
 	}
+}
+
+// negotiateInvocation returns the *bindings.Invocation of a negotiate function once it has run:
+// its request holds connection info with a token, its response the token as the HTTP body and
+// as the return value.
+func negotiateInvocation(t *testing.T) *bindings.Invocation {
+	t.Helper()
+	var captured *bindings.Invocation
+	app := bindings.NewApp(&bindings.AppOptions{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, app.HTTP("negotiate", nil, func(_ context.Context, inv *bindings.Invocation) error {
+		captured = inv
+		info, err := inv.ConnectionInfo()
+		if err != nil {
+			return err
+		}
+		inv.Log("minted for %s", info.URL)
+		inv.Return(map[string]string{"token": bearer})
+		return inv.Respond(http.StatusOK, nil, info)
+	}, bindings.SignalRConnectionInfo("connectionInfo", "chat", nil)))
+	payload := `{"Data":{"req":{"Method":"POST","Url":"https://app.example/api/negotiate?code=` + functionKey + `","Headers":{"Authorization":["Bearer ` + bearer + `"]}},` +
+		`"connectionInfo":{"url":"https://` + endpointHost + `/client/?hub=chat","accessToken":"` + bearer + `"}},"Metadata":{}}`
+	w := httptest.NewRecorder()
+	app.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/negotiate", strings.NewReader(payload)))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Contains(t, w.Body.String(), bearer, "the response does carry the token")
+	require.NotNil(t, captured)
+	return captured
 }
 
 // renderings returns every way the value behind ptr is printed, keyed by a description.

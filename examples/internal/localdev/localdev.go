@@ -6,6 +6,7 @@ package localdev
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,90 +19,22 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
-	"github.com/funcsignalr/funcsignalr/internal/service"
+	"github.com/funcsignalr/funcsignalr/negotiate"
+	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/signalr/signalrtest"
 )
 
 // DefaultAddr is where the local host listens unless -addr says otherwise: the port `func start`
 // uses, so URLs in tutorials work unchanged.
 const DefaultAddr = "localhost:7071"
-
-// EnvironmentSetting names the Functions environment; Core Tools (`func start`) sets it to
-// "Development", Azure to "Production".
-const EnvironmentSetting = "AZURE_FUNCTIONS_ENVIRONMENT"
-
-// Env is what an app learns about where it runs.
-type Env struct {
-	// ConnectionString is the SignalR Service the bindings use, "" when it comes from the app
-	// settings in the environment (under the Functions host, where identity-based settings may
-	// hold no connection string at all).
-	ConnectionString string
-	// Development is true when running locally (on its own, or under `func start`), where a
-	// page may name its user without App Service authentication.
-	Development bool
-	// Settings are the app settings of a local run: the environment, with
-	// AzureSignalRConnectionString and, when several emulators run, their
-	// Azure__SignalR__Endpoints__<name> entries. nil under the Functions host, where the
-	// settings are the environment.
-	Settings map[string]string
-	// OnClose registers a function to run when the app stops, such as closing a client's
-	// health checks; nil when nothing will stop the app (tests building it directly).
-	OnClose func(func())
-}
-
-// HasEndpointSettings reports whether the settings (the environment when env.Settings is nil)
-// configure named service endpoints, Azure__SignalR__Endpoints__<name>.
-func (env Env) HasEndpointSettings() bool {
-	if env.Settings == nil {
-		for _, kv := range os.Environ() {
-			if k, v, _ := strings.Cut(kv, "="); service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
-				return true
-			}
-		}
-		return false
-	}
-	for k, v := range env.Settings {
-		if service.IsEndpointSetting(k) && strings.TrimSpace(v) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// closers runs registered functions once, in reverse order; one registered after Close runs
-// at once.
-type closers struct {
-	mu     sync.Mutex
-	fns    []func()
-	closed bool
-}
-
-func (c *closers) add(fn func()) {
-	c.mu.Lock()
-	if !c.closed {
-		c.fns = append(c.fns, fn)
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
-	fn()
-}
-
-func (c *closers) close() {
-	c.mu.Lock()
-	fns := c.fns
-	c.fns, c.closed = nil, true
-	c.mu.Unlock()
-	for i := len(fns) - 1; i >= 0; i-- {
-		fns[i]()
-	}
-}
 
 // EndpointSettingPrefix starts the setting names of the second and further emulators, followed
 // by their number: Azure__SignalR__Endpoints__emulator2, …
@@ -110,8 +43,8 @@ const EndpointSettingPrefix = "Azure__SignalR__Endpoints__emulator"
 // maxEndpoints bounds -endpoints: each endpoint is an emulator in this process.
 const maxEndpoints = 8
 
-// Builder declares an app for env.
-type Builder func(env Env) (*bindings.App, error)
+// Builder declares an app.
+type Builder func() (*bindings.App, error)
 
 // Config is one local run.
 type Config struct {
@@ -133,9 +66,35 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Command is an example's whole main function: Main with the process's arguments and output,
-// stopped by SIGINT or SIGTERM, exiting with status 1 after printing what failed.
+// Port environment variables the Functions host sets for a custom handler, current and legacy.
+const (
+	portEnv       = "FUNCTIONS_CUSTOMHANDLER_PORT"
+	legacyPortEnv = "FUNCTIONS_HTTPWORKER_PORT"
+)
+
+// routePrefix is the examples' HTTP route prefix, the host's default.
+const routePrefix = "api"
+
+// underHost reports whether the program runs under the Functions host, or is asked to write
+// or check its function.json files: then it is the app's own Main.
+func underHost(args []string) bool {
+	return os.Getenv(portEnv) != "" || os.Getenv(legacyPortEnv) != "" || (len(args) > 0 && args[0] == "functionjson")
+}
+
+// Command is an example's whole main function. Under the Functions host, and for the
+// functionjson command, it is the app's Main; otherwise it is Main with the process's
+// arguments and output, stopped by SIGINT or SIGTERM, exiting with status 1 after printing
+// what failed.
 func Command(name string, build Builder) {
+	if underHost(os.Args[1:]) {
+		app, err := build()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, name+":", err)
+			os.Exit(1)
+		}
+		app.Main() // exits with status 1 when it fails
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := Main(ctx, name, build, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -147,9 +106,8 @@ func Command(name string, build Builder) {
 	}
 }
 
-// Main runs the app build declares as a program. Under the Functions host
-// (FUNCTIONS_CUSTOMHANDLER_PORT set) or with the functionjson command it is the app's Run;
-// otherwise it runs locally until ctx is cancelled (SIGINT or SIGTERM), with the flags
+// Main runs the app build declares locally until ctx is cancelled (SIGINT or SIGTERM), with
+// the flags
 //
 //	-addr host:port   where the page and the functions are served (default localhost:7071)
 //	-endpoints n      start n emulators, n service endpoints (default 1)
@@ -158,16 +116,6 @@ func Command(name string, build Builder) {
 // and AzureSignalRConnectionString, when set, naming the service to use instead of the
 // emulator (with Azure__SignalR__Endpoints__<name> settings for several instances).
 func Main(ctx context.Context, name string, build Builder, args []string, stdout, stderr io.Writer) error {
-	if os.Getenv(bindings.PortEnv) != "" || os.Getenv(bindings.LegacyPortEnv) != "" ||
-		(len(args) > 0 && args[0] == "functionjson") {
-		var c closers
-		defer c.close()
-		app, err := build(Env{Development: os.Getenv(EnvironmentSetting) == "Development", OnClose: c.add})
-		if err != nil {
-			return err
-		}
-		return app.Run(args)
-	}
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", DefaultAddr, "address to serve the page and the functions on (port 0 picks a free one)")
@@ -191,7 +139,7 @@ func Main(ctx context.Context, name string, build Builder, args []string, stdout
 		Name:             name,
 		Build:            build,
 		Addr:             *addr,
-		ConnectionString: os.Getenv(bindings.DefaultConnectionStringSetting),
+		ConnectionString: os.Getenv(signalr.DefaultConnectionSetting),
 		Endpoints:        *endpoints,
 		Stdout:           stdout,
 		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
@@ -215,9 +163,9 @@ type Server struct {
 	URL string
 
 	stdout    io.Writer
+	front     *http.Server
 	host      *bindingstest.Host
 	emulators []*signalrtest.Server
-	closers   closers
 }
 
 // Start starts a local environment and prints what it started.
@@ -246,7 +194,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{stdout: cfg.Stdout}
 	cs := cfg.ConnectionString
-	services := []string{"Azure SignalR Service from " + bindings.DefaultConnectionStringSetting}
+	services := []string{"Azure SignalR Service from " + signalr.DefaultConnectionSetting}
 	endpointSettings := map[string]string{}
 	if cs == "" {
 		services = services[:0]
@@ -263,55 +211,48 @@ func Start(cfg Config) (*Server, error) {
 			services = append(services, "SignalR Service emulator at "+emu.URL+" ("+setting+"), live trace at "+emu.URL+"/trace/")
 		}
 	}
-	settings := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			settings[k] = v
-		}
-	}
-	settings[bindings.DefaultConnectionStringSetting] = cs
-	for k, v := range endpointSettings {
-		settings[k] = v
-	}
-	app, err := cfg.Build(Env{ConnectionString: cs, Development: true, Settings: settings, OnClose: s.closers.add})
+	app, err := cfg.Build()
 	if err != nil {
-		s.closers.close()
 		s.closeEmulators()
 		return nil, err
 	}
 
 	var fallback http.Handler
-	names := make([]string, 0, len(app.Functions()))
-	for _, f := range app.Functions() {
-		names = append(names, f.Name)
-		if f.Name == webassets.FunctionName {
-			mux := http.NewServeMux()
-			mux.Handle("GET /{$}", http.RedirectHandler(webassets.PagePath(app), http.StatusFound))
-			fallback = mux
-		}
+	if webassets.Registered(app) {
+		mux := http.NewServeMux()
+		mux.Handle("GET /{$}", http.RedirectHandler(webassets.PagePath(routePrefix), http.StatusFound))
+		fallback = mux
 	}
 	host, err := bindingstest.NewHost(app, &bindingstest.Options{
-		Addr:                    addr,
 		SignalRConnectionString: cs,
 		Settings:                endpointSettings,
 		Fallback:                fallback,
 		Logger:                  cfg.Logger,
 	})
 	if err != nil {
-		s.closers.close()
 		s.closeEmulators()
-		return nil, fmt.Errorf("localdev: starting the Functions host on %s: %w (choose another address with -addr)", addr, err)
+		return nil, fmt.Errorf("localdev: starting the Functions host: %w", err)
 	}
 	s.host = host
-	s.URL = pageURL(addr, host.URL)
-	webhook := host.URL + bindingstest.WebhookPath
+	// In front of the host, as App Service authentication is in Azure.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		host.Close()
+		s.closeEmulators()
+		return nil, fmt.Errorf("localdev: listening on %s: %w (choose another address with -addr)", addr, err)
+	}
+	s.front = &http.Server{Handler: signIn(host), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.front.Serve(ln) }()
+	frontURL := "http://" + ln.Addr().String()
+	s.URL = pageURL(addr, frontURL)
+	webhook := frontURL + bindingstest.WebhookPath
 	for _, emu := range s.emulators {
 		// The emulator delivers client messages and connection events to the host's webhook,
 		// the upstream a deployed app configures in the portal.
 		emu.SetUpstream([]signalrtest.UpstreamTemplate{{UrlTemplate: webhook, HubPattern: "*", CategoryPattern: "*", EventPattern: "*"}})
 	}
 
-	fmt.Fprintf(cfg.Stdout, "%s: Functions host serving %s\n", cfg.Name, strings.Join(names, ", "))
+	fmt.Fprintf(cfg.Stdout, "%s: Functions host at %s; ?user=<name> signs a user in, as App Service authentication would\n", cfg.Name, frontURL)
 	for _, service := range services {
 		fmt.Fprintf(cfg.Stdout, "%s: %s\n", cfg.Name, service)
 	}
@@ -324,12 +265,67 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the host, letting requests in flight finish, what the app registered with
-// Env.OnClose, and the emulators.
+// Close stops the host, letting requests in flight finish, and the emulators.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.front.Shutdown(ctx)
 	s.host.Close()
-	s.closers.close()
 	s.closeEmulators()
+	return nil
+}
+
+// maxUserLength bounds the names signIn accepts.
+const maxUserLength = 64
+
+// signIn plays App Service authentication for local runs. It drops the x-ms-client-principal
+// headers a client sends, as the platform does, and signs in the user the page names with
+// ?user= (or an x-user header), unverified, by adding the headers the platform adds for a
+// signed-in user; negotiate.PrincipalFromRequest reads them, under the Functions host in Azure
+// as here. The service's upstream calls pass untouched.
+func signIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(strings.TrimSuffix(r.URL.Path, "/"), bindingstest.WebhookPath) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		for k := range r.Header {
+			if strings.HasPrefix(strings.ToLower(k), "x-ms-client-principal") {
+				delete(r.Header, k)
+			}
+		}
+		user := r.URL.Query().Get("user")
+		if user == "" {
+			user = r.Header.Get("X-User")
+		}
+		if user != "" {
+			if err := checkUser(user); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+				return
+			}
+			r.Header.Set(negotiate.HeaderClientPrincipalID, user)
+			r.Header.Set(negotiate.HeaderClientPrincipalName, user)
+			r.Header.Set(negotiate.HeaderClientPrincipalIDP, "localdev")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkUser refuses a name too long, padded with spaces or not printable.
+func checkUser(user string) error {
+	switch {
+	case len(user) > maxUserLength:
+		return fmt.Errorf("user name is longer than %d bytes", maxUserLength)
+	case strings.TrimSpace(user) != user:
+		return errors.New("user name must not start or end with spaces")
+	}
+	for _, r := range user {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			return errors.New("user name must be printable UTF-8 text")
+		}
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package localdev
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,9 +18,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"fmt"
 	"github.com/funcsignalr/funcsignalr/bindings"
 	"github.com/funcsignalr/funcsignalr/examples/internal/webassets"
 	"github.com/funcsignalr/funcsignalr/negotiate"
+	"os"
+	"os/exec"
+	"path/filepath"
 )
 
 func TestPageURL(t *testing.T) {
@@ -37,11 +42,14 @@ func TestPageURL(t *testing.T) {
 	}
 }
 
-// testApp is a two-function app for hub "demo": negotiate, and the page.
-func testApp(env Env) (*bindings.App, error) {
+// testApp is a three-function app for hub "demo": negotiate as the host mints it, negotiate
+// for the signed-in user or anonymous, and the page.
+func testApp() (*bindings.App, error) {
 	app := bindings.NewApp(nil)
+	anyone := bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}
 	return app, errors.Join(
-		app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous}),
+		app.Negotiate("negotiate", "demo", &bindings.NegotiateOptions{HTTPOptions: anyone}),
+		app.Negotiate("user", "demo", &bindings.NegotiateOptions{HTTPOptions: anyone, Mint: &negotiate.HandlerOptions{}}),
 		webassets.Register(app, fstest.MapFS{"index.html": {Data: []byte("<h1>demo page</h1>")}}),
 	)
 }
@@ -59,10 +67,9 @@ func get(t *testing.T, url string) (int, string) {
 func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	var built Env
 	s, err := Start(Config{
 		Name:   "demo",
-		Build:  func(env Env) (*bindings.App, error) { built = env; return testApp(env) },
+		Build:  testApp,
 		Addr:   "127.0.0.1:0",
 		Stdout: &out,
 	})
@@ -70,16 +77,9 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	require.NotNil(t, s.Emulator())
 	require.NotNil(t, s.Host())
-	assert.Equal(t, s.Emulator().ConnectionString(), built.ConnectionString)
-	assert.True(t, built.Development)
-	assert.Equal(t, s.Emulator().ConnectionString(), built.Settings[bindings.DefaultConnectionStringSetting])
-	assert.False(t, built.HasEndpointSettings())
-	require.NotNil(t, built.OnClose)
-	closed := make(chan struct{})
-	built.OnClose(func() { close(closed) })
 
 	assert.Contains(t, out.String(), "open "+s.URL)
-	assert.Contains(t, out.String(), "serving negotiate")
+	assert.Contains(t, out.String(), "Functions host at "+strings.TrimSuffix(s.URL, "/"))
 	assert.Contains(t, out.String(), "emulator at "+s.Emulator().URL+", live trace at "+s.Emulator().URL+"/trace/")
 	assert.NotContains(t, out.String(), "AccessKey", "the access key stays out of the output")
 
@@ -108,10 +108,67 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.NotEqual(t, http.StatusNotFound, resp.StatusCode)
 	require.NoError(t, s.Close())
-	select {
-	case <-closed:
-	default:
-		t.Fatal("Close did not run what the app registered with OnClose")
+}
+
+// tokenUser returns the asrs.s.uid claim of a client token, "" for anonymous.
+func tokenUser(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3)
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	user, _ := claims["asrs.s.uid"].(string)
+	return user
+}
+
+// A local run signs in the user the page names, as App Service authentication signs in a user
+// in Azure, and drops the principal headers a client sends itself.
+func TestStartSignsInThePagesUser(t *testing.T) {
+	t.Parallel()
+	s, err := Start(Config{Name: "demo", Build: testApp, Addr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	tests := []struct {
+		name   string
+		query  string
+		header http.Header
+		status int
+		user   string
+	}{
+		{"anonymous", "", nil, 200, ""},
+		{"the page's name", "?user=alice", nil, 200, "alice"},
+		{"x-user", "", http.Header{"X-User": {"bob"}}, 200, "bob"},
+		{"unicode name", "?user=Jos%C3%A9", nil, 200, "José"},
+		{"a client's own principal header is dropped", "", http.Header{negotiate.HeaderClientPrincipalID: {"mallory"}}, 200, ""},
+		{"the page's name over a client's header", "?user=alice", http.Header{negotiate.HeaderClientPrincipalID: {"mallory"}}, 200, "alice"},
+		{"name too long", "?user=" + strings.Repeat("a", maxUserLength+1), nil, 400, ""},
+		{"name with a newline", "?user=a%0Ab", nil, 400, ""},
+		{"name with spaces around", "?user=%20a", nil, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, s.URL+"api/user"+tt.query, nil)
+			require.NoError(t, err)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, tt.status, resp.StatusCode)
+			var info struct {
+				AccessToken string `json:"accessToken"`
+				Error       string `json:"error"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+			if tt.status != http.StatusOK {
+				assert.Contains(t, info.Error, "user name")
+				return
+			}
+			assert.Equal(t, tt.user, tokenUser(t, info.AccessToken))
+		})
 	}
 }
 
@@ -120,10 +177,9 @@ func TestStartServesPageFunctionsAndClient(t *testing.T) {
 func TestStartWithSeveralEndpoints(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	var built Env
 	s, err := Start(Config{
 		Name:      "demo",
-		Build:     func(env Env) (*bindings.App, error) { built = env; return testApp(env) },
+		Build:     testApp,
 		Addr:      "127.0.0.1:0",
 		Endpoints: 2,
 		Stdout:    &out,
@@ -133,22 +189,22 @@ func TestStartWithSeveralEndpoints(t *testing.T) {
 	emus := s.Emulators()
 	require.Len(t, emus, 2)
 	assert.Same(t, emus[0], s.Emulator())
-	assert.Equal(t, emus[0].ConnectionString(), built.ConnectionString)
-	assert.Equal(t, emus[1].ConnectionString(), built.Settings["Azure__SignalR__Endpoints__emulator2"])
-	assert.True(t, built.HasEndpointSettings())
 	assert.Contains(t, out.String(), "emulator at "+emus[1].URL+" (Azure__SignalR__Endpoints__emulator2), live trace at "+emus[1].URL+"/trace/")
 	assert.NotContains(t, out.String(), "AccessKey", "the access keys stay out of the output")
 
-	urls := map[string]bool{}
-	for range 40 {
-		status, body := get(t, s.URL+"api/negotiate")
-		require.Equal(t, http.StatusOK, status, body)
-		var info negotiate.ConnectionInfo
-		require.NoError(t, json.Unmarshal([]byte(body), &info))
-		urls[info.URL] = true
+	// The host mints for both; so does the App, from the settings the host gives it.
+	for _, fn := range []string{"negotiate", "user?user=alice"} {
+		urls := map[string]bool{}
+		for range 40 {
+			status, body := get(t, s.URL+"api/"+fn)
+			require.Equal(t, http.StatusOK, status, body)
+			var info negotiate.ConnectionInfo
+			require.NoError(t, json.Unmarshal([]byte(body), &info))
+			urls[info.URL] = true
+		}
+		assert.Equal(t, map[string]bool{emus[0].URL + "/client/?hub=demo": true, emus[1].URL + "/client/?hub=demo": true}, urls,
+			"%s: both primaries are chosen at random", fn)
 	}
-	assert.Equal(t, map[string]bool{emus[0].URL + "/client/?hub=demo": true, emus[1].URL + "/client/?hub=demo": true}, urls,
-		"both primaries are chosen at random")
 }
 
 func TestStartWithServiceConnectionString(t *testing.T) {
@@ -176,7 +232,7 @@ func TestStartErrors(t *testing.T) {
 	t.Parallel()
 	_, err := Start(Config{})
 	require.ErrorContains(t, err, "needs a Build function")
-	_, err = Start(Config{Build: func(Env) (*bindings.App, error) { return nil, errors.New("no app today") }, Addr: "127.0.0.1:0"})
+	_, err = Start(Config{Build: func() (*bindings.App, error) { return nil, errors.New("no app today") }, Addr: "127.0.0.1:0"})
 	require.ErrorContains(t, err, "no app today")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -207,8 +263,8 @@ func TestMainArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(bindings.PortEnv, "")
-			t.Setenv(bindings.LegacyPortEnv, "")
+			t.Setenv(portEnv, "")
+			t.Setenv(legacyPortEnv, "")
 			var stderr bytes.Buffer
 			err := Main(context.Background(), "demo", testApp, tt.args, io.Discard, &stderr)
 			require.ErrorContains(t, err, tt.wantErr)
@@ -216,37 +272,59 @@ func TestMainArgs(t *testing.T) {
 	}
 }
 
-func TestMainFunctionJSON(t *testing.T) {
-	t.Setenv(bindings.PortEnv, "")
-	dir := t.TempDir()
-	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", dir}, io.Discard, io.Discard))
-	app, err := testApp(Env{})
-	require.NoError(t, err)
-	require.NoError(t, app.CheckFunctionJSON(dir))
-	require.NoError(t, Main(context.Background(), "demo", testApp, []string{"functionjson", "-check", dir}, io.Discard, io.Discard))
+// TestCommandProcess is the program the Command tests start: the test binary itself, run as
+// an example's main would be.
+func TestCommandProcess(t *testing.T) {
+	if os.Getenv("LOCALDEV_COMMAND_PROCESS") != "1" {
+		t.Skip("run by the Command tests as a child process")
+	}
+	os.Args = append([]string{"demo"}, strings.Fields(os.Getenv("LOCALDEV_COMMAND_ARGS"))...)
+	Command("demo", func() (*bindings.App, error) {
+		fmt.Println("built")
+		return testApp()
+	})
+	fmt.Println("stopped")
 }
 
-// Under the Functions host the program is the custom handler, serving on the port it is given.
-func TestMainUnderFunctionsHost(t *testing.T) {
+// command starts the test binary as a program whose main is Command.
+func command(t *testing.T, args string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCommandProcess$")
+	cmd.Env = append(os.Environ(), append([]string{"LOCALDEV_COMMAND_PROCESS=1", "LOCALDEV_COMMAND_ARGS=" + args}, env...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+func TestCommandFunctionJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd, out := command(t, "functionjson "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.NoError(t, cmd.Run(), out.String())
+	app, err := testApp()
+	require.NoError(t, err)
+	require.NoError(t, app.CheckFunctionJSON(dir))
+	cmd, out = command(t, "functionjson -check "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.NoError(t, cmd.Run(), out.String())
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "host.json"), []byte("{}"), 0o644))
+	cmd, out = command(t, "functionjson -check "+dir, portEnv+"=", legacyPortEnv+"=")
+	require.Error(t, cmd.Run())
+	assert.Contains(t, out.String(), "host.json differs from the Go declarations", "the app's Main reports the drift and exits 1")
+}
+
+// Under the Functions host the program is the custom handler, serving on the port it is given
+// until the host stops it.
+func TestCommandUnderFunctionsHost(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, ln.Close())
-	t.Setenv(bindings.PortEnv, port)
-	t.Setenv(EnvironmentSetting, "Development")
+	cmd, out := command(t, "", portEnv+"="+port)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	done := make(chan error, 1)
-	envs := make(chan Env, 1)
-	go func() {
-		done <- Main(context.Background(), "demo", func(env Env) (*bindings.App, error) { envs <- env; return testApp(env) }, nil, io.Discard, io.Discard)
-	}()
-	env := <-envs
-	assert.True(t, env.Development, "func start is development")
-	assert.Empty(t, env.ConnectionString, "settings come from the environment")
-	assert.Nil(t, env.Settings, "settings come from the environment")
-	require.NotNil(t, env.OnClose)
-	closed := make(chan struct{})
-	env.OnClose(func() { close(closed) })
 	url := "http://127.0.0.1:" + port + "/"
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(url)
@@ -255,23 +333,17 @@ func TestMainUnderFunctionsHost(t *testing.T) {
 		}
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 20*time.Millisecond, "the custom handler answers the host's readiness probe")
+	}, 20*time.Second, 20*time.Millisecond, "the custom handler answers the host's readiness probe")
+	// The handler stops on SIGINT, as the host stops it, and runs what the app registered.
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		t.Fatalf("Main returned early: %v", err)
-	default:
-	}
-	// The handler stops on SIGINT, which it is now listening for, as the host stops it.
-	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGINT))
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
+		require.NoError(t, err, out.String())
+	case <-time.After(20 * time.Second):
 		t.Fatal("the custom handler did not stop on SIGINT")
 	}
-	select {
-	case <-closed:
-	default:
-		t.Fatal("stopping did not run what the app registered with OnClose")
-	}
+	assert.Contains(t, out.String(), "built\n")
+	assert.Contains(t, out.String(), "stopped\n", "Main returned after serving")
 }

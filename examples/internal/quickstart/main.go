@@ -24,7 +24,7 @@ func newApp() (*bindings.App, error) {
 	anyone := &bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}
 	return app, errors.Join(
 		// GET or POST /api/negotiate: the service URL and an access token for hub "chat".
-		app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{AuthLevel: bindings.AuthLevelAnonymous}),
+		app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{HTTPOptions: *anyone}),
 		// POST /api/broadcast with a text body: every client gets newMessage(text).
 		app.HTTP("broadcast", anyone, broadcast, bindings.SignalROutput("signalRMessages", "chat", nil)),
 	)

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
@@ -34,22 +35,36 @@ const clientBundle = "signalr.min.js"
 //go:embed signalr.min.js
 var files embed.FS
 
+// registered holds the apps Register added a page to.
+var registered sync.Map // *bindings.App → struct{}
+
 // Register adds the page function to app: GET <prefix>/web/ serves page's index.html,
 // <prefix>/web/<file> its other files and signalr.min.js the SignalR client.
 func Register(app *bindings.App, page fs.FS) error {
 	if page == nil {
 		return errors.New("webassets: Register needs the page's files")
 	}
-	return app.HTTP(FunctionName, &bindings.HTTPOptions{
+	err := app.HTTP(FunctionName, &bindings.HTTPOptions{
 		Route:     FunctionName + "/{*path}",
 		Methods:   []string{"get"},
 		AuthLevel: bindings.AuthLevelAnonymous,
 	}, pageFunction(page))
+	if err == nil {
+		registered.Store(app, struct{}{})
+	}
+	return err
 }
 
-// PagePath is the URL path of the page Register serves for app, such as /api/web/.
-func PagePath(app *bindings.App) string {
-	if prefix := app.RoutePrefix(); prefix != "" {
+// Registered reports whether Register added the page to app.
+func Registered(app *bindings.App) bool {
+	_, ok := registered.Load(app)
+	return ok
+}
+
+// PagePath is the URL path of the page Register serves under the route prefix, such as
+// /api/web/ for the default prefix "api".
+func PagePath(routePrefix string) string {
+	if prefix := strings.Trim(routePrefix, "/"); prefix != "" {
 		return "/" + prefix + "/" + FunctionName + "/"
 	}
 	return "/" + FunctionName + "/"

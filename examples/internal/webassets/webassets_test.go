@@ -84,10 +84,14 @@ func TestReadStaysInsideThePage(t *testing.T) {
 
 func TestRegisterAndPagePath(t *testing.T) {
 	t.Parallel()
-	require.ErrorContains(t, Register(bindings.NewApp(nil), nil), "needs the page's files")
-	assert.Equal(t, "/api/web/", PagePath(bindings.NewApp(nil)))
-	none := ""
-	assert.Equal(t, "/web/", PagePath(bindings.NewApp(&bindings.AppOptions{RoutePrefix: &none})))
+	app := bindings.NewApp(nil)
+	require.ErrorContains(t, Register(app, nil), "needs the page's files")
+	assert.False(t, Registered(app))
+	require.NoError(t, Register(app, fstest.MapFS{"index.html": {Data: []byte("x")}}))
+	assert.True(t, Registered(app))
+	assert.False(t, Registered(bindings.NewApp(nil)))
+	assert.Equal(t, "/api/web/", PagePath("api"))
+	assert.Equal(t, "/web/", PagePath(""))
 }
 
 // The vendored bundle is the version the test harness installs, so the pages run the client

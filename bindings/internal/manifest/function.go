@@ -1,4 +1,4 @@
-package bindings
+package manifest
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
 	"github.com/funcsignalr/funcsignalr/internal/service"
+	"github.com/funcsignalr/funcsignalr/trigger"
 )
 
 // Function is one function's declaration: its name (the function.json folder) and bindings.
@@ -34,6 +35,16 @@ func (f Function) Trigger() (Binding, bool) {
 func (f Function) Find(t string, dir Direction) (Binding, bool) {
 	for _, b := range f.Bindings {
 		if b.Is(t) && (dir == "" || b.Direction == dir) {
+			return b, true
+		}
+	}
+	return Binding{}, false
+}
+
+// FindName returns the binding named name, compared exactly, as the host reads outputs.
+func (f Function) FindName(name string) (Binding, bool) {
+	for _, b := range f.Bindings {
+		if b.Name == name {
 			return b, true
 		}
 	}
@@ -188,14 +199,14 @@ func validateBinding(b Binding) error {
 
 func validateSignalRTrigger(b Binding) error {
 	switch strings.ToLower(b.Category) {
-	case CategoryConnections:
-		if !strings.EqualFold(b.Event, EventConnected) && !strings.EqualFold(b.Event, EventDisconnected) {
+	case trigger.CategoryConnections:
+		if !strings.EqualFold(b.Event, trigger.EventConnected) && !strings.EqualFold(b.Event, trigger.EventDisconnected) {
 			return fmt.Errorf("signalRTrigger %q: category connections has event %q; expected connected or disconnected", b.Name, b.Event)
 		}
 		if len(b.ParameterNames) > 0 {
 			return fmt.Errorf("signalRTrigger %q: parameterNames only apply to the messages category", b.Name)
 		}
-	case CategoryMessages:
+	case trigger.CategoryMessages:
 		if b.Event == "" {
 			return fmt.Errorf("signalRTrigger %q has no event; expected the hub method name clients invoke", b.Name)
 		}
@@ -224,9 +235,9 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// validateApp checks what only the whole set of functions shows: duplicate names, HTTP routes
+// ValidateApp checks what only the whole set of functions shows: duplicate names, HTTP routes
 // that collide, and SignalR triggers competing for one event.
-func validateApp(fns []Function) error {
+func ValidateApp(fns []Function) error {
 	names := map[string]string{}
 	triggers := map[string]string{}
 	type routed struct {

@@ -1,4 +1,4 @@
-package bindingstest
+package fakehost
 
 import (
 	"bytes"
@@ -15,7 +15,9 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/hostconv"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -68,7 +70,7 @@ const maxResponse = 128 << 20
 // invoke sends one payload to the handler and reads its answer with the host's rules: a
 // non-2xx status, a non-JSON media type or a body that is not a JSON object fails the
 // invocation.
-func (h *Host) invoke(ctx context.Context, fn bindings.Function, id string, payload []byte) (*result, error) {
+func (h *Host) invoke(ctx context.Context, fn manifest.Function, id string, payload []byte) (*result, error) {
 	rec := Invocation{Function: fn.Name, ID: id, Request: payload}
 	res, err := h.call(ctx, fn, id, payload, &rec)
 	if err != nil {
@@ -79,7 +81,7 @@ func (h *Host) invoke(ctx context.Context, fn bindings.Function, id string, payl
 	return res, err
 }
 
-func (h *Host) call(ctx context.Context, fn bindings.Function, id string, payload []byte, rec *Invocation) (*result, error) {
+func (h *Host) call(ctx context.Context, fn manifest.Function, id string, payload []byte, rec *Invocation) (*result, error) {
 	// The host writes the payload as an ObjectContent, which goes out chunked, without
 	// Content-Length (spec §8.1): a handler that needs Content-Length fails here as in Azure.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.handlerURL+"/"+fn.Name, io.NopCloser(bytes.NewReader(payload)))
@@ -223,8 +225,8 @@ func isNull(v json.RawMessage) bool {
 // mergeReturnValue copies an object ReturnValue's members into Outputs, overwriting, for every
 // function without a $return binding, the SignalR trigger included
 // (WorkerFunctionInvoker.cs HandleOutputDictionary).
-func mergeReturnValue(fn bindings.Function, res *result) {
-	if _, hasReturn := findBinding(fn, bindings.ReturnBindingName); hasReturn || len(res.returnValue) == 0 {
+func mergeReturnValue(fn manifest.Function, res *result) {
+	if _, hasReturn := findBinding(fn, manifest.ReturnBindingName); hasReturn || len(res.returnValue) == 0 {
 		return
 	}
 	rv := bytes.TrimSpace(res.returnValue)
@@ -240,23 +242,23 @@ func mergeReturnValue(fn bindings.Function, res *result) {
 	})
 }
 
-func findBinding(fn bindings.Function, name string) (bindings.Binding, bool) {
+func findBinding(fn manifest.Function, name string) (manifest.Binding, bool) {
 	for _, b := range fn.Bindings {
 		if b.Name == name {
 			return b, true
 		}
 	}
-	return bindings.Binding{}, false
+	return manifest.Binding{}, false
 }
 
 // applyOutputs carries out the non-HTTP outputs after a successful invocation.
-func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *result) error {
+func (h *Host) applyOutputs(ctx context.Context, fn manifest.Function, res *result) error {
 	for _, b := range fn.Bindings {
-		if b.Direction != bindings.DirectionOut || b.Is(bindings.TypeHTTP) {
+		if b.Direction != manifest.DirectionOut || b.Is(manifest.TypeHTTP) {
 			continue
 		}
 		var v outputValue
-		if b.Name == bindings.ReturnBindingName {
+		if b.Name == manifest.ReturnBindingName {
 			v = outputValue{raw: res.returnValue}
 		} else {
 			v = res.outputs[b.Name]
@@ -265,7 +267,7 @@ func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *resu
 			continue
 		}
 		switch {
-		case b.Is(bindings.TypeSignalR):
+		case b.Is(manifest.TypeSignalR):
 			if err := h.applySignalR(ctx, b, v); err != nil {
 				return fmt.Errorf("output %s: %w", b.Name, err)
 			}
@@ -279,14 +281,14 @@ func (h *Host) applyOutputs(ctx context.Context, fn bindings.Function, res *resu
 // applySignalR reads a signalR output as the host and the extension do (GetBindingValue,
 // FunctionBinding.ReadAsEnumerable, SignalROutputConverter, SignalRAsyncCollector) and sends
 // the items one by one, in order, stopping at the first that fails.
-func (h *Host) applySignalR(ctx context.Context, b bindings.Binding, v outputValue) error {
+func (h *Host) applySignalR(ctx context.Context, b manifest.Binding, v outputValue) error {
 	raw := bytes.TrimSpace(v.raw)
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return err
 		}
-		if !v.merged && b.DataType != "binary" && bindings.IsBase64(s) {
+		if !v.merged && b.DataType != "binary" && hostconv.IsBase64(s) {
 			return errors.New("the value is a string that is valid base64, which the host turns into bytes; the signalR binding cannot take bytes (send objects)")
 		}
 		t := bytes.TrimSpace([]byte(s))
@@ -305,19 +307,22 @@ func (h *Host) applySignalR(ctx context.Context, b bindings.Binding, v outputVal
 	}
 	var svc *service
 	for i, item := range items {
-		a, err := convertItem(item)
+		// The extension's converter, then its collector: removeAll for a connection is dropped,
+		// an item without a connection or user id fails.
+		a, err := outputitem.Parse(item)
 		if err != nil {
 			return fmt.Errorf("item %d: %w", i, err)
 		}
-		if ga, ok := a.(signalr.GroupAction); ok {
-			if ga.ConnectionID == "" && ga.UserID == "" {
-				return fmt.Errorf("item %d: ConnectionId and UserId cannot be null or empty together", i)
-			}
-			if ga.ConnectionID != "" && ga.Action == signalr.GroupActionRemoveAll {
-				// SignalRAsyncCollector.cs handles only add and remove for a connection id.
-				h.logger.Debug("bindingstest: removeAll with a connectionId is skipped, as the extension skips it", "binding", b.Name, "item", i)
-				continue
-			}
+		if outputitem.SkippedByExtension(a) {
+			// SignalRAsyncCollector.cs handles only add and remove for a connection id.
+			h.logger.Debug("bindingstest: removeAll with a connectionId is skipped, as the extension skips it", "binding", b.Name, "item", i)
+			continue
+		}
+		if ga, ok := a.(signalr.GroupAction); ok && ga.ConnectionID == "" && ga.UserID == "" {
+			return fmt.Errorf("item %d: ConnectionId and UserId cannot be null or empty together", i)
+		}
+		if a, err = outputitem.Check(a); err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
 		}
 		if svc == nil {
 			if svc, err = h.service(b); err != nil {
@@ -329,84 +334,6 @@ func (h *Host) applySignalR(ctx context.Context, b bindings.Binding, v outputVal
 		}
 	}
 	return nil
-}
-
-// convertItem is the extension's SignalROutputConverter: an object with a target (arguments
-// optional since extension 1.9.0, an array when given) is a message, else an object with an
-// action (add, remove or removeAll in any casing) is a group action (spec §8.4).
-func convertItem(item json.RawMessage) (signalr.Action, error) {
-	item = bytes.TrimSpace(item)
-	if len(item) == 0 || item[0] != '{' {
-		return nil, errors.New("not a JSON object: the collector receives null and fails with \"Value cannot be null. (Parameter 'item')\"")
-	}
-	props := map[string]json.RawMessage{}
-	_ = eachMember(item, func(k string, v json.RawMessage) error {
-		props[strings.ToLower(k)] = bytes.TrimSpace(v)
-		return nil
-	})
-	text := func(name string) (string, bool) {
-		v, ok := props[name]
-		if !ok || isNull(v) {
-			return "", true
-		}
-		switch v[0] {
-		case '{', '[':
-			return "", false
-		case '"':
-			var s string
-			_ = json.Unmarshal(v, &s)
-			return s, true
-		}
-		return string(v), true // JsonReader.ReadAsString takes a number or boolean as its text
-	}
-	target, targetOK := text("target")
-	args := props["arguments"]
-	if v, present := props["target"]; present && !isNull(v) && targetOK && (isNull(args) || args[0] == '[') {
-		m := signalr.Message{Target: target}
-		if !isNull(args) {
-			var list []json.RawMessage
-			if err := json.Unmarshal(args, &list); err != nil {
-				return nil, err
-			}
-			for _, a := range list {
-				m.Arguments = append(m.Arguments, a)
-			}
-		}
-		var ok1, ok2, ok3 bool
-		m.ConnectionID, ok1 = text("connectionid")
-		m.UserID, ok2 = text("userid")
-		m.GroupName, ok3 = text("groupname")
-		if err := endpoints(props["endpoints"], &m.Endpoints); ok1 && ok2 && ok3 && err == nil {
-			return m, nil
-		}
-	}
-	if action, present := props["action"]; present && !isNull(action) {
-		var a signalr.GroupAction
-		name := ""
-		if action[0] == '"' {
-			_ = json.Unmarshal(action, &name)
-		}
-		for _, v := range signalr.PossibleGroupActionTypeValues() {
-			if strings.EqualFold(name, string(v)) {
-				a.Action = v
-			}
-		}
-		var ok1, ok2, ok3 bool
-		a.ConnectionID, ok1 = text("connectionid")
-		a.UserID, ok2 = text("userid")
-		a.GroupName, ok3 = text("groupname")
-		if err := endpoints(props["endpoints"], &a.Endpoints); a.Action != "" && ok1 && ok2 && ok3 && err == nil {
-			return a, nil
-		}
-	}
-	return nil, errors.New("Unable to convert JObject to valid output binding type, check parameters.")
-}
-
-func endpoints(raw json.RawMessage, dst *[]signalr.EndpointRef) error {
-	if isNull(raw) {
-		return nil
-	}
-	return json.Unmarshal(raw, dst)
 }
 
 // httpAnswer is the HTTP response the host builds from the function's http output.
@@ -429,12 +356,12 @@ var okResult = &httpAnswer{status: http.StatusOK}
 // for named outputs (HttpScriptInvocationResultExtensions.GetHttpOutputBindingResponse), for
 // $return and for values merged from an object ReturnValue (HttpBinding.CreateResult). An error
 // fails the invocation before any output is applied.
-func buildHTTPAnswer(fn bindings.Function, res *result) (*httpAnswer, error) {
-	out, ok := fn.Find(bindings.TypeHTTP, bindings.DirectionOut)
+func buildHTTPAnswer(fn manifest.Function, res *result) (*httpAnswer, error) {
+	out, ok := fn.Find(manifest.TypeHTTP, manifest.DirectionOut)
 	if !ok {
 		return okResult, nil
 	}
-	if out.Name == bindings.ReturnBindingName {
+	if out.Name == manifest.ReturnBindingName {
 		if len(res.returnValue) == 0 {
 			return okResult, nil
 		}
@@ -443,7 +370,7 @@ func buildHTTPAnswer(fn bindings.Function, res *result) (*httpAnswer, error) {
 			// GetBindingValue runs on every $return string, HTTP included (spec §8.3).
 			var s string
 			_ = json.Unmarshal(v, &s)
-			if bindings.IsBase64(s) {
+			if hostconv.IsBase64(s) {
 				b, _ := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
 				if b == nil {
 					b = []byte{}

@@ -1,4 +1,4 @@
-package bindingstest
+package fakehost
 
 import (
 	"bytes"

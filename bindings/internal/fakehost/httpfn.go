@@ -1,4 +1,4 @@
-package bindingstest
+package fakehost
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 )
 
@@ -28,7 +28,7 @@ const (
 // mode applies the host's choice (DefaultHttpWorkerService.cs, spec §8.6): only a function with
 // one httpTrigger input and one http output is ever passed through; proxying takes precedence
 // over forwarding, and the legacy httpWorker section forwards without being asked.
-func (h *Host) mode(fn bindings.Function) httpMode {
+func (h *Host) mode(fn manifest.Function) httpMode {
 	cfg := h.manifest.Host
 	switch {
 	case !fn.IsHTTPInAndOut():
@@ -48,7 +48,7 @@ func (h *Host) mode(fn bindings.Function) httpMode {
 // from x-functions-key, else the code query parameter. It returns the Identities array and
 // whether the call may go on. Without keys, as under `func start`, every call is anonymous and
 // allowed.
-func (h *Host) authenticate(r *http.Request, trig bindings.Binding) ([]byte, bool) {
+func (h *Host) authenticate(r *http.Request, trig manifest.Binding) ([]byte, bool) {
 	anonymous := []byte("[" + anonymousIdentity + "]")
 	if len(h.opts.FunctionKeys) == 0 && h.opts.MasterKey == "" {
 		return anonymous, true
@@ -72,12 +72,12 @@ func (h *Host) authenticate(r *http.Request, trig bindings.Binding) ([]byte, boo
 	}
 	need := strings.ToLower(string(trig.AuthLevel))
 	if need == "" {
-		need = string(bindings.AuthLevelFunction)
+		need = string(manifest.AuthLevelFunction)
 	}
 	switch {
 	case level == "":
-		return anonymous, need == string(bindings.AuthLevelAnonymous)
-	case need == string(bindings.AuthLevelAdmin) && level != "Admin":
+		return anonymous, need == string(manifest.AuthLevelAnonymous)
+	case need == string(manifest.AuthLevelAdmin) && level != "Admin":
 		return nil, false
 	}
 	return []byte("[" + string(keyIdentity(level, name)) + "]"), true
@@ -95,7 +95,7 @@ func queryValue(r *http.Request, name string) (string, bool) {
 }
 
 // serveHTTPFunction runs an HTTP-triggered function for a caller.
-func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map[string]string, fn bindings.Function, matched map[string]string) {
+func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map[string]string, fn manifest.Function, matched map[string]string) {
 	trig, _ := fn.Trigger()
 	ident, ok := h.authenticate(r, trig)
 	if !ok {
@@ -157,7 +157,7 @@ func (h *Host) serveHTTPFunction(w http.ResponseWriter, r *http.Request, raw map
 // names comma-joined; the caller's headers, Content-Type and Content-Length only with a body
 // (which needs Content-Length); the host's User-Agent appended to the caller's. Proxying
 // (YARP) sends path, query, headers and body as they came.
-func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn bindings.Function, mode httpMode, id string, body []byte) {
+func (h *Host) forward(w http.ResponseWriter, r *http.Request, fn manifest.Function, mode httpMode, id string, body []byte) {
 	target := h.handlerURL
 	var reader io.Reader
 	hdr := http.Header{}

@@ -1,4 +1,4 @@
-package bindingstest
+package fakehost
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
@@ -508,7 +508,7 @@ func member(obj json.RawMessage, name string) (json.RawMessage, bool) {
 
 // negotiateRequest resolves what a signalRConnectionInfo or signalRNegotiation input mints
 // with: the hub, the token options, then the negotiator of the binding's connection setting.
-func (h *Host) negotiateRequest(b bindings.Binding, d *bindingData) (*negotiate.Negotiator, string, *negotiate.Options, error) {
+func (h *Host) negotiateRequest(b manifest.Binding, d *bindingData) (*negotiate.Negotiator, string, *negotiate.Options, error) {
 	hub, err := h.resolve(b.HubName, d)
 	if err != nil {
 		return nil, "", nil, err
@@ -543,7 +543,7 @@ func (h *Host) negotiateRequest(b bindings.Binding, d *bindingData) (*negotiate.
 
 // connectionInfo resolves a signalRConnectionInfo input the way the extension does, the
 // endpoint chosen by the router when there are several, and encodes it as the host sends it.
-func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
+func (h *Host) connectionInfo(ctx context.Context, b manifest.Binding, d *bindingData) ([]byte, error) {
 	n, hub, opts, err := h.negotiateRequest(b, d)
 	if err != nil {
 		return nil, err
@@ -560,7 +560,7 @@ func (h *Host) connectionInfo(ctx context.Context, b bindings.Binding, d *bindin
 }
 
 // negotiation resolves a signalRNegotiation input: a connection info for every endpoint.
-func (h *Host) negotiation(ctx context.Context, b bindings.Binding, d *bindingData) ([]byte, error) {
+func (h *Host) negotiation(ctx context.Context, b manifest.Binding, d *bindingData) ([]byte, error) {
 	n, hub, opts, err := h.negotiateRequest(b, d)
 	if err != nil {
 		return nil, err
@@ -579,7 +579,7 @@ func (h *Host) negotiation(ctx context.Context, b bindings.Binding, d *bindingDa
 }
 
 // endpointsValue resolves a signalREndpoints input: every endpoint with its health.
-func (h *Host) endpointsValue(b bindings.Binding) ([]byte, error) {
+func (h *Host) endpointsValue(b manifest.Binding) ([]byte, error) {
 	svc, err := h.service(b)
 	if err != nil {
 		return nil, err
@@ -613,28 +613,28 @@ func inputValue(raw []byte) ([]byte, error) {
 
 // payload assembles {"Data":{…},"Metadata":{…}} with the trigger value first and the inputs in
 // declaration order (WorkerFunctionInvoker.cs).
-func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte, d *bindingData) ([]byte, error) {
+func (h *Host) payload(ctx context.Context, fn manifest.Function, trigger []byte, d *bindingData) ([]byte, error) {
 	var data object
 	for _, b := range fn.Bindings {
-		if b.Direction != bindings.DirectionIn && b.Direction != bindings.DirectionInOut {
+		if b.Direction != manifest.DirectionIn && b.Direction != manifest.DirectionInOut {
 			continue
 		}
 		switch {
 		case b.IsTrigger():
 			data.add(b.Name, trigger)
-		case b.Is(bindings.TypeSignalRConnectionInfo):
+		case b.Is(manifest.TypeSignalRConnectionInfo):
 			v, err := h.connectionInfo(ctx, b, d)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
 			}
 			data.add(b.Name, v)
-		case b.Is(bindings.TypeSignalRNegotiation):
+		case b.Is(manifest.TypeSignalRNegotiation):
 			v, err := h.negotiation(ctx, b, d)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
 			}
 			data.add(b.Name, v)
-		case b.Is(bindings.TypeSignalREndpoints):
+		case b.Is(manifest.TypeSignalREndpoints):
 			v, err := h.endpointsValue(b)
 			if err != nil {
 				return nil, fmt.Errorf("binding %s: %w", b.Name, err)
@@ -653,7 +653,7 @@ func (h *Host) payload(ctx context.Context, fn bindings.Function, trigger []byte
 // routeValues splits a function's route values as PopulateRouteData records them: the matched
 // values in template order, then the optional parameters without a default that the request
 // left out.
-func routeValues(fn bindings.Function, matched map[string]string) ([]kv, []string) {
+func routeValues(fn manifest.Function, matched map[string]string) ([]kv, []string) {
 	t, err := route.Parse(fn.RouteTemplate())
 	if err != nil {
 		return nil, nil

@@ -1,4 +1,4 @@
-package bindingstest
+package fakehost
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/internal/hubproto"
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/trigger"
@@ -87,9 +87,9 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request, raw map[stri
 	ic := invocationContext(r, raw, hub, category, event, connID)
 	var invocationID string
 	switch {
-	case strings.EqualFold(b.Category, bindings.CategoryConnections) && strings.EqualFold(b.Event, bindings.EventConnected):
+	case strings.EqualFold(b.Category, trigger.CategoryConnections) && strings.EqualFold(b.Event, trigger.EventConnected):
 		// SignalRConnectMethodExecutor never reads the body.
-	case strings.EqualFold(b.Category, bindings.CategoryConnections):
+	case strings.EqualFold(b.Category, trigger.CategoryConnections):
 		m, err := readUpstreamMessage(r, proto)
 		if err == nil && m.Type != hubproto.TypeCloseConnection {
 			err = fmt.Errorf("a %v message where a close message (11) was expected", m.Type)
@@ -137,8 +137,8 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request, raw map[stri
 	id := h.opts.NewGUID()
 	result, ferr := h.runTrigger(r, fn, b, ic, id)
 	switch {
-	case strings.EqualFold(b.Category, bindings.CategoryConnections):
-		if ferr != nil && strings.EqualFold(b.Event, bindings.EventConnected) {
+	case strings.EqualFold(b.Category, trigger.CategoryConnections):
+		if ferr != nil && strings.EqualFold(b.Event, trigger.EventConnected) {
 			w.WriteHeader(http.StatusForbidden)
 			return
 		}
@@ -331,7 +331,7 @@ func (c *upstreamContext) value() []byte {
 }
 
 // runTrigger invokes the function for an upstream event and returns its ReturnValue.
-func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Binding, c *upstreamContext, id string) (any, error) {
+func (h *Host) runTrigger(r *http.Request, fn manifest.Function, b manifest.Binding, c *upstreamContext, id string) (any, error) {
 	d := &bindingData{}
 	if len(b.ParameterNames) > 0 {
 		if len(c.arguments) != len(b.ParameterNames) {
@@ -369,10 +369,10 @@ func (h *Host) runTrigger(r *http.Request, fn bindings.Function, b bindings.Bind
 }
 
 // matchTrigger finds the function triggered by (hub, category, event), ignoring case.
-func (h *Host) matchTrigger(hub, category, event string) (bindings.Function, bindings.Binding, bool) {
+func (h *Host) matchTrigger(hub, category, event string) (manifest.Function, manifest.Binding, bool) {
 	for _, fn := range h.manifest.Functions {
 		b, ok := fn.Trigger()
-		if !ok || !b.Is(bindings.TypeSignalRTrigger) {
+		if !ok || !b.Is(manifest.TypeSignalRTrigger) {
 			continue
 		}
 		name, err := h.resolve(b.HubName, nil)
@@ -383,7 +383,7 @@ func (h *Host) matchTrigger(hub, category, event string) (bindings.Function, bin
 			return fn, b, true
 		}
 	}
-	return bindings.Function{}, bindings.Binding{}, false
+	return manifest.Function{}, manifest.Binding{}, false
 }
 
 // argumentEntry is one parameterNames value: the argument as the extension parsed it, which the
