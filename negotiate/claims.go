@@ -42,13 +42,13 @@ func isReservedClaim(typ string) bool {
 	return false
 }
 
-// RenameReservedClaims returns claims with the names the service reserves (aud, exp, iat, nbf,
+// renameReservedClaims returns claims with the names the service reserves (aud, exp, iat, nbf,
 // iss, actort, acr, azp, c_hash, jti, nonce, and every "sub" after the first) renamed to
 // asrs.u.<name>, as the service SDK does when it mints a token; Negotiate applies the same rule.
 // It also renames the service's own asrs.s.* names, which Negotiate refuses, so claims copied
 // from a foreign token (ClaimsFromIDToken, a principal) can never set the user id or other
 // system claims.
-func RenameReservedClaims(claims []Claim) []Claim {
+func renameReservedClaims(claims []Claim) []Claim {
 	out := make([]Claim, len(claims))
 	seenSub := false
 	for i, c := range claims {

@@ -43,8 +43,9 @@ type IDTokenOptions struct {
 var identityClaims = []string{"nameid", "sub", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier"}
 
 // ClaimsFromIDToken returns the claims of a JWT whose types are in claimTypes (all claims when
-// claimTypes is empty), in token order, with reserved names renamed as RenameReservedClaims
-// does. It is the Functions binding's idToken + claimTypeList feature. A leading "Bearer " is
+// claimTypes is empty), in token order, with the names the service reserves (aud, exp, iss,
+// asrs.s.*, a second sub, …) renamed to asrs.u.<name>, so a foreign token can never set system
+// claims. It is the Functions binding's idToken + claimTypeList feature. A leading "Bearer " is
 // accepted, so the Authorization header can be passed as is. Array claims become repeated
 // claims; numbers and booleans keep their JSON text; objects become compact JSON; null values
 // and claims with an empty name are skipped.
@@ -87,7 +88,7 @@ func ClaimsFromIDToken(token string, claimTypes []string, opts *IDTokenOptions) 
 	if len(claimTypes) > 0 {
 		claims = slices.DeleteFunc(claims, func(c Claim) bool { return !slices.Contains(claimTypes, c.Type) })
 	}
-	claims = RenameReservedClaims(claims)
+	claims = renameReservedClaims(claims)
 	if opts == nil || (opts.Keyfunc == nil && !opts.TrustedSource) {
 		for i, c := range claims {
 			if slices.Contains(identityClaims, c.Type) {

@@ -356,9 +356,9 @@ func TestNegotiateConcurrent(t *testing.T) {
 func TestRenameReservedClaims(t *testing.T) {
 	in := []Claim{{"sub", "1"}, {"name", "n"}, {"sub", "2"}, {"exp", "e"}, {"asrs.u.x", "y"}, {"asrs.s.uid", "mallory"}}
 	want := []Claim{{"sub", "1"}, {"name", "n"}, {"asrs.u.sub", "2"}, {"asrs.u.exp", "e"}, {"asrs.u.x", "y"}, {"asrs.u.asrs.s.uid", "mallory"}}
-	assert.Equal(t, want, RenameReservedClaims(in))
+	assert.Equal(t, want, renameReservedClaims(in))
 	assert.Equal(t, "sub", in[2].Type, "input is not modified")
-	assert.Empty(t, RenameReservedClaims(nil))
+	assert.Empty(t, renameReservedClaims(nil))
 	assert.Equal(t, "negotiate.Claim(name)", Claim{"name", "secret"}.String())
 }
 

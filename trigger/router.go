@@ -242,7 +242,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	inv.route = rt
-	ctx := NewContext(hr.Context(), inv)
+	ctx := newContext(hr.Context(), inv)
 	result, err := r.run(ctx, inv)
 	if err != nil {
 		r.logger.LogAttrs(ctx, slog.LevelError, "trigger: handler failed", attrs(inv, slog.String("error", err.Error()))...)
@@ -272,7 +272,7 @@ func (r *Router) Dispatch(ctx context.Context, inv *Invocation) (result any, err
 		return nil, fmt.Errorf("%w for hub %.100q, category %s, event %.100q", ErrNoHandler, inv.Hub, inv.Category, inv.Event)
 	}
 	inv.route = rt
-	return r.run(NewContext(ctx, inv), inv)
+	return r.run(newContext(ctx, inv), inv)
 }
 
 // run calls the middleware chain and handler, turning a panic into an error
@@ -373,9 +373,9 @@ func (inv *Invocation) protocol() hubproto.Protocol {
 
 type ctxKey struct{}
 
-// NewContext returns a copy of ctx carrying inv. Router does this for every
+// newContext returns a copy of ctx carrying inv. Router does this for every
 // handler.
-func NewContext(ctx context.Context, inv *Invocation) context.Context {
+func newContext(ctx context.Context, inv *Invocation) context.Context {
 	return context.WithValue(ctx, ctxKey{}, inv)
 }
 

@@ -90,11 +90,11 @@ type conn struct {
 	inScanned int   // bytes at the start of inbuf known to hold no record end
 	inWork    int64 // bytes examined or moved while framing input, for tests
 
-	mu         sync.Mutex
-	state      connState
+	mu    sync.Mutex
+	state connState
 	// opened says the handshake succeeded, so the connected event went upstream
 	// and a disconnected one must follow; a failed handshake closes without either.
-	opened bool
+	opened     bool
 	transport  transportKind
 	proto      hubproto.Protocol // set once, before the connection joins its hub
 	stateful   bool

@@ -18,12 +18,12 @@ import (
 // written for it work unchanged.
 const DefaultAccessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"
 
-// Defaults of the service (and ASP.NET SignalR).
+// Defaults of the service (and ASP.NET SignalR), named in the Options fields' docs.
 const (
-	DefaultKeepAliveInterval = 15 * time.Second
-	DefaultClientTimeout     = 30 * time.Second
-	DefaultHandshakeTimeout  = 15 * time.Second
-	DefaultUpstreamTimeout   = 100 * time.Second
+	defaultKeepAliveInterval = 15 * time.Second
+	defaultClientTimeout     = 30 * time.Second
+	defaultHandshakeTimeout  = 15 * time.Second
+	defaultUpstreamTimeout   = 100 * time.Second
 )
 
 // Options configures a Server. The zero value, and a nil *Options, give the
@@ -38,14 +38,15 @@ type Options struct {
 	// Upstream lists the upstream rules; the first match wins. Events that
 	// match none are dropped, as by the service.
 	Upstream []UpstreamTemplate
-	// UpstreamTimeout bounds one upstream request; DefaultUpstreamTimeout when zero.
+	// UpstreamTimeout bounds one upstream request; 100 s when zero.
 	UpstreamTimeout time.Duration
 	// UpstreamClient sends upstream requests; a private client when nil.
 	UpstreamClient *http.Client
 
 	// KeepAliveInterval is how long a connection may go without output before
-	// the server sends a Ping; ClientTimeout how long without input before the
-	// server drops it; HandshakeTimeout how long it waits for the handshake.
+	// the server sends a Ping (15 s when zero); ClientTimeout how long without
+	// input before the server drops it (30 s); HandshakeTimeout how long it
+	// waits for the handshake (15 s). These are the service's defaults.
 	KeepAliveInterval time.Duration
 	ClientTimeout     time.Duration
 	HandshakeTimeout  time.Duration
@@ -141,16 +142,16 @@ func NewUnstartedServer(opts *Options) *Server {
 		o.AccessKey = DefaultAccessKey
 	}
 	if o.UpstreamTimeout <= 0 {
-		o.UpstreamTimeout = DefaultUpstreamTimeout
+		o.UpstreamTimeout = defaultUpstreamTimeout
 	}
 	if o.KeepAliveInterval <= 0 {
-		o.KeepAliveInterval = DefaultKeepAliveInterval
+		o.KeepAliveInterval = defaultKeepAliveInterval
 	}
 	if o.ClientTimeout <= 0 {
-		o.ClientTimeout = DefaultClientTimeout
+		o.ClientTimeout = defaultClientTimeout
 	}
 	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = DefaultHandshakeTimeout
+		o.HandshakeTimeout = defaultHandshakeTimeout
 	}
 	o.Upstream = append([]UpstreamTemplate(nil), o.Upstream...)
 	s := &Server{
