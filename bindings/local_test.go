@@ -752,3 +752,18 @@ func tokenUser(t *testing.T, token string) string {
 	user, _ := claims["asrs.s.uid"].(string)
 	return user
 }
+
+// Events no function takes: a connect is normal for an app without connection triggers and
+// passes quietly, a hub method without a function is worth a warning.
+func TestStartLocalWarnsAboutUnhandledHubMethods(t *testing.T) {
+	t.Parallel()
+	l := startTest(t, demoApp(t), localConfig{}, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := jsclient.Start(t, jsclient.Config{URL: l.url + "api"})
+	_, err := c.Invoke(ctx, "nosuch", "x")
+	require.Error(t, err, "invoke() of a method without a function fails")
+	eventually(t, l.stderr, `no function for hub \"demo\", category \"messages\", event \"nosuch\"`)
+	require.NoError(t, c.Stop(ctx))
+	assert.NotContains(t, l.stderr.String(), `category \"connections\"`)
+}

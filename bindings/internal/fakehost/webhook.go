@@ -77,7 +77,15 @@ func (h *Host) serveWebhook(w http.ResponseWriter, r *http.Request, raw map[stri
 	}
 	fn, b, ok := h.matchTrigger(hub, category, event)
 	if !ok {
-		reject(http.StatusNotFound, fmt.Sprintf("no function for hub %.100q, category %.100q, event %.100q", hub, category, event))
+		why := fmt.Sprintf("no function for hub %.100q, category %.100q, event %.100q", hub, category, event)
+		if h.hooks.Log != nil && strings.EqualFold(category, trigger.CategoryConnections) {
+			// Locally the emulator's upstream takes every event, as "*" rules do in Azure, and
+			// an app without connection triggers ignores connects: no warning for each.
+			h.logger.Debug("bindingstest: upstream request refused", "status", http.StatusNotFound, "reason", why)
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		reject(http.StatusNotFound, why)
 		return
 	}
 	connID, _ := firstHeader(r, hdrConnectionID)
