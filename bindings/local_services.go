@@ -129,8 +129,10 @@ func (s *localServer) resolveServices(m *manifest.Manifest, extra [][2]string, s
 			ClientOptions: azcore.ClientOptions{Retry: policy.RetryOptions{MaxRetries: -1}},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("bindings: the SignalR Service of %s (setting %s) is not configured right: %w; leave %s unset, or set it to %s, to use the local emulator",
-				strings.Join(svc.functions, ", "), setting, err, setting, EmulatorConnectionString)
+			// The inner error names the setting too, unless it is about a named endpoint.
+			why := strings.TrimPrefix(err.Error(), "signalr: setting "+setting+": ")
+			return nil, fmt.Errorf("bindings: setting %s, the SignalR Service of %s, is not valid: %s\nLeave it unset, or set it to %s, to use the local emulator",
+				setting, functionList(svc.functions), why, EmulatorConnectionString)
 		}
 		client := c.(*signalr.Client)
 		for _, e := range client.Endpoints() {
@@ -191,4 +193,12 @@ func endpointSettingName(setting, endpoint string) string {
 		return setting
 	}
 	return "Azure__SignalR__Endpoints__" + endpoint
+}
+
+// functionList names up to three functions, then counts the rest.
+func functionList(fns []string) string {
+	if len(fns) <= 3 {
+		return strings.Join(fns, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(fns[:3], ", "), len(fns)-3)
 }

@@ -558,7 +558,7 @@ func TestMainExitStatus(t *testing.T) {
 		{name: "start -h", args: "start -h", status: 0, stdout: "usage: start [-addr host:port] [-v]"},
 		{name: "unknown command", args: "serve", status: 2, stderr: `demo: unknown command "serve"`},
 		{name: "bad setting", args: "start -addr 127.0.0.1:0", env: []string{"AzureSignalRConnectionString=Endpoint=https://x;AccessKey=;SECRETVALUE"},
-			status: 1, stderr: "setting AzureSignalRConnectionString", nothing: "SECRETVALUE"},
+			status: 1, stderr: "demo: setting AzureSignalRConnectionString", nothing: "SECRETVALUE"},
 		{name: "bad setting without a command", env: []string{"AzureSignalRConnectionString=nonsense-SECRETVALUE"},
 			status: 1, stderr: "setting AzureSignalRConnectionString", nothing: "SECRETVALUE"},
 	}
@@ -583,6 +583,13 @@ func TestMainExitStatus(t *testing.T) {
 			assert.Contains(t, stdout.String(), tt.stdout)
 			if tt.nothing != "" {
 				assert.NotContains(t, stdout.String()+stderr.String(), tt.nothing)
+			}
+			// One prefix, the program's, however deep the error was made.
+			for _, doubled := range []string{"demo: demo:", "bindings: ", "signalr: "} {
+				assert.NotContains(t, stderr.String(), doubled)
+			}
+			if tt.stderr != "" {
+				assert.True(t, strings.HasPrefix(stderr.String(), "demo: "), stderr.String())
 			}
 		})
 	}

@@ -101,7 +101,7 @@ func (a *App) Main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // the usage is printed
 		}
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, commandError(filepath.Base(os.Args[0]), err))
 		var usage *usageError
 		if errors.As(err, &usage) {
 			os.Exit(2)
@@ -120,6 +120,16 @@ func (a *App) run(args []string) error {
 		return fmt.Errorf("bindings: unknown command %q; expected no arguments (serve) or functionjson [-check] DIR", args[0])
 	}
 	return a.functionJSON("", args[1:], io.Discard)
+}
+
+// commandError is how Main reports err: after the program's name, as commands do, and
+// without the package prefixes the errors carry for library callers.
+func commandError(prog string, err error) string {
+	msg := err.Error()
+	for _, p := range []string{"bindings: ", "signalr: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return prog + ": " + msg
 }
 
 // usageError is a command line Main does not understand.
@@ -165,7 +175,7 @@ func (a *App) main(ctx context.Context, prog string, args []string, env localEnv
 	}
 	if strings.HasPrefix(cmd, "-") {
 		if underHost(env.environ) {
-			return &usageError{fmt.Sprintf("%s: flags follow a command, as in `%s start %s`; under the Functions host the program takes no arguments", prog, prog, strings.Join(args, " "))}
+			return &usageError{fmt.Sprintf("flags follow a command, as in `%s start %s`; under the Functions host the program takes no arguments", prog, strings.Join(args, " "))}
 		}
 		// Flags alone are the start command's, as no argument at all is start.
 		cfg, err := parseStartFlags(args, env.stdout)
@@ -174,7 +184,7 @@ func (a *App) main(ctx context.Context, prog string, args []string, env localEnv
 		}
 		return a.runLocal(ctx, cfg, env)
 	}
-	return &usageError{fmt.Sprintf("%s: unknown command %q; run `%s help` for the usage", prog, cmd, prog)}
+	return &usageError{fmt.Sprintf("unknown command %q; run `%s help` for the usage", cmd, prog)}
 }
 
 func printUsage(w io.Writer, prog string) {

@@ -132,8 +132,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Upstream: templates,
 		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})
-	if err := srv.StartOn(net.JoinHostPort(c.ip, strconv.Itoa(c.port))); err != nil {
-		return err
+	addr := net.JoinHostPort(c.ip, strconv.Itoa(c.port))
+	if err := srv.StartOn(addr); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w: another program (another emulator?) uses port %d; choose another with -port, or -port 0 for a free one", err, c.port)
+		}
+		return fmt.Errorf("%w (choose the address with -ip and -port)", err)
 	}
 	defer srv.Close()
 

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -258,4 +260,16 @@ func TestBuiltProgram(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("emulator did not stop within 10s of SIGINT")
 	}
+}
+
+// A port in use says which flag chooses another.
+func TestRunNamesPortWhenInUse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	err = run(t.Context(), []string{"-port", port}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "uses port "+port+"; choose another with -port, or -port 0 for a free one")
 }

@@ -10,8 +10,21 @@ const $ = (id) => document.getElementById(id);
 const api = new URL(new URLSearchParams(location.search).get("api") || "../", location.href).href;
 let connection;
 let user = "";
+// What this page has seen since it connected, for the notes that explain a silent send: the
+// groups it joined, and how many connections of each user the announcements counted.
+const joined = new Set();
+const online = new Map();
+
+function track(message) {
+  if (message.kind !== "system" || message.sender) return;
+  const m = /^(.+) (joined|left)$/.exec(message.text);
+  if (!m) return;
+  const n = (online.get(m[1]) || 0) + (m[2] === "joined" ? 1 : -1);
+  if (n > 0) online.set(m[1], n); else online.delete(m[1]);
+}
 
 function show(message) {
+  track(message);
   const li = document.createElement("li");
   li.dataset.kind = message.kind || "all";
   if (message.sender) {
@@ -82,18 +95,32 @@ function on(id, handler) {
   });
 }
 
-on("login", () => connect($("name").value.trim()));
+on("login", () => {
+  const name = $("name").value.trim();
+  if (!name) throw new Error("Enter a name: spaces alone are no name.");
+  $("name").value = name;
+  return connect(name);
+});
 on("all", async () => { await call("broadcast", { text: $("message").value }); $("message").value = ""; });
 on("dm", async () => {
-  const to = $("dm-to").value;
+  const to = $("dm-to").value.trim();
   const text = $("dm-text").value;
+  if (!to) throw new Error("Enter who the message is for.");
   await call("sendToUser", { to, text });
   // The DM goes only to the recipient's connections; keep a note of it here.
   show({ kind: "system", text: "to " + to + ": " + text });
+  if (to !== user && !online.has(to)) {
+    show({ kind: "system", text: "(" + to + " has not joined since you connected: a DM reaches only connected users, so it may be lost)" });
+  }
   $("dm-text").value = "";
 });
 on("group-send", async () => {
-  await call("sendToGroup", { group: $("group").value, text: $("group-text").value });
+  const group = $("group").value.trim();
+  if (!group) throw new Error("Enter the group to send to.");
+  await call("sendToGroup", { group, text: $("group-text").value });
+  if (!joined.has(group)) {
+    show({ kind: "system", text: "(sent to " + group + ", which you have not joined: its members get it, you will not see it or their replies until you join)" });
+  }
   $("group-text").value = "";
 });
 on("echo-form", async () => {
@@ -110,8 +137,11 @@ for (const [id, fn] of [["join", "joinGroup"], ["leave", "leaveGroup"]]) {
   $(id).addEventListener("click", async () => {
     setError("");
     try {
-      await call(fn, { group: $("group").value, connectionId: connection.connectionId });
-      show({ kind: "system", text: (fn === "joinGroup" ? "joined " : "left ") + $("group").value });
+      const group = $("group").value.trim();
+      if (!group) throw new Error("Enter a group name.");
+      await call(fn, { group, connectionId: connection.connectionId });
+      if (fn === "joinGroup") joined.add(group); else joined.delete(group);
+      show({ kind: "system", text: (fn === "joinGroup" ? "joined " : "left ") + group });
     } catch (err) { setError(err); }
   });
 }

@@ -14,7 +14,12 @@ async function api(method, path, body) {
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!res.ok) throw new Error(path + " failed: " + res.status);
+  if (!res.ok) {
+    // The functions answer {"error": "…"}: say what the server said, not just the status.
+    let detail = res.statusText;
+    try { detail = (await res.json()).error || detail; } catch { /* not JSON */ }
+    throw new Error(path + " failed: " + res.status + " " + detail);
+  }
   return res.status === 204 ? null : res.json();
 }
 
@@ -37,11 +42,12 @@ async function render() {
   }));
 }
 
-function showError(err) { $("error").textContent = String(err.message || err); }
+function showError(err) { $("error").textContent = err ? String(err.message || err) : ""; }
 
 $("add").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
+    showError("");
     await api("POST", "addTask", { title: $("title").value });
     $("title").value = "";
   } catch (err) { showError(err); }
