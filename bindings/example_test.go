@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"testing/fstest"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
+	"github.com/funcsignalr/funcsignalr/bindings/bindingstest"
 	"github.com/funcsignalr/funcsignalr/signalr"
 	"github.com/funcsignalr/funcsignalr/trigger"
 )
@@ -279,4 +282,49 @@ func ExampleInvocation_Endpoints() {
 	// Primary "" https://a.service.signalr.net online=true
 	// Secondary "b" https://b.service.signalr.net online=false
 	// 2 by name
+}
+
+// A timer function: its schedule is checked when it is declared, and App.Main runs it locally
+// on schedule, as the host does in Azure.
+func ExampleApp_Timer() {
+	app := bindings.NewApp(nil)
+	err := app.Timer("cleanup", "0 0 3 * * *", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		info, err := inv.TimerInfo()
+		if err != nil {
+			return err
+		}
+		inv.Log("cleaning up; past due: %v", info.IsPastDue)
+		return nil
+	})
+	fmt.Println(err)
+	err = app.Timer("typo", "0 0 3 * *  * *", nil, func(context.Context, *bindings.Invocation) error { return nil })
+	fmt.Println(err != nil)
+	// Output:
+	// <nil>
+	// true
+}
+
+// A page served by the app itself, with the official SignalR client next to it.
+func ExampleApp_Page() {
+	app := bindings.NewApp(nil)
+	page := fstest.MapFS{"index.html": {Data: []byte(`<script src="signalr.min.js"></script>`)}}
+	if err := app.Page("web", page, nil); err != nil {
+		log.Fatal(err)
+	}
+	host, err := bindingstest.NewHost(app, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer host.Close()
+	for _, path := range []string{"/api/web/", "/api/web/signalr.min.js"} {
+		resp, err := http.Get(host.URL + path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(path, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// Output:
+	// /api/web/ 200 text/html; charset=utf-8
+	// /api/web/signalr.min.js 200 text/javascript; charset=utf-8
 }

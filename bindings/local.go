@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/admin"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/apphooks"
@@ -138,9 +139,14 @@ type localServer struct {
 	admin     *admin.Handler
 	// timerInfo gives the TimerInfo of a timer function run outside its schedule.
 	timerInfo func(name string) (timer.TimerInfo, bool)
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	// runCtx is the context of invocations the runner starts itself (timers, the admin
+	// endpoint); cancel ends it and every background task.
+	runCtx     context.Context
+	cancel     context.CancelFunc
+	stopTimers context.CancelFunc
+	timers     sync.WaitGroup // the scheduler
+	wg         sync.WaitGroup // background tasks: trace readers, health checks
+	closeOnce  sync.Once
 }
 
 // localEmulator is one embedded emulator and the setting it stands behind.
@@ -149,17 +155,33 @@ type localEmulator struct {
 	server  *signalrtest.Server
 }
 
-// Close stops the timers, the host (letting requests in flight finish), the runs started
-// through the admin endpoint and the emulators.
+// drainTimeout bounds how long Close lets runs in progress finish before cancelling them.
+const drainTimeout = 5 * time.Second
+
+// Close stops the timers, lets the runs in progress finish (up to drainTimeout), then stops the
+// host (letting requests in flight finish) and the emulators.
 func (s *localServer) Close() {
 	s.closeOnce.Do(func() {
+		if s.stopTimers != nil {
+			s.stopTimers()
+		}
+		drained := make(chan struct{})
+		go func() {
+			s.timers.Wait()
+			if s.admin != nil {
+				s.admin.Wait()
+			}
+			close(drained)
+		}()
+		select {
+		case <-drained:
+		case <-time.After(drainTimeout):
+		}
 		s.cancel()
 		if s.host != nil {
 			s.host.Close()
 		}
-		if s.admin != nil {
-			s.admin.Wait()
-		}
+		<-drained
 		s.wg.Wait()
 		for _, e := range s.emulators {
 			e.server.Close()
@@ -195,7 +217,7 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &localServer{cancel: cancel}
+	s := &localServer{runCtx: ctx, cancel: cancel}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -284,10 +306,13 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 	}
 
 	if sched != nil {
-		s.wg.Add(1)
+		// The scheduler stops first on Close; the runs it started go on in runCtx.
+		timersCtx, stop := context.WithCancel(ctx)
+		s.stopTimers = stop
+		s.timers.Add(1)
 		go func() {
-			defer s.wg.Done()
-			_ = sched.Run(ctx)
+			defer s.timers.Done()
+			_ = sched.Run(timersCtx)
 		}()
 	}
 	if cfg.verbose {
@@ -315,14 +340,15 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 }
 
 // fireTimer runs a timer function when its schedule says so, as the host's TimerListener does.
-func (s *localServer) fireTimer(ctx context.Context, f timer.Firing) {
+func (s *localServer) fireTimer(_ context.Context, f timer.Firing) {
 	info, _ := f.Info.MarshalJSON()
 	var details []corelog.Detail
 	if f.UnscheduledReason != "" {
 		details = append(details, corelog.Detail{Name: "UnscheduledInvocationReason", Value: f.UnscheduledReason})
 	}
-	// The failure is in the log already (Executed … Failed).
-	_ = s.host.Run(ctx, f.Function, info, corelog.TimerReason(f.Time), details...)
+	// The scheduler's ctx ends first on Close; the run goes on in runCtx. Its failure is in the
+	// log already (Executed … Failed).
+	_ = s.host.Run(s.runCtx, f.Function, info, corelog.TimerReason(f.Time), details...)
 }
 
 func init() {

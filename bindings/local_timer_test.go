@@ -177,3 +177,17 @@ func TestStartLocalAdminEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// Stopping lets a run in progress finish rather than cancel it.
+func TestStartLocalCloseLetsRunsFinish(t *testing.T) {
+	t.Parallel()
+	app := NewApp(&AppOptions{Logger: quietLogger})
+	require.NoError(t, app.Timer("slow", "0 0 0 1 1 *", &TimerOptions{RunOnStartup: true}, func(ctx context.Context, inv *Invocation) error {
+		time.Sleep(300 * time.Millisecond)
+		return ctx.Err()
+	}))
+	l := startTest(t, app, localConfig{}, "")
+	eventually(t, l.stdout, "Executing 'Functions.slow'")
+	l.Close()
+	assert.Contains(t, l.stdout.String(), "Executed 'Functions.slow' (Succeeded")
+}

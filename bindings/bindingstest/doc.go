@@ -1,5 +1,6 @@
-// Package bindingstest is a fake Azure Functions host for custom handlers, for tests and local
-// development.
+// Package bindingstest is a fake Azure Functions host for custom handlers, for tests. It is
+// also what bindings.App.Main's start command runs on, and StartLocal runs an App exactly as
+// that command does (`go run .`), in the test's process.
 //
 // A Host serves the app's HTTP functions under the route prefix (/api by default) and SignalR
 // upstream calls at /runtime/webhooks/signalr, and invokes the handler as the Functions host
@@ -8,10 +9,14 @@
 // azure-sdk-for-net), as summarized in the project's custom-handler protocol notes; §8 of
 // those notes is cited below.
 //
-//	srv := signalrtest.NewServer(nil) // or a real connection string
-//	host, err := bindingstest.NewHost(app, &bindingstest.Options{SignalRConnectionString: srv.ConnectionString()})
+//	srv := signalrtest.NewServer(nil) // or a real service with Options.SignalRConnectionString
+//	host, err := bindingstest.NewHost(app, &bindingstest.Options{Emulator: srv})
 //	defer host.Close()
 //	resp, err := http.Post(host.URL+"/api/messages", "application/json", body)
+//
+// Options.Emulator uses the emulator's connection string and wires its upstream to the host's
+// webhook, so clients' messages reach the SignalR triggers; an emulator given only as a
+// connection string needs its upstream set by hand, or the triggers never fire.
 //
 // Declarations come from the *bindings.App, or from host.json and function.json files on disk
 // (Options.FunctionsDir), which also allows handlers written without package bindings. An

@@ -8,8 +8,6 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/funcsignalr/funcsignalr/bindings"
@@ -48,7 +46,8 @@ func Example() {
 	// Output: 200 text/plain; charset=utf-8 hello go
 }
 
-// With the emulator behind it, negotiate and signalR outputs work end to end.
+// With the emulator behind it, negotiate and signalR outputs work end to end; Options.Emulator
+// also wires the emulator's upstream to the host, for SignalR triggers.
 func ExampleNewHost_withEmulator() {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	app := bindings.NewApp(&bindings.AppOptions{Logger: quiet})
@@ -61,17 +60,13 @@ func ExampleNewHost_withEmulator() {
 			return inv.Respond(http.StatusAccepted, nil, nil)
 		}, bindings.SignalROutput("signalRMessages", "chat", nil))
 
-	host, err := bindingstest.NewHost(app, &bindingstest.Options{Logger: quiet})
+	srv := signalrtest.NewServer(&signalrtest.Options{Logger: quiet})
+	defer srv.Close()
+	host, err := bindingstest.NewHost(app, &bindingstest.Options{Emulator: srv, Logger: quiet})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer host.Close()
-	srv := signalrtest.NewServer(&signalrtest.Options{
-		Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: host.URL + bindingstest.WebhookPath}},
-		Logger:   quiet,
-	})
-	defer srv.Close()
-	host.SetSetting(signalr.DefaultConnectionSetting, srv.ConnectionString())
 
 	resp, err := http.Post(host.URL+"/api/negotiate", "text/plain", nil)
 	if err != nil {
@@ -93,25 +88,30 @@ func ExampleNewHost_withEmulator() {
 	// 202 1
 }
 
-// Local development: the host on the port `func start` uses, the emulator as the service,
-// until Ctrl-C.
-func Example_localDevelopment() {
+// An app as `go run .` runs it, in a test: the emulator for the unset connection setting,
+// timers, the admin endpoint and the invocation log.
+func ExampleStartLocal() {
 	app := bindings.NewApp(nil)
+	_ = app.Timer("hourly", "0 0 * * * *", nil, func(ctx context.Context, inv *bindings.Invocation) error {
+		inv.Log("ran")
+		return nil
+	})
 	_ = app.Negotiate("negotiate", "chat", &bindings.NegotiateOptions{HTTPOptions: bindings.HTTPOptions{AuthLevel: bindings.AuthLevelAnonymous}})
 
-	host, err := bindingstest.NewHost(app, &bindingstest.Options{Addr: "127.0.0.1:7071", CORS: []string{"*"}})
+	var out syncBuffer
+	local, err := bindingstest.StartLocal(app, &bindingstest.LocalOptions{Output: &out})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer host.Close()
-	srv := signalrtest.NewServer(&signalrtest.Options{
-		Upstream: []signalrtest.UpstreamTemplate{{UrlTemplate: host.URL + bindingstest.WebhookPath}},
-	})
-	defer srv.Close()
-	host.SetSetting(signalr.DefaultConnectionSetting, srv.ConnectionString())
-
-	log.Printf("functions on %s/api, SignalR Service emulator on %s", host.URL, srv.URL)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	<-ctx.Done()
+	resp, err := http.Post(local.URL+"admin/functions/hourly", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, len(local.Emulators))
+	local.Close() // waits for the run
+	fmt.Println(strings.Contains(out.String(), "] ran\n"), strings.Contains(out.String(), "Executed 'Functions.hourly' (Succeeded"))
+	// Output:
+	// 202 1
+	// true true
 }
