@@ -3,6 +3,9 @@ package bindingstest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -76,4 +79,24 @@ func TestStartLocalSettings(t *testing.T) {
 
 	_, err = bindingstest.StartLocal(nil, nil)
 	require.Error(t, err)
+}
+
+// Options.HandlerAddr pins where the handler listens, as FUNCTIONS_CUSTOMHANDLER_PORT does.
+func TestOptionsHandlerAddr(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	host, err := bindingstest.NewHost(chatApp(t), &bindingstest.Options{HandlerAddr: addr, Logger: quiet})
+	require.NoError(t, err)
+	t.Cleanup(host.Close)
+	resp, err := http.Get("http://" + addr + "/")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the App's readiness answer, on the pinned address")
+	assert.Contains(t, fmt.Sprint(bindingstest.Options{HandlerAddr: addr}), "HandlerAddr: "+addr)
+
+	_, err = bindingstest.NewHost(chatApp(t), &bindingstest.Options{HandlerAddr: addr, Logger: quiet})
+	require.ErrorContains(t, err, "listening for the handler on "+addr)
 }
