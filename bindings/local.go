@@ -315,6 +315,9 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 			_ = sched.Run(timersCtx)
 		}()
 	}
+	if cfg.verbose && len(s.emulators) == 0 && len(services) > 0 {
+		fmt.Fprintln(env.stdout, "Note: -v shows the SignalR traffic of emulators only; a real service keeps its own logs.")
+	}
 	if cfg.verbose {
 		for _, e := range s.emulators {
 			s.wg.Add(1)
