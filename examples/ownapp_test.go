@@ -169,8 +169,9 @@ func TestOwnAppFromTheReadme(t *testing.T) {
 		ticked = ticked || strings.HasPrefix(text, "it is ")
 	}
 
-	log := printed.String()
-	for _, want := range []*regexp.Regexp{
+	// The app prints an invocation's Executed line after the function returns, so after its
+	// message went out: wait for the lines rather than read the log once.
+	wants := []*regexp.Regexp{
 		regexp.MustCompile(`Executing 'Functions\.shout' \(Reason='This function was programmatically called via the host APIs\.', Id=[0-9a-f-]{36}\)`),
 		regexp.MustCompile(`\] shouting 15 bytes\n`),
 		regexp.MustCompile(`Executed 'Functions\.shout' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)`),
@@ -178,7 +179,20 @@ func TestOwnAppFromTheReadme(t *testing.T) {
 		regexp.MustCompile(`Executed 'Functions\.wave' \(Succeeded`),
 		regexp.MustCompile(`Executing 'Functions\.clock' \(Reason='Timer fired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}[+-]\d\d:\d\d', Id=`),
 		regexp.MustCompile(`Executed 'Functions\.clock' \(Succeeded`),
-	} {
+	}
+	allPrinted := func(log string) bool {
+		for _, want := range wants {
+			if !want.MatchString(log) {
+				return false
+			}
+		}
+		return true
+	}
+	for !allPrinted(printed.String()) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	log := printed.String()
+	for _, want := range wants {
 		assert.Regexp(t, want, log)
 	}
 	assert.NotContains(t, log, "Failed")
