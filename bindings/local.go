@@ -38,10 +38,10 @@ import (
 // string, so it cannot reach production unnoticed.
 const EmulatorConnectionString = "UseEmulator=true"
 
-// LocalPortDefault is the port the local runner listens on when neither -addr nor
+// localPortDefault is the port the local runner listens on when neither -addr nor
 // local.settings.json's Host.LocalHttpPort says otherwise: the port of func start, so URLs in
 // tutorials work unchanged.
-const LocalPortDefault = 7071
+const localPortDefault = 7071
 
 // environmentSetting names the Functions environment, which func start sets to Development
 // and Azure to Production.
@@ -86,7 +86,7 @@ func processEnv() localEnv {
 
 // localConfig is the start command's flags.
 type localConfig struct {
-	addr    string // "" means localhost and Host.LocalHttpPort, else LocalPortDefault
+	addr    string // "" means localhost and Host.LocalHttpPort, else localPortDefault
 	verbose bool
 }
 
@@ -99,7 +99,7 @@ func parseStartFlags(args []string, stdout io.Writer) (localConfig, error) {
 	var cfg localConfig
 	fs := flag.NewFlagSet("start", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.addr, "addr", "", "`host:port` to serve the functions on (default localhost and Host.LocalHttpPort of local.settings.json, else "+strconv.Itoa(LocalPortDefault)+"; port 0 picks a free one)")
+	fs.StringVar(&cfg.addr, "addr", "", "`host:port` to serve the functions on (default localhost and Host.LocalHttpPort of local.settings.json, else "+strconv.Itoa(localPortDefault)+"; port 0 picks a free one)")
 	fs.BoolVar(&cfg.verbose, "v", false, "also log SignalR client connections, REST calls and upstream calls")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -260,7 +260,7 @@ func (a *App) startLocal(cfg localConfig, env localEnv) (_ *localServer, err err
 	if addr == "" {
 		port := file.Host.LocalHTTPPort
 		if port == 0 {
-			port = LocalPortDefault
+			port = localPortDefault
 		}
 		addr = net.JoinHostPort("localhost", strconv.Itoa(port))
 	}

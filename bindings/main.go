@@ -203,7 +203,7 @@ Commands:
                   write host.json and the function.json files into DIR; with
                   -check, fail when the files there differ from the Go code
   help            print this help
-`, prog, LocalPortDefault)
+`, prog, localPortDefault)
 }
 
 // listenAndServe serves the App on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT (or the legacy
