@@ -15,6 +15,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
 
@@ -32,8 +33,10 @@ func Parse(raw []byte) (signalr.Action, error) {
 		return nil, errors.New("not a JSON object: the collector receives null and fails with \"Value cannot be null. (Parameter 'item')\"")
 	}
 	props := map[string]json.RawMessage{}
-	if err := eachMember(raw, func(k string, v json.RawMessage) {
+	// A repeated name is seen twice and the later value wins, as in the extension's JObject.
+	if err := jsonwire.EachMember(raw, func(k string, v json.RawMessage) error {
 		props[strings.ToLower(k)] = bytes.TrimSpace(v)
+		return nil
 	}); err != nil {
 		return nil, ErrNotConvertible
 	}
@@ -151,26 +154,4 @@ func endpoints(raw json.RawMessage, dst *[]signalr.EndpointRef) error {
 func isNull(v json.RawMessage) bool {
 	v = bytes.TrimSpace(v)
 	return len(v) == 0 || bytes.Equal(v, []byte("null"))
-}
-
-// eachMember calls fn for each member of the JSON object obj, in order; a repeated name is
-// seen twice, so the later value wins, as in the extension's JObject.
-func eachMember(obj []byte, fn func(k string, v json.RawMessage)) error {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		fn(k, v)
-	}
-	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/hostconv"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 	"github.com/funcsignalr/funcsignalr/internal/outputitem"
 	"github.com/funcsignalr/funcsignalr/signalr"
 )
@@ -162,7 +163,7 @@ func parseResult(body []byte) (*result, error) {
 		return nil, &hostError{err: errors.New(msg), inner: "Invalid HttpResponseMessage"}
 	}
 	res := &result{}
-	err := eachMember(trimmed, func(k string, v json.RawMessage) error {
+	err := jsonwire.EachMember(trimmed, func(k string, v json.RawMessage) error {
 		switch {
 		case strings.EqualFold(k, "Outputs"):
 			res.outputs = nil
@@ -248,7 +249,7 @@ func mergeReturnValue(fn manifest.Function, res *result) {
 	if rv[0] != '{' {
 		return
 	}
-	_ = eachMember(rv, func(k string, v json.RawMessage) error {
+	_ = jsonwire.EachMember(rv, func(k string, v json.RawMessage) error {
 		if res.outputs == nil {
 			res.outputs = map[string]outputValue{}
 		}
@@ -429,7 +430,7 @@ func namedResult(name string, v json.RawMessage) (*httpAnswer, error) {
 		return nil, fail("is not a JSON object")
 	}
 	fields := map[string]json.RawMessage{}
-	_ = eachMember(v, func(k string, x json.RawMessage) error {
+	_ = jsonwire.EachMember(v, func(k string, x json.RawMessage) error {
 		fields[strings.ToLower(k)] = bytes.TrimSpace(x)
 		return nil
 	})
@@ -490,7 +491,7 @@ func createResult(v json.RawMessage) *httpAnswer {
 	}
 	fields := map[string]json.RawMessage{}
 	var order []string
-	_ = eachMember(content, func(k string, x json.RawMessage) error {
+	_ = jsonwire.EachMember(content, func(k string, x json.RawMessage) error {
 		lk := strings.ToLower(k)
 		if _, seen := fields[lk]; !seen {
 			order = append(order, lk)
@@ -557,7 +558,7 @@ func parseDotnetInt(s string) (int, bool) {
 // logged by the host (RawScriptResult.cs). A value the response cannot carry fails the
 // response when it is written.
 func (a *httpAnswer) setHeaders(obj json.RawMessage, expando bool) {
-	_ = eachMember(obj, func(k string, v json.RawMessage) error {
+	_ = jsonwire.EachMember(obj, func(k string, v json.RawMessage) error {
 		v = bytes.TrimSpace(v)
 		if strings.EqualFold(k, "Content-Type") {
 			if isNull(v) {

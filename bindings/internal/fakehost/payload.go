@@ -13,6 +13,7 @@ import (
 
 	"github.com/funcsignalr/funcsignalr/bindings/internal/manifest"
 	"github.com/funcsignalr/funcsignalr/bindings/internal/route"
+	"github.com/funcsignalr/funcsignalr/internal/jsonwire"
 	svcint "github.com/funcsignalr/funcsignalr/internal/service"
 	"github.com/funcsignalr/funcsignalr/negotiate"
 )
@@ -324,7 +325,7 @@ func addBodyProperties(d *bindingData, body []byte) {
 	if len(trimmed) < 2 || trimmed[0] != '{' || trimmed[len(trimmed)-1] != '}' || !json.Valid(trimmed) {
 		return
 	}
-	_ = eachMember(trimmed, func(k string, v json.RawMessage) error {
+	_ = jsonwire.EachMember(trimmed, func(k string, v json.RawMessage) error {
 		v = bytes.TrimSpace(v)
 		switch {
 		case v[0] == '{':
@@ -339,29 +340,6 @@ func addBodyProperties(d *bindingData, body []byte) {
 		}
 		return nil
 	})
-}
-
-// eachMember calls fn for each member of a valid JSON object, in document order.
-func eachMember(obj []byte, fn func(k string, v json.RawMessage) error) error {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		if err := fn(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // addSys adds the system binding data (SDK SystemBindingData).
@@ -494,7 +472,7 @@ func member(obj json.RawMessage, name string) (json.RawMessage, bool) {
 	}
 	var found json.RawMessage
 	exact := false
-	_ = eachMember(obj, func(k string, v json.RawMessage) error {
+	_ = jsonwire.EachMember(obj, func(k string, v json.RawMessage) error {
 		switch {
 		case k == name:
 			found, exact = v, true
