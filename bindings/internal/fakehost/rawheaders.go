@@ -22,6 +22,11 @@ import (
 // http.Server's default MaxHeaderBytes bounds the server's.
 const maxHeaderBlock = http.DefaultMaxHeaderBytes + 4096
 
+// maxQueuedBlocks bounds the header lists a connection holds for requests the server has not
+// taken yet: net/http reads one request at a time, so only a pipelining client gets ahead, and
+// past this many its later requests simply fall back to canonical names.
+const maxQueuedBlocks = 64
+
 type rawConnKey struct{}
 
 // captureListener wraps every accepted connection in a captureConn.
@@ -77,6 +82,12 @@ func (c *captureConn) Read(b []byte) (int, error) {
 	if n > 0 {
 		c.mu.Lock()
 		for _, names := range c.scan.feed(b[:n]) {
+			if len(c.queue) == maxQueuedBlocks {
+				// The lists must stay in step with the requests: once one is dropped,
+				// none of the later ones can be matched.
+				c.scan.state = scanStopped
+				break
+			}
 			c.queue = append(c.queue, names)
 		}
 		c.mu.Unlock()

@@ -1,9 +1,12 @@
 package fakehost
 
 import (
+	"net"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The scanner follows HTTP/1.1 framing on a connection, so the header names of each request
@@ -60,4 +63,26 @@ func TestHeaderScannerBoundsALine(t *testing.T) {
 	}
 	assert.Equal(t, scanStopped, s.state)
 	assert.LessOrEqual(t, len(s.line), maxHeaderBlock+4096, "the line kept is bounded")
+}
+
+// A pipelining client that sends far more requests than the server has taken cannot make the
+// connection hold their header lists without bound.
+func TestCaptureConnBoundsQueuedHeaderLists(t *testing.T) {
+	client, server := net.Pipe()
+	t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
+	stream := strings.Repeat("GET / HTTP/1.1\r\nHost: h\r\nX-Mixed-Case: 1\r\n\r\n", 10*maxQueuedBlocks)
+	go func() { _, _ = client.Write([]byte(stream)) }()
+	cc := &captureConn{Conn: server}
+	buf := make([]byte, 4096)
+	for read := 0; read < len(stream); {
+		n, err := cc.Read(buf)
+		require.NoError(t, err)
+		read += n
+	}
+	cc.mu.Lock()
+	queued := len(cc.queue)
+	cc.mu.Unlock()
+	assert.Equal(t, maxQueuedBlocks, queued, "the lists kept are bounded")
+	assert.Equal(t, scanStopped, cc.scan.state, "later requests fall back to canonical names")
+	assert.Equal(t, []string{"Host", "X-Mixed-Case"}, cc.next(), "the lists kept stay in request order")
 }
