@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,22 +39,6 @@ func ownAppFiles(t *testing.T) (mainGo, indexHTML string) {
 }
 
 // syncBuilder is a strings.Builder for one writer goroutine and readers.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) WriteString(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.WriteString(v)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The README's "Your own app", as a newcomer follows it: a module outside this repository
 // (here requiring the checkout through a replace directive, where the README says go get),
@@ -100,40 +81,9 @@ func TestOwnAppFromTheReadme(t *testing.T) {
 	out, err = vet.CombinedOutput()
 	require.NoError(t, err, "go vet: %s", out)
 
-	cmd := exec.Command(filepath.Join(dir, "hello"), "start", "-addr", "127.0.0.1:0")
-	cmd.Dir, cmd.Env = dir, cleanEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // no-op once it has exited
-		<-exited
-	})
-	var printed syncBuilder
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			printed.WriteString(sc.Text() + "\n")
-			if m := regexp.MustCompile(`^Listening on (http://127\.0\.0\.1:\d+/)`).FindStringSubmatch(sc.Text()); m != nil {
-				listening <- m[1]
-			}
-		}
-		close(listening)
-	}()
-	var url string
-	select {
-	case u, ok := <-listening:
-		require.True(t, ok, "the app stopped before listening; stdout:\n%s\nstderr:\n%s", printed.String(), stderr.String())
-		url = u
-	case <-ctx.Done():
-		t.Fatalf("the app did not start; stdout:\n%s", printed.String())
-	}
-	startup := printed.String()
+	app := startProgram(ctx, t, filepath.Join(dir, "hello"), dir)
+	url := app.URL
+	startup := app.Printed()
 	assert.Contains(t, startup, "shout: http://127.0.0.1:")
 	assert.Contains(t, startup, "wave: signalRTrigger, hub hello, messages wave")
 	assert.Contains(t, startup, "clock: timerTrigger, Cron: '*/5 * * * * *'")
@@ -188,22 +138,15 @@ func TestOwnAppFromTheReadme(t *testing.T) {
 		}
 		return true
 	}
-	for !allPrinted(printed.String()) && ctx.Err() == nil {
+	for !allPrinted(app.Printed()) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
-	log := printed.String()
+	log := app.Printed()
 	for _, want := range wants {
 		assert.Regexp(t, want, log)
 	}
 	assert.NotContains(t, log, "Failed")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	select {
-	case err := <-exited:
-		exited <- err // for the cleanup
-		require.NoError(t, err, "exit after Ctrl+C; stderr:\n%s", stderr.String())
-	case <-time.After(15 * time.Second):
-		t.Fatal("the app did not stop within 15 s of SIGINT")
-	}
-	assert.Empty(t, stderr.String(), "a clean run logs no errors")
+	stderr := app.Interrupt(t)
+	assert.Empty(t, stderr, "a clean run logs no errors")
 }

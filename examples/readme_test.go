@@ -3,7 +3,6 @@
 package examples_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -108,45 +106,10 @@ func TestChatRunsFromABuild(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build ./examples/chat: %s", out)
 
-	cmd := exec.Command(bin, "start", "-addr", "127.0.0.1:0")
-	cmd.Env = cleanEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // no-op once it has exited
-		<-exited
-	})
-
 	// The program prints the URL it actually listens on.
-	lines := make(chan string, 16)
-	var printed strings.Builder
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	urlRE := regexp.MustCompile(`Listening on (http://127\.0\.0\.1:\d+/)`)
-	var url string
-	for url == "" {
-		select {
-		case line, ok := <-lines:
-			require.True(t, ok, "the chat stopped before printing its URL; stdout:\n%s\nstderr:\n%s", printed.String(), stderr.String())
-			printed.WriteString(line + "\n")
-			if m := urlRE.FindStringSubmatch(line); m != nil {
-				url = m[1]
-			}
-		case <-ctx.Done():
-			t.Fatalf("no URL printed; stdout:\n%s", printed.String())
-		}
-	}
-	assert.Contains(t, printed.String(), "SignalR Service for AzureSignalRConnectionString: emulator at http://127.0.0.1:")
+	chat := startProgram(ctx, t, bin, "")
+	url := chat.URL
+	assert.Contains(t, chat.Printed(), "SignalR Service for AzureSignalRConnectionString: emulator at http://127.0.0.1:")
 
 	resp, err := http.Get(url + "api/negotiate?user=newcomer")
 	require.NoError(t, err)
@@ -168,19 +131,9 @@ func TestChatRunsFromABuild(t *testing.T) {
 	_ = page.Body.Close()
 	assert.Contains(t, string(html), "<title>funcsignalr chat</title>")
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	select {
-	case err := <-exited:
-		exited <- err // for the cleanup
-		require.NoError(t, err, "exit after Ctrl+C; stderr:\n%s", stderr.String())
-	case <-time.After(15 * time.Second):
-		t.Fatal("the chat did not stop within 15 s of SIGINT")
-	}
-	for line := range lines {
-		printed.WriteString(line + "\n")
-	}
-	assert.Contains(t, printed.String(), "Stopping.")
-	assert.Empty(t, stderr.String(), "a clean run logs no errors")
+	stderr := chat.Interrupt(t)
+	assert.Contains(t, chat.Printed(), "Stopping.")
+	assert.Empty(t, stderr, "a clean run logs no errors")
 }
 
 // cleanEnv is the environment without the settings that would change the chat's mode.
